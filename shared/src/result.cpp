@@ -12,6 +12,7 @@ int http_status(errc kind) {
     case errc::gone: return 410;
     case errc::payload_too_large: return 413;
     case errc::unsupported_media_type: return 415;
+    case errc::not_implemented: return 501;
     case errc::upstream: return 502;
     case errc::unavailable: return 503;
     case errc::misconfigured: return 500;
@@ -30,6 +31,7 @@ const char* code_name(errc kind) {
     case errc::gone: return "gone";
     case errc::payload_too_large: return "payload_too_large";
     case errc::unsupported_media_type: return "unsupported_media_type";
+    case errc::not_implemented: return "not_implemented";
     case errc::upstream: return "upstream_error";
     case errc::unavailable: return "unavailable";
     case errc::misconfigured: return "misconfigured";

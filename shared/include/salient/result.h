@@ -18,6 +18,7 @@ enum class errc {
   gone,                    // 410 single-use token already used
   payload_too_large,       // 413
   unsupported_media_type,  // 415
+  not_implemented,         // 501 a route whose feature is not built yet
   upstream,                // 502 an upstream answered with an error
   unavailable,             // 503 an upstream or the state store could not be reached
   misconfigured,           // 500 the operator's config or secrets are wrong

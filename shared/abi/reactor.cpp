@@ -1,0 +1,100 @@
+// The reactor ABI (docs/ABI.md): the exports a JS host calls. Every export is a thin
+// translation between (ptr, len) pairs and salient::instance; body bytes pass through raw.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "function_entry.h"
+#include "salient/detail/json.h"
+#include "salient/envelope.h"
+
+#define SALIENT_EXPORT(name) extern "C" __attribute__((export_name(name)))
+
+namespace {
+
+salient::instance& inst() {
+  static salient::instance instance(salient_function_entry());
+  return instance;
+}
+
+// The bytes of the last step (or configure error), valid until the next call into the module.
+std::string_view output;
+std::string error_output;
+
+std::string_view bytes(const char* ptr, std::uint32_t len) { return {ptr, len}; }
+
+}  // namespace
+
+SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 1; }
+
+SALIENT_EXPORT("salient_alloc") void* salient_alloc(std::uint32_t len) { return std::malloc(len ? len : 1); }
+
+SALIENT_EXPORT("salient_free") void salient_free(void* ptr) { std::free(ptr); }
+
+SALIENT_EXPORT("salient_configure") std::uint32_t salient_configure(const char* ptr, std::uint32_t len) {
+  auto r = inst().configure(bytes(ptr, len));
+  if (r) {
+    output = {};
+    return 0;
+  }
+  error_output = salient::detail::dump(
+      salient::detail::json{{"error", {{"code", salient::code_name(r.err().kind)}, {"message", r.err().message}, {"path", r.err().path}}}});
+  output = error_output;
+  return 1;
+}
+
+SALIENT_EXPORT("salient_start")
+std::uint32_t salient_start(const char* head, std::uint32_t head_len, const char* body, std::uint32_t body_len) {
+  return inst().start(bytes(head, head_len), bytes(body, body_len));
+}
+
+SALIENT_EXPORT("salient_next") std::uint32_t salient_next(std::uint32_t handle) {
+  salient::exchange* ex = inst().find(handle);
+  if (!ex) {
+    output = {};
+    return static_cast<std::uint32_t>(salient::step_kind::done);
+  }
+  salient::step s = ex->next();
+  output = s.data;
+  return static_cast<std::uint32_t>(s.kind);
+}
+
+SALIENT_EXPORT("salient_output_ptr") const char* salient_output_ptr() { return output.data(); }
+
+SALIENT_EXPORT("salient_output_len") std::uint32_t salient_output_len() {
+  return static_cast<std::uint32_t>(output.size());
+}
+
+SALIENT_EXPORT("salient_effect_head")
+void salient_effect_head(std::uint32_t handle, std::uint32_t id, const char* ptr, std::uint32_t len) {
+  salient::exchange* ex = inst().find(handle);
+  if (!ex) return;
+  auto head = salient::parse_response_head(bytes(ptr, len));
+  if (head) ex->feed_head(id, std::move(*head));
+  else ex->feed_failure(id, {salient::effect_failure_kind::network, "host sent an unreadable response head"});
+}
+
+SALIENT_EXPORT("salient_effect_chunk")
+void salient_effect_chunk(std::uint32_t handle, std::uint32_t id, const char* ptr, std::uint32_t len) {
+  if (salient::exchange* ex = inst().find(handle)) ex->feed_chunk(id, bytes(ptr, len));
+}
+
+SALIENT_EXPORT("salient_effect_end") void salient_effect_end(std::uint32_t handle, std::uint32_t id) {
+  if (salient::exchange* ex = inst().find(handle)) ex->feed_end(id);
+}
+
+SALIENT_EXPORT("salient_effect_fail")
+void salient_effect_fail(std::uint32_t handle, std::uint32_t id, const char* ptr, std::uint32_t len) {
+  salient::exchange* ex = inst().find(handle);
+  if (!ex) return;
+  auto failure = salient::parse_effect_failure(bytes(ptr, len));
+  ex->feed_failure(id, failure ? std::move(*failure)
+                               : salient::effect_failure{salient::effect_failure_kind::network, "effect failed"});
+}
+
+SALIENT_EXPORT("salient_cancel") void salient_cancel(std::uint32_t handle) {
+  if (salient::exchange* ex = inst().find(handle)) ex->cancel();
+}
+
+SALIENT_EXPORT("salient_release") void salient_release(std::uint32_t handle) { inst().release(handle); }

@@ -1,0 +1,148 @@
+#pragma once
+// One request's state machine, between a flow (a coroutine written against the "flow side"
+// below) and the host (the "host side", called by the ABI layer; see docs/ABI.md).
+//
+// Theory of operation
+//   The host calls start(flow); the flow runs until it awaits an effect. Everything the flow
+//   produces — effects to perform, the response head, body bytes, log lines — is queued as
+//   steps; the host drains them with next() until it returns wait or done. When the host feeds
+//   an effect's result (feed_head / feed_chunk / feed_end / feed_failure), the flow waiting on
+//   it resumes inside that call and queues more steps. cancel() means the client went away:
+//   every in-flight effect is cancelled and completes as failed(aborted), and the flow winds
+//   down. When the flow returns, any effect still in flight is cancelled and next() yields
+//   done once the queue is empty. A flow that returns without responding gets a 500.
+//
+//   Call order (host): start, then { next* until wait|done ; feed_* | cancel }*.
+//   Nothing here performs I/O, reads a clock or allocates outside the request's own state.
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "salient/http.h"
+#include "salient/task.h"
+
+namespace salient {
+
+enum class step_kind : std::uint32_t {
+  wait = 0,
+  effect = 1,
+  respond = 2,
+  write = 3,
+  done = 4,
+  cancel_effect = 5,
+  log = 6,
+};
+
+/// What next() returns: the kind and its bytes (valid until the next call into the exchange).
+struct step {
+  step_kind kind = step_kind::wait;
+  std::string_view data;
+};
+
+/// The buffered outcome of an effect.
+struct fetch_result {
+  std::optional<effect_failure> failure;  ///< set when the request or its body failed
+  response_head head;
+  std::string body;
+
+  bool ok() const { return !failure; }
+  bool success() const { return !failure && head.status >= 200 && head.status < 300; }
+};
+
+enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
+
+struct log_field {
+  std::string key;
+  std::variant<std::string, std::int64_t, bool> value;
+};
+
+class exchange;
+
+/// A started effect; `co_await` it for its buffered result.
+class pending_fetch {
+ public:
+  pending_fetch(exchange* ex, std::uint32_t id) : ex_(ex), id_(id) {}
+  std::uint32_t id() const { return id_; }
+
+  struct awaiter {
+    exchange* ex;
+    std::uint32_t id;
+    bool await_ready() const noexcept;
+    void await_suspend(std::coroutine_handle<> h) const noexcept;
+    fetch_result await_resume() const;
+  };
+  awaiter operator co_await() const noexcept { return {ex_, id_}; }
+
+ private:
+  exchange* ex_;
+  std::uint32_t id_;
+};
+
+class exchange {
+ public:
+  /// Upstream bodies larger than this fail the effect instead of growing without bound.
+  static constexpr std::size_t max_effect_body = 8u << 20;
+
+  exchange(request req, log_level min_level);
+  exchange(const exchange&) = delete;
+  exchange& operator=(const exchange&) = delete;
+
+  const request& req() const { return req_; }
+
+  // ---- host side ----
+  void start(task<void> flow);
+  step next();
+  void feed_head(std::uint32_t id, response_head head);
+  void feed_chunk(std::uint32_t id, std::string_view bytes);
+  void feed_end(std::uint32_t id);
+  void feed_failure(std::uint32_t id, effect_failure failure);
+  void cancel();
+  bool finished() const { return finished_; }
+
+  // ---- flow side ----
+  /// Emits an EFFECT step now; several begun before awaiting run in parallel.
+  pending_fetch begin_fetch(outbound_request req);
+  /// begin_fetch + co_await, for the common one-at-a-time case.
+  pending_fetch::awaiter fetch(outbound_request req) { return begin_fetch(std::move(req)).operator co_await(); }
+  /// The response head; only the first call counts.
+  void respond(response_head head);
+  /// Body bytes; ignored before respond() (a flow bug) and after cancel().
+  void write(std::string_view bytes);
+  void log(log_level level, std::string_view event, std::vector<log_field> fields = {});
+  bool responded() const { return responded_; }
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  friend class pending_fetch;
+  struct effect_slot {
+    response_head head;
+    std::string body;
+    std::optional<effect_failure> failure;
+    bool complete = false;
+    std::coroutine_handle<> waiter;
+  };
+
+  void push(step_kind kind, std::string data);
+  void complete(std::uint32_t id, effect_slot& slot);
+  void after_resume();
+  effect_slot* slot(std::uint32_t id);
+
+  request req_;
+  log_level min_level_;
+  task<void> flow_;
+  std::map<std::uint32_t, effect_slot> effects_;
+  std::uint32_t next_effect_id_ = 1;
+  std::deque<std::pair<step_kind, std::string>> queue_;
+  std::string current_;
+  bool responded_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace salient

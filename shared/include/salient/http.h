@@ -1,0 +1,90 @@
+#pragma once
+// HTTP values that cross the sans-IO boundary: the inbound request, the outbound requests the
+// core asks the host to perform (effects), and response heads. Plus the small parsers every
+// flow needs: query strings, application/x-www-form-urlencoded bodies, media types.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "salient/result.h"
+
+namespace salient {
+
+struct header {
+  std::string name;  ///< lower-case
+  std::string value;
+};
+using header_list = std::vector<header>;
+
+/// The value of the first header called `name` (lower-case), or empty.
+std::string_view find_header(const header_list& headers, std::string_view name);
+
+/// An inbound request as the host hands it over (docs/ABI.md, "request head").
+struct request {
+  std::string method;
+  std::string target;      ///< path + query as received
+  std::string path;        ///< percent-decoding is left to the router (segments are decoded one by one)
+  std::string query;       ///< without '?'
+  header_list headers;
+  std::string body;
+  bool body_truncated = false;  ///< the host stopped reading at limits.max_body_bytes + 1
+  std::int64_t now_ms = 0;
+  std::string request_id;
+  std::string entropy_seed;     ///< 32 bytes when the head carried "entropy" (replays), else empty
+
+  std::string_view header(std::string_view name) const { return find_header(headers, name); }
+};
+
+/// An outbound HTTP request the core asks the host to perform.
+struct outbound_request {
+  std::string method = "GET";
+  std::string url;
+  header_list headers;
+  std::string body;
+  int timeout_ms = 10000;
+};
+
+struct response_head {
+  int status = 200;
+  header_list headers;
+};
+
+enum class effect_failure_kind { timeout, connect, aborted, network };
+
+struct effect_failure {
+  effect_failure_kind kind = effect_failure_kind::network;
+  std::string message;
+};
+
+/// Decodes %XX escapes (and '+' as space when `plus_as_space`). nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view in, bool plus_as_space);
+
+/// Encodes everything outside RFC 3986's unreserved set.
+std::string percent_encode(std::string_view in);
+
+using form_fields = std::vector<std::pair<std::string, std::string>>;
+
+/// Parses an application/x-www-form-urlencoded body or a query string.
+/// Fails with bad_request on a malformed escape.
+result<form_fields> parse_form(std::string_view body);
+
+/// The first value of `name` in parsed form fields, if present.
+std::optional<std::string_view> form_value(const form_fields& fields, std::string_view name);
+
+/// The media type of a Content-Type value, lower-cased, parameters dropped
+/// ("Application/JSON; charset=utf-8" → "application/json").
+std::string media_type(std::string_view content_type);
+
+/// True when the client asked for JSON: Accept names application/json before text/html.
+bool prefers_json(const request& req);
+
+/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates).
+bool is_valid_utf8(std::string_view s);
+
+/// Number of code points in well-formed UTF-8.
+std::size_t utf8_length(std::string_view s);
+
+}  // namespace salient

@@ -1,0 +1,72 @@
+#pragma once
+// One function module's state inside one wasm instance: its configuration, the host
+// environment it was given, and the table of in-flight requests (handles). Both ABI front ends
+// (abi/reactor.cpp, abi/command.cpp) and the native tests drive requests through this class,
+// so what the tests exercise is what the modules run.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "salient/config.h"
+#include "salient/entropy.h"
+#include "salient/exchange.h"
+#include "salient/result.h"
+
+namespace salient {
+
+/// The host environment variables the core may read (docs/ABI.md lists the prefixes).
+class environment {
+ public:
+  void set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
+  std::string_view get(std::string_view name) const {
+    auto it = vars_.find(name);
+    return it == vars_.end() ? std::string_view{} : std::string_view(it->second);
+  }
+
+ private:
+  std::map<std::string, std::string, std::less<>> vars_;
+};
+
+/// What a flow gets: all of it outlives the flow's coroutine frame.
+struct function_context {
+  const config& cfg;
+  const environment& env;
+  exchange& ex;
+  entropy& rng;
+};
+
+using function_entry = task<void> (*)(function_context);
+
+class instance {
+ public:
+  explicit instance(function_entry entry) : entry_(entry) {}
+
+  /// `{"config": {...}, "env": {...}}`; the config is validated again here.
+  result<void> configure(std::string_view json);
+  bool configured() const { return cfg_.has_value(); }
+
+  /// Starts a request; 0 when not configured. A malformed head still gets a handle whose
+  /// response is a 400, so every request the host accepted gets an answer.
+  std::uint32_t start(std::string_view head_json, std::string_view body);
+  exchange* find(std::uint32_t handle);
+  void release(std::uint32_t handle);
+
+ private:
+  struct in_flight {
+    in_flight(request req, log_level level) : ex(std::move(req), level), rng(ex.req().entropy_seed) {}
+    exchange ex;
+    entropy rng;
+  };
+
+  function_entry entry_;
+  std::optional<config> cfg_;
+  environment env_;
+  log_level level_ = log_level::info;
+  std::map<std::uint32_t, std::unique_ptr<in_flight>> handles_;
+  std::uint32_t next_handle_ = 1;
+};
+
+}  // namespace salient

@@ -1,0 +1,162 @@
+#include "salient/exchange.h"
+
+#include <utility>
+
+#include "salient/detail/json.h"
+#include "salient/envelope.h"
+
+namespace salient {
+
+bool pending_fetch::awaiter::await_ready() const noexcept {
+  auto* s = ex->slot(id);
+  return !s || s->complete;
+}
+
+void pending_fetch::awaiter::await_suspend(std::coroutine_handle<> h) const noexcept {
+  if (auto* s = ex->slot(id)) s->waiter = h;
+}
+
+fetch_result pending_fetch::awaiter::await_resume() const {
+  fetch_result out;
+  auto* s = ex->slot(id);
+  if (!s) {
+    // Already taken or cancelled when the flow finished: report it as aborted.
+    out.failure = effect_failure{effect_failure_kind::aborted, "effect no longer available"};
+    return out;
+  }
+  out.failure = std::move(s->failure);
+  out.head = std::move(s->head);
+  out.body = std::move(s->body);
+  ex->effects_.erase(id);
+  return out;
+}
+
+exchange::exchange(request req, log_level min_level) : req_(std::move(req)), min_level_(min_level) {}
+
+void exchange::start(task<void> flow) {
+  flow_ = std::move(flow);
+  flow_.start();
+  after_resume();
+}
+
+step exchange::next() {
+  if (!queue_.empty()) {
+    auto [kind, data] = std::move(queue_.front());
+    queue_.pop_front();
+    current_ = std::move(data);
+    return {kind, current_};
+  }
+  current_.clear();
+  return {finished_ ? step_kind::done : step_kind::wait, {}};
+}
+
+exchange::effect_slot* exchange::slot(std::uint32_t id) {
+  auto it = effects_.find(id);
+  return it == effects_.end() ? nullptr : &it->second;
+}
+
+void exchange::feed_head(std::uint32_t id, response_head head) {
+  auto* s = slot(id);
+  if (!s || s->complete) return;  // unknown or cancelled effect: ignore late input
+  s->head = std::move(head);
+}
+
+void exchange::feed_chunk(std::uint32_t id, std::string_view bytes) {
+  auto* s = slot(id);
+  if (!s || s->complete) return;
+  if (s->body.size() + bytes.size() > max_effect_body) {
+    s->failure = effect_failure{effect_failure_kind::network, "upstream response body too large"};
+    push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
+    complete(id, *s);
+    return;
+  }
+  s->body.append(bytes);
+}
+
+void exchange::feed_end(std::uint32_t id) {
+  auto* s = slot(id);
+  if (!s || s->complete) return;
+  complete(id, *s);
+}
+
+void exchange::feed_failure(std::uint32_t id, effect_failure failure) {
+  auto* s = slot(id);
+  if (!s || s->complete) return;
+  s->failure = std::move(failure);
+  complete(id, *s);
+}
+
+void exchange::complete(std::uint32_t, effect_slot& s) {
+  s.complete = true;
+  if (auto waiter = std::exchange(s.waiter, {})) {
+    waiter.resume();
+    after_resume();
+  }
+}
+
+void exchange::cancel() {
+  if (cancelled_ || finished_) return;
+  cancelled_ = true;
+  std::vector<std::coroutine_handle<>> waiters;
+  for (auto& [id, s] : effects_) {
+    if (s.complete) continue;
+    push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
+    s.complete = true;
+    s.failure = effect_failure{effect_failure_kind::aborted, "client went away"};
+    if (s.waiter) waiters.push_back(std::exchange(s.waiter, {}));
+  }
+  // Resume after the loop: a resumed flow may begin new effects (mutating effects_).
+  for (auto w : waiters) w.resume();
+  after_resume();
+}
+
+void exchange::after_resume() {
+  if (finished_ || !flow_.done()) return;
+  finished_ = true;
+  if (!responded_ && !cancelled_) {
+    respond({500, {{"content-type", "application/json"}}});
+    write(R"({"error":{"code":"internal","message":"internal error"}})");
+  }
+  for (auto& [id, s] : effects_)
+    if (!s.complete) push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
+  effects_.clear();
+}
+
+pending_fetch exchange::begin_fetch(outbound_request out) {
+  std::uint32_t id = next_effect_id_++;
+  auto& s = effects_[id];
+  if (cancelled_) {
+    // The client is gone: do not start new upstream work.
+    s.complete = true;
+    s.failure = effect_failure{effect_failure_kind::aborted, "client went away"};
+  } else {
+    push(step_kind::effect, effect_to_json(id, out));
+  }
+  return pending_fetch(this, id);
+}
+
+void exchange::respond(response_head head) {
+  if (responded_ || cancelled_) return;
+  responded_ = true;
+  push(step_kind::respond, response_head_to_json(head));
+}
+
+void exchange::write(std::string_view bytes) {
+  if (!responded_ || cancelled_ || bytes.empty()) return;
+  push(step_kind::write, std::string(bytes));
+}
+
+void exchange::log(log_level level, std::string_view event, std::vector<log_field> fields) {
+  if (level < min_level_) return;
+  static constexpr const char* names[] = {"debug", "info", "warn", "error"};
+  detail::json doc = {{"level", names[static_cast<int>(level)]}, {"event", event}};
+  if (!req_.request_id.empty()) doc["request_id"] = req_.request_id;
+  for (auto& f : fields) {
+    std::visit([&](auto& v) { doc[f.key] = v; }, f.value);
+  }
+  push(step_kind::log, detail::dump(doc));
+}
+
+void exchange::push(step_kind kind, std::string data) { queue_.emplace_back(kind, std::move(data)); }
+
+}  // namespace salient

@@ -1,0 +1,205 @@
+// The chat function: the full-page chat and the POST that starts a turn.
+//
+// POST /a/{agent}/chat takes `message`, `session_key`, `idempotency_key` as form data (htmx)
+// or JSON. The message is stored (begin_turn) before anything else happens, so nothing the
+// visitor sent is lost even if the answer fails; then a signed, single-use stream_id is
+// minted and returned inside the stream URL (POST-then-GET: no prompt or PII in URLs).
+#include "salient/detail/json.h"
+#include "salient/flows.h"
+#include "salient/pages.h"
+#include "salient/respond.h"
+#include "salient/route.h"
+#include "salient/state_client.h"
+#include "salient/stream_token.h"
+
+namespace salient {
+namespace {
+
+struct chat_input {
+  std::string message;
+  std::string session_key;      // empty = make one up
+  std::string idempotency_key;  // empty = make one up (no retry protection then)
+};
+
+bool is_key(std::string_view s) {
+  if (s.size() < 8 || s.size() > 128) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+result<chat_input> read_input(const request& req, const config& cfg) {
+  chat_input in;
+  std::optional<std::string> message, session, idem;
+  std::string type = media_type(req.header("content-type"));
+  if (type == "application/x-www-form-urlencoded") {
+    auto fields = parse_form(req.body);
+    if (!fields) return fields.err();
+    if (auto v = form_value(*fields, "message")) message = std::string(*v);
+    if (auto v = form_value(*fields, "session_key")) session = std::string(*v);
+    if (auto v = form_value(*fields, "idempotency_key")) idem = std::string(*v);
+  } else if (type == "application/json") {
+    auto doc = detail::parse_json(req.body);
+    if (!doc || !doc->is_object()) return make_error(errc::bad_request, "the body is not a JSON object");
+    for (auto [name, slot] : {std::pair{"message", &message}, {"session_key", &session}, {"idempotency_key", &idem}}) {
+      const detail::json* v = detail::member(*doc, name);
+      if (!v || v->is_null()) continue;
+      if (!v->is_string()) return make_error(errc::bad_request, std::string(name) + " must be a string", std::string("/") + name);
+      *slot = v->get<std::string>();
+    }
+  } else {
+    return make_error(errc::unsupported_media_type,
+                      "send the message as application/x-www-form-urlencoded or application/json");
+  }
+  if (!message) return make_error(errc::bad_request, "the message field is missing", "/message");
+  if (!is_valid_utf8(*message)) return make_error(errc::bad_request, "the message is not valid UTF-8", "/message");
+  std::string_view text = trim(*message);
+  if (text.empty()) return make_error(errc::bad_request, "the message is empty", "/message");
+  if (utf8_length(text) > static_cast<std::size_t>(cfg.chat.max_message_chars))
+    return make_error(errc::payload_too_large,
+                      "the message is too long (at most " + std::to_string(cfg.chat.max_message_chars) + " characters)",
+                      "/message");
+  in.message = std::string(text);
+  if (session && !session->empty()) {
+    if (!is_key(*session))
+      return make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key");
+    in.session_key = std::move(*session);
+  }
+  if (idem && !idem->empty()) {
+    if (!is_key(*idem))
+      return make_error(errc::bad_request, "idempotency_key must be 8-128 letters, digits, '-' or '_'",
+                        "/idempotency_key");
+    in.idempotency_key = std::move(*idem);
+  }
+  return in;
+}
+
+/// CSRF: a browser says where a request comes from. Same-origin requests and the configured
+/// widget origins may post; anything else cross-site is refused. Non-browser clients send
+/// neither header and are not subject to CSRF.
+bool origin_allowed(const request& req, const config& cfg) {
+  std::string_view origin = req.header("origin");
+  if (origin.empty() || origin == "null") return req.header("sec-fetch-site") != "cross-site";
+  std::size_t scheme_end = origin.find("://");
+  std::string_view origin_host = scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
+  if (!req.header("host").empty() && origin_host == req.header("host")) return true;
+  for (const auto& allowed : cfg.app.allowed_origins)
+    if (allowed == origin) return true;
+  return false;
+}
+
+task<void> post_chat(function_context ctx, const agent_config& agent) {
+  exchange& ex = ctx.ex;
+  const request& req = ex.req();
+  response_format fmt = format_for(req);
+  if (req.body_truncated) {
+    respond_error(ex, make_error(errc::payload_too_large, "the request body is too large (at most " +
+                                                              std::to_string(ctx.cfg.limits.max_body_bytes) + " bytes)"),
+                  fmt);
+    co_return;
+  }
+  if (!origin_allowed(req, ctx.cfg)) {
+    respond_error(ex, make_error(errc::forbidden, "cross-site requests are not allowed from this origin"), fmt);
+    co_return;
+  }
+  auto input = read_input(req, ctx.cfg);
+  if (!input) {
+    respond_error(ex, input.err(), fmt);
+    co_return;
+  }
+  std::string_view secret = ctx.env.get("SALIENT_STREAM_SECRET");
+  auto store = state_store_from_env(ctx.env, ctx.cfg.limits.upstream_timeout_ms);
+  if (secret.size() < min_stream_secret_bytes || !store) {
+    error e = store ? make_error(errc::misconfigured, "SALIENT_STREAM_SECRET must be set to at least 32 characters")
+                    : store.err();
+    ex.log(log_level::error, "config.invalid", {{"reason", e.message}});
+    respond_error(ex, make_error(errc::misconfigured, "the chat is not configured correctly yet"), fmt);
+    co_return;
+  }
+
+  bool generated_session = input->session_key.empty();
+  if (generated_session) input->session_key = uuid_v7(req.now_ms, ctx.rng);
+  if (input->idempotency_key.empty()) input->idempotency_key = uuid_v7(req.now_ms, ctx.rng);
+  std::string message_id = uuid_v7(req.now_ms, ctx.rng);
+
+  auto stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(
+      *store, {ctx.cfg.app.tenant, agent.code, input->session_key, input->idempotency_key, message_id, input->message})));
+  if (!stored) {
+    ex.log(log_level::warn, "chat.store_failed", {{"agent", agent.code}, {"reason", stored.err().message}});
+    respond_error(ex, stored.err(), fmt);
+    co_return;
+  }
+  ex.log(log_level::info, "chat.turn_stored",
+         {{"tenant", ctx.cfg.app.tenant}, {"agent", agent.code}, {"session_id", stored->session_id},
+          {"turn_id", stored->turn_id}, {"duplicate", stored->duplicate}});
+
+  std::int64_t exp = req.now_ms / 1000 + ctx.cfg.limits.stream_ttl_seconds;
+  std::string stream_url = "/a/" + agent.code + "/events/stream?stream_id=" +
+                           percent_encode(sign_stream_id(secret, agent.code, stored->turn_id, exp));
+  if (fmt == response_format::json) {
+    stream_url += "&format=json";
+    respond_json(ex, 200,
+                 detail::dump(detail::json{{"message_id", stored->turn_id},
+                                           {"session_key", input->session_key},
+                                           {"stream_url", stream_url},
+                                           {"expires_at", exp},
+                                           {"duplicate", stored->duplicate}}));
+  } else {
+    respond_html(ex, 200,
+                 render_chat_partial({input->message, stream_url,
+                                      generated_session ? std::string_view(input->session_key) : std::string_view()}));
+  }
+}
+
+}  // namespace
+
+task<void> chat_flow(function_context ctx) {
+  exchange& ex = ctx.ex;
+  const request& req = ex.req();
+  response_format fmt = format_for(req);
+  if (req.path == "/__salient/trap" && ctx.env.get("SALIENT_ENABLE_TRAP_ROUTE") == "1") {
+    // Test hook for the hosts' trap recovery: a real wasm `unreachable`, not a simulated one.
+    __builtin_trap();
+  }
+  auto route = parse_agent_path(req.path);
+  if (!route) {
+    respond_error(ex, make_error(errc::not_found, "there is no page at this address"), fmt);
+    co_return;
+  }
+  const agent_config* agent = ctx.cfg.find_enabled_agent(route->agent);
+  if (!agent) {
+    respond_error(ex, make_error(errc::not_found, "there is no assistant called '" + route->agent + "' here"), fmt);
+    co_return;
+  }
+  if (route->rest.empty() && (req.method == "GET" || req.method == "HEAD")) {
+    ex.respond({308, {{"location", "/a/" + agent->code + "/"}, {"cache-control", "no-store"}}});
+    co_return;
+  }
+  if (route->rest == "/") {
+    if (req.method != "GET" && req.method != "HEAD") {
+      respond_error(ex, make_error(errc::method_not_allowed, "use GET for this page"), fmt);
+      co_return;
+    }
+    respond_html(ex, 200, render_chat_page(ctx.cfg, *agent));
+    co_return;
+  }
+  if (route->rest == "/chat") {
+    if (req.method != "POST") {
+      respond_error(ex, make_error(errc::method_not_allowed, "send messages with POST"), fmt);
+      co_return;
+    }
+    co_await post_chat(ctx, *agent);
+    co_return;
+  }
+  respond_error(ex, make_error(errc::not_found, "there is no page at this address"), fmt);
+}
+
+}  // namespace salient

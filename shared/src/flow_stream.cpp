@@ -1,0 +1,149 @@
+// The stream function: GET /a/{agent}/events/stream?stream_id=… answers as server-sent events.
+//
+// The stream_id is verified (MAC, agent, expiry) before anything else; claiming the turn in
+// the state store makes it single-use. Events: `meta` (how the answer is produced), `token`
+// (text pieces, in order), then `done` with the stored assistant message id; or an `error`
+// event. Every event carries an `id:`. Errors before the stream starts are answered with
+// their HTTP status and a one-event SSE body, so fetch-based clients can read the reason.
+//
+// With no LLM configured the offline responder answers (canned intents), clearly labelled.
+#include "salient/detail/json.h"
+#include "salient/flows.h"
+#include "salient/html.h"
+#include "salient/offline.h"
+#include "salient/respond.h"
+#include "salient/route.h"
+#include "salient/sse.h"
+#include "salient/state_client.h"
+#include "salient/stream_token.h"
+
+namespace salient {
+namespace {
+
+enum class event_format { html, json };
+
+/// Splits text into word-sized pieces (each word with the whitespace after it), the unit the
+/// offline answer is streamed in so clients render it the same way as model tokens.
+std::vector<std::string_view> pieces_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find_first_of(" \n", start);
+    end = end == std::string_view::npos ? text.size() : text.find_first_not_of(" \n", end);
+    if (end == std::string_view::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end;
+  }
+  return out;
+}
+
+class event_writer {
+ public:
+  event_writer(exchange& ex, event_format fmt) : ex_(ex), fmt_(fmt) {}
+
+  void meta(offline_intent intent) {
+    if (fmt_ == event_format::json)
+      send("meta", detail::dump(detail::json{{"mode", "offline"}, {"label", "Offline answer"}, {"intent", intent_name(intent)}}));
+    else
+      send("meta", R"(<span class="badge offline" title="Answered without the AI model">Offline answer</span>)");
+  }
+  void token(std::string_view text) {
+    if (fmt_ == event_format::json) send("token", detail::dump(detail::json{{"text", text}}));
+    else send("token", escape_html(text));
+  }
+  void error(const salient::error& e, bool retryable) {
+    if (fmt_ == event_format::json) send("error", sse_error_data(e, retryable));
+    else send("error", escape_html(e.message));
+  }
+  void done(std::string_view message_id) { send("done", detail::dump(detail::json{{"message_id", message_id}})); }
+
+ private:
+  void send(std::string_view event, std::string_view data) {
+    ex_.write(sse_event(event, std::to_string(++id_), data));
+  }
+  exchange& ex_;
+  event_format fmt_;
+  int id_ = 0;
+};
+
+}  // namespace
+
+task<void> stream_flow(function_context ctx) {
+  exchange& ex = ctx.ex;
+  const request& req = ex.req();
+  auto route = parse_agent_path(req.path);
+  const agent_config* agent = route ? ctx.cfg.find_enabled_agent(route->agent) : nullptr;
+  if (!route || route->rest != "/events/stream" || !agent) {
+    respond_error(ex, make_error(errc::not_found, "there is no event stream at this address"), response_format::sse);
+    co_return;
+  }
+  if (req.method != "GET") {
+    respond_error(ex, make_error(errc::method_not_allowed, "open the event stream with GET"), response_format::sse);
+    co_return;
+  }
+  auto query = parse_form(req.query);
+  auto stream_id = query ? form_value(*query, "stream_id") : std::nullopt;
+  if (!stream_id || stream_id->empty()) {
+    respond_error(ex, make_error(errc::bad_request, "stream_id is missing"), response_format::sse);
+    co_return;
+  }
+  event_format fmt = form_value(*query, "format") == std::optional<std::string_view>("json") ? event_format::json
+                                                                                              : event_format::html;
+  std::string_view secret = ctx.env.get("SALIENT_STREAM_SECRET");
+  auto store = state_store_from_env(ctx.env, ctx.cfg.limits.upstream_timeout_ms);
+  if (secret.size() < min_stream_secret_bytes || !store) {
+    ex.log(log_level::error, "config.invalid", {{"reason", store ? "SALIENT_STREAM_SECRET too short or unset" : store.err().message}});
+    respond_error(ex, make_error(errc::misconfigured, "the chat is not configured correctly yet"), response_format::sse);
+    co_return;
+  }
+  auto turn_id = verify_stream_id(secret, agent->code, *stream_id, req.now_ms / 1000, ctx.cfg.limits.stream_ttl_seconds);
+  if (!turn_id) {
+    ex.log(log_level::info, "stream.rejected", {{"agent", agent->code}, {"reason", code_name(turn_id.err().kind)}});
+    respond_error(ex, turn_id.err(), response_format::sse);
+    co_return;
+  }
+
+  auto claim = parse_claim_turn(co_await ex.fetch(claim_turn_request(*store, ctx.cfg.app.tenant, *turn_id)));
+  if (ex.cancelled()) co_return;
+  if (!claim) {
+    respond_error(ex, claim.err(), response_format::sse);
+    co_return;
+  }
+  if (claim->state == claimed_turn::status::already_claimed) {
+    respond_error(ex, make_error(errc::gone, "this answer was already streamed; send the message again"),
+                  response_format::sse);
+    co_return;
+  }
+  if (claim->state == claimed_turn::status::not_found) {
+    respond_error(ex, make_error(errc::not_found, "this conversation turn does not exist"), response_format::sse);
+    co_return;
+  }
+
+  ex.respond({200,
+              {{"content-type", "text/event-stream; charset=utf-8"},
+               {"cache-control", "no-store"},
+               {"x-content-type-options", "nosniff"},
+               {"x-accel-buffering", "no"}}});
+  event_writer events(ex, fmt);
+  offline_intent intent = classify_offline(claim->message);
+  const std::string& answer = offline_answer(ctx.cfg.offline, intent);
+  events.meta(intent);
+  for (std::string_view piece : pieces_of(answer)) events.token(piece);
+
+  std::string message_id = uuid_v7(req.now_ms, ctx.rng);
+  auto finished = parse_finish_turn(co_await ex.fetch(finish_turn_request(
+      *store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
+               detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)}})})));
+  if (ex.cancelled()) co_return;
+  if (!finished) {
+    // The visitor saw the answer; only its copy in the store is missing. Say so, don't retry.
+    ex.log(log_level::warn, "stream.store_failed", {{"agent", agent->code}, {"reason", finished.err().message}});
+    events.error(make_error(errc::unavailable, "the answer could not be saved"), false);
+  }
+  ex.log(log_level::info, "stream.answered",
+         {{"tenant", ctx.cfg.app.tenant}, {"agent", agent->code}, {"session_id", claim->session_id},
+          {"mode", "offline"}, {"intent", intent_name(intent)}});
+  events.done(finished ? std::string_view(message_id) : std::string_view());
+}
+
+}  // namespace salient

@@ -1,0 +1,71 @@
+#include "salient/instance.h"
+
+#include <sodium.h>
+
+#include "salient/detail/json.h"
+#include "salient/envelope.h"
+#include "salient/respond.h"
+
+namespace salient {
+namespace {
+
+log_level level_from(std::string_view name) {
+  if (name == "DEBUG") return log_level::debug;
+  if (name == "WARN") return log_level::warn;
+  if (name == "ERROR") return log_level::error;
+  return log_level::info;
+}
+
+task<void> reject_bad_head(exchange& ex, error e) {
+  respond_error(ex, e, response_format::json);
+  co_return;
+}
+
+}  // namespace
+
+result<void> instance::configure(std::string_view text) {
+  if (sodium_init() < 0) return make_error(errc::internal, "libsodium failed to initialise");
+  auto doc = detail::parse_json(text);
+  if (!doc || !doc->is_object()) return make_error(errc::misconfigured, "configure input is not a JSON object");
+  const detail::json* cfg_json = detail::member(*doc, "config");
+  auto cfg = parse_config(cfg_json ? detail::dump(*cfg_json) : "{}");
+  if (!cfg) return cfg.err();
+  environment env;
+  if (const detail::json* vars = detail::member(*doc, "env"); vars && vars->is_object()) {
+    for (auto it = vars->begin(); it != vars->end(); ++it)
+      if (it.value().is_string()) env.set(it.key(), it.value().get<std::string>());
+  }
+  level_ = level_from(cfg->logging.level);
+  cfg_ = std::move(*cfg);
+  env_ = std::move(env);
+  return {};
+}
+
+std::uint32_t instance::start(std::string_view head_json, std::string_view body) {
+  if (!cfg_) return 0;
+  std::uint32_t handle = next_handle_++;
+  auto req = parse_request_head(head_json, body);
+  if (!req) {
+    request placeholder;
+    placeholder.method = "GET";
+    placeholder.target = placeholder.path = "/";
+    auto state = std::make_unique<in_flight>(std::move(placeholder), level_);
+    state->ex.start(reject_bad_head(state->ex, req.err()));
+    handles_[handle] = std::move(state);
+    return handle;
+  }
+  auto state = std::make_unique<in_flight>(std::move(*req), level_);
+  auto& s = *state;
+  handles_[handle] = std::move(state);
+  s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng}));
+  return handle;
+}
+
+exchange* instance::find(std::uint32_t handle) {
+  auto it = handles_.find(handle);
+  return it == handles_.end() ? nullptr : &it->second->ex;
+}
+
+void instance::release(std::uint32_t handle) { handles_.erase(handle); }
+
+}  // namespace salient

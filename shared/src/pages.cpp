@@ -1,0 +1,118 @@
+#include "salient/pages.h"
+
+#include "salient/html.h"
+
+namespace salient {
+namespace {
+
+// htmx runs without eval (no hx-on, no trigger filters: the CSP forbids them anyway), and
+// swaps 4xx/5xx partials too so that errors show up in the conversation while
+// htmx:responseError still fires (page.js keeps the visitor's text then).
+constexpr std::string_view chat_page = R"(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}'>
+<title>{{agent_name}} · {{app_name}}</title>
+<link rel="stylesheet" href="/assets/page.css">
+<script src="/assets/htmx.min.js" defer></script>
+<script src="/assets/sse.min.js" defer></script>
+<script src="/assets/page.js" defer></script>
+</head>
+<body>
+<main class="chat">
+<header class="chat-header"><h1>{{app_name}}</h1><p>{{agent_name}}</p></header>
+<div id="messages" class="messages" aria-live="polite"></div>
+<form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}">
+<label for="message" class="visually-hidden">Your message</label>
+<textarea id="message" name="message" rows="3" maxlength="{{max_chars}}" placeholder="Ask about our products and services…" required></textarea>
+<input type="hidden" id="session-key" name="session_key">
+<input type="hidden" id="idempotency-key" name="idempotency_key">
+<div class="actions"><button id="clear" type="button">Clear</button><button id="send" type="submit">Send</button></div>
+<p class="hint">{{hint}}</p>
+</form>
+</main>
+</body>
+</html>
+)";
+
+// The assistant bubble opens the SSE stream itself (htmx SSE extension) and closes it on
+// `done`. The `error` event is handled by page.js, not sse-swap: an EventSource reports
+// connection failures under the same event name.
+constexpr std::string_view partial = R"(<div class="msg user"><div class="text">{{message}}</div></div>
+<div class="msg assistant" hx-ext="sse" sse-connect="{{stream_url}}" sse-close="done"><span class="label" sse-swap="meta"></span><div class="text" sse-swap="token" hx-swap="beforeend"></div><div class="error" role="alert" hidden></div></div>
+{{{session_input}}})";
+
+constexpr std::string_view session_input =
+    R"(<input type="hidden" id="session-key" name="session_key" value="{{key}}" hx-swap-oob="true">)";
+
+constexpr std::string_view error_page = R"(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{status}} {{title}}</title>
+<link rel="stylesheet" href="/assets/page.css">
+</head>
+<body>
+<main class="error-page">
+<h1>{{title}}</h1>
+<p>{{message}}</p>
+<p><a href="/">Back to the home page</a></p>
+</main>
+</body>
+</html>
+)";
+
+constexpr std::string_view error_fragment =
+    R"(<div class="msg error" role="alert" data-code="{{code}}"><p>{{message}}</p></div>
+)";
+
+const char* title_for(int status) {
+  switch (status) {
+    case 400: return "Bad request";
+    case 401: return "Not authorised";
+    case 403: return "Forbidden";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 410: return "Gone";
+    case 413: return "Too large";
+    case 415: return "Unsupported media type";
+    case 501: return "Not available yet";
+    case 502: return "Upstream error";
+    case 503: return "Temporarily unavailable";
+    default: return "Something went wrong";
+  }
+}
+
+}  // namespace
+
+std::string render_chat_page(const config& cfg, const agent_config& agent) {
+  bool enter_sends = cfg.chat.input.submit_shortcut == "enter";
+  std::string max_chars = std::to_string(cfg.chat.max_message_chars);
+  return render(chat_page, {{"app_name", cfg.app.name},
+                            {"agent_name", agent.name},
+                            {"agent", agent.code},
+                            {"shortcut", cfg.chat.input.submit_shortcut},
+                            {"max_chars", max_chars},
+                            {"hint", enter_sends ? "Enter to send · Shift+Enter for a new line"
+                                                 : "Ctrl+Enter to send · Enter for a new line"}});
+}
+
+std::string render_chat_partial(const chat_partial& p) {
+  std::string input = p.generated_session_key.empty() ? std::string()
+                                                      : render(session_input, {{"key", p.generated_session_key}});
+  return render(partial, {{"message", p.message}, {"stream_url", p.stream_url}, {"session_input", input}});
+}
+
+std::string render_error_page(const error& e) {
+  std::string status = std::to_string(e.status());
+  return render(error_page, {{"status", status}, {"title", title_for(e.status())}, {"message", e.message}});
+}
+
+std::string render_error_fragment(const error& e) {
+  return render(error_fragment, {{"code", code_name(e.kind)}, {"message", e.message}});
+}
+
+}  // namespace salient
