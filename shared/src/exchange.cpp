@@ -99,7 +99,7 @@ void exchange::cancel() {
   cancelled_ = true;
   std::vector<std::coroutine_handle<>> waiters;
   for (auto& [id, s] : effects_) {
-    if (s.complete) continue;
+    if (s.complete || s.survives_cancel) continue;
     push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
     s.complete = true;
     s.failure = effect_failure{effect_failure_kind::aborted, "client went away"};
@@ -122,10 +122,11 @@ void exchange::after_resume() {
   effects_.clear();
 }
 
-pending_fetch exchange::begin_fetch(outbound_request out) {
+pending_fetch exchange::begin_fetch(outbound_request out, effect_policy policy) {
   std::uint32_t id = next_effect_id_++;
   auto& s = effects_[id];
-  if (cancelled_) {
+  s.survives_cancel = policy == effect_policy::survive_cancel;
+  if (cancelled_ && !s.survives_cancel) {
     // The client is gone: do not start new upstream work.
     s.complete = true;
     s.failure = effect_failure{effect_failure_kind::aborted, "client went away"};

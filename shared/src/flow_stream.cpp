@@ -131,10 +131,11 @@ task<void> stream_flow(function_context ctx) {
   for (std::string_view piece : pieces_of(answer)) events.token(piece);
 
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
-  auto finished = parse_finish_turn(co_await ex.fetch(finish_turn_request(
-      *store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
-               detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)}})})));
-  if (ex.cancelled()) co_return;
+  // The visitor may leave while this is stored: the answer they saw is kept regardless.
+  auto finished = parse_finish_turn(co_await ex.fetch(
+      finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
+                                   detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)}})}),
+      effect_policy::survive_cancel));
   if (!finished) {
     // The visitor saw the answer; only its copy in the store is missing. Say so, don't retry.
     ex.log(log_level::warn, "stream.store_failed", {{"agent", agent->code}, {"reason", finished.err().message}});

@@ -81,17 +81,17 @@ outbound_request finish_turn_request(const state_store& store, const finish_turn
 result<begun_turn> parse_begin_turn(const fetch_result& r) {
   if (auto e = rpc_error(r, "salient_begin_turn")) return *e;
   auto doc = object_body(r);
-  if (!doc) return make_error(errc::unavailable, "the conversation store sent an unreadable answer");
+  if (!doc) return make_error(errc::unavailable, "the conversation store sent an unreadable answer; please try again");
   auto turn = detail::string_member(*doc, "turn_id");
   auto session = detail::string_member(*doc, "session_id");
-  if (!turn || !session) return make_error(errc::unavailable, "the conversation store sent an incomplete answer");
+  if (!turn || !session) return make_error(errc::unavailable, "the conversation store sent an incomplete answer; please try again");
   return begun_turn{std::string(*turn), std::string(*session), detail::bool_member(*doc, "duplicate").value_or(false)};
 }
 
 result<claimed_turn> parse_claim_turn(const fetch_result& r) {
   if (auto e = rpc_error(r, "salient_claim_turn")) return *e;
   auto doc = object_body(r);
-  if (!doc) return make_error(errc::unavailable, "the conversation store sent an unreadable answer");
+  if (!doc) return make_error(errc::unavailable, "the conversation store sent an unreadable answer; please try again");
   claimed_turn out;
   std::string_view status = detail::string_member(*doc, "status").value_or("");
   if (status == "claimed") {
@@ -103,7 +103,7 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
   } else if (status == "not_found") {
     out.state = claimed_turn::status::not_found;
   } else {
-    return make_error(errc::unavailable, "the conversation store sent an unknown claim status");
+    return make_error(errc::unavailable, "the conversation store sent an unknown claim status; please try again");
   }
   return out;
 }

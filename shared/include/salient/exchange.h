@@ -9,7 +9,8 @@
 //   an effect's result (feed_head / feed_chunk / feed_end / feed_failure), the flow waiting on
 //   it resumes inside that call and queues more steps. cancel() means the client went away:
 //   every in-flight effect is cancelled and completes as failed(aborted), and the flow winds
-//   down. When the flow returns, any effect still in flight is cancelled and next() yields
+//   down; effects begun with effect_policy::survive_cancel (storing what the visitor already
+//   saw) are left to finish. When the flow returns, any effect still in flight is cancelled and next() yields
 //   done once the queue is empty. A flow that returns without responding gets a 500.
 //
 //   Call order (host): start, then { next* until wait|done ; feed_* | cancel }*.
@@ -64,6 +65,12 @@ struct log_field {
 
 class exchange;
 
+/// What happens to an effect when the client goes away (cancel()).
+enum class effect_policy {
+  cancel_with_client,  ///< the result is only useful to the client: abort it (reads, upstream calls)
+  survive_cancel,      ///< it stores what must not be lost: let it finish (and begin it even after cancel)
+};
+
 /// A started effect; `co_await` it for its buffered result.
 class pending_fetch {
  public:
@@ -107,9 +114,11 @@ class exchange {
 
   // ---- flow side ----
   /// Emits an EFFECT step now; several begun before awaiting run in parallel.
-  pending_fetch begin_fetch(outbound_request req);
+  pending_fetch begin_fetch(outbound_request req, effect_policy policy = effect_policy::cancel_with_client);
   /// begin_fetch + co_await, for the common one-at-a-time case.
-  pending_fetch::awaiter fetch(outbound_request req) { return begin_fetch(std::move(req)).operator co_await(); }
+  pending_fetch::awaiter fetch(outbound_request req, effect_policy policy = effect_policy::cancel_with_client) {
+    return begin_fetch(std::move(req), policy).operator co_await();
+  }
   /// The response head; only the first call counts.
   void respond(response_head head);
   /// Body bytes; ignored before respond() (a flow bug) and after cancel().
@@ -125,6 +134,7 @@ class exchange {
     std::string body;
     std::optional<effect_failure> failure;
     bool complete = false;
+    bool survives_cancel = false;
     std::coroutine_handle<> waiter;
   };
 

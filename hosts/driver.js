@@ -1,0 +1,507 @@
+// The one host driver: runs Salient's sans-IO function modules (docs/ABI.md) on Web-standard
+// Request / Response / ReadableStream / fetch, so the same file serves Node, workerd and deno.
+//
+// Theory of operation. A request goes to one module (routes.js) and gets an instance of it to
+// itself: `start` hands the core the head and body, then the driver calls `next` until WAIT or
+// DONE and acts on each step. EFFECT starts a fetch; its head, body chunks and end (or failure)
+// are fed back as they arrive, each followed by another `next` loop. RESPOND resolves the
+// handle() promise with a streaming Response; WRITEs are enqueued on it; DONE closes it and
+// returns the instance to its pool. JS runs one callback at a time, so calls into an instance
+// never interleave; a request never shares its instance while in flight, so one request's trap
+// cannot corrupt another's state. A trap (any exception from a wasm call) discards the instance.
+
+import { moduleFor } from "./routes.js";
+
+const WAIT = 0, EFFECT = 1, RESPOND = 2, WRITE = 3, DONE = 4, CANCEL_EFFECT = 5, LOG = 6;
+const ENV_PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"];
+const MAX_IDLE = 8; // idle instances kept per module after a burst; more are left to the GC
+const DEFAULT_EFFECT_TIMEOUT_MS = 10000;
+const STREAM_HIGH_WATER_BYTES = 64 * 1024; // client body queue before effect reads pause
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const json = (bytes) => JSON.parse(decoder.decode(bytes));
+const noop = () => {};
+
+export function createSalient({
+  modules,
+  config,
+  env = {},
+  fetch = globalThis.fetch,
+  log = (obj) => console.log(JSON.stringify(obj)),
+  now = Date.now,
+}) {
+  const configure = encoder.encode(JSON.stringify({ config, env: coreEnv(env) }));
+  const maxBody = config?.limits?.max_body_bytes ?? 65536;
+  const pools = {};
+  for (const [name, module] of Object.entries(modules)) {
+    pools[name] = new Pool(name, module, configure, log);
+    pools[name].release(pools[name].acquire()); // eager: fail at startup on a bad config or module
+  }
+  // Called unbound: Workers' fetch throws "Illegal invocation" when `this` is not the global.
+  const host = { fetch: (url, init) => fetch(url, init), log, now };
+
+  /**
+   * `ctx.waitUntil` (Workers, Netlify, Vercel) keeps the platform from dropping the run when the
+   * response ends or the client leaves early: the core may still have effects to finish.
+   */
+  async function handle(request, ctx = undefined) {
+    const url = new URL(request.url);
+    const pool = pools[moduleFor(request.method, url.pathname)];
+    const { body, truncated } = await readBody(request, maxBody);
+    const id = requestId(request.headers);
+    const head = encoder.encode(JSON.stringify({
+      method: request.method,
+      url: url.pathname + url.search,
+      headers: [...request.headers], // Headers iterate with lower-case names
+      now_ms: now(),
+      request_id: id,
+      body_truncated: truncated,
+    }));
+    let instance;
+    try {
+      instance = pool.acquire();
+    } catch (err) {
+      log({ level: "error", event: "host.instantiate_failed", module: pool.name, request_id: id, message: errorText(err) });
+      return internalError(request);
+    }
+    return new Promise((resolve) => {
+      const run = new Run(host, pool, instance, request, id, resolve);
+      ctx?.waitUntil?.(run.done);
+      run.start(head, body);
+    });
+  }
+
+  return { handle };
+}
+
+/** Only the variables the core may read cross into the module (ABI: configure). */
+function coreEnv(env) {
+  const out = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (typeof value === "string" && ENV_PREFIXES.some((p) => key.startsWith(p))) out[key] = value;
+  }
+  return out;
+}
+
+function requestId(headers) {
+  const given = headers.get("cf-ray") ?? headers.get("x-request-id");
+  if (given && /^[\w.:-]{1,128}$/.test(given)) return given;
+  return crypto.randomUUID();
+}
+
+/** Reads at most `limit + 1` bytes: enough for the core to see "too large" and answer 413. */
+async function readBody(request, limit) {
+  const empty = { body: new Uint8Array(0), truncated: false };
+  if (request.method === "GET" || request.method === "HEAD" || !request.body) return empty;
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > limit) {
+    request.body.cancel().catch(noop);
+    return { body: new Uint8Array(0), truncated: true };
+  }
+  const chunks = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size > limit) {
+      reader.cancel().catch(noop);
+      break;
+    }
+  }
+  const body = new Uint8Array(Math.min(size, limit + 1));
+  let at = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, body.length - at);
+    body.set(part, at);
+    at += part.length;
+  }
+  return { body, truncated: size > limit };
+}
+
+function wantsHtml(request) {
+  return (request.headers.get("accept") ?? "").includes("text/html");
+}
+
+function internalError(request) {
+  if (wantsHtml(request)) {
+    return new Response(
+      "<!doctype html><meta charset=utf-8><title>Error</title><h1>Something went wrong</h1>" +
+        "<p>Please try again in a moment.</p>\n",
+      { status: 500, headers: { "content-type": "text/html; charset=utf-8" } },
+    );
+  }
+  return new Response('{"error":{"code":"internal","message":"internal error"}}', {
+    status: 500,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+const SSE_INTERNAL_ERROR = encoder.encode(
+  'event: error\ndata: {"code":"internal","message":"internal error","retryable":true}\n\n',
+);
+
+// ---------------------------------------------------------------------------------------------
+// Instances and pools
+
+class Pool {
+  constructor(name, module, configure, log) {
+    Object.assign(this, { name, module, configure, log, idle: [] });
+  }
+  acquire() {
+    return this.idle.pop() ?? new Instance(this.module, this.configure, this.log);
+  }
+  release(instance) {
+    if (!instance.broken && this.idle.length < MAX_IDLE) this.idle.push(instance);
+  }
+}
+
+class Instance {
+  constructor(module, configure, log) {
+    this.broken = false;
+    this.scratch = 0;
+    this.scratchLen = 0;
+    const wasi = wasiImports(module, () => this.x.memory, log);
+    this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
+    this.x._initialize();
+    if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
+      throw new Error("salient_configure failed: " + decoder.decode(this.output()));
+    }
+  }
+
+  /** A byte view of the whole memory, re-made only when a call has grown (replaced) the buffer. */
+  bytes() {
+    const buffer = this.x.memory.buffer;
+    if (this.u8?.buffer !== buffer) this.u8 = new Uint8Array(buffer);
+    return this.u8;
+  }
+
+  /** Copies bytes into the scratch buffer (grown as needed) and returns its address. */
+  input(bytes, extra = null) {
+    const need = bytes.length + (extra?.length ?? 0);
+    if (need > this.scratchLen) {
+      if (this.scratch) this.x.salient_free(this.scratch);
+      this.scratchLen = Math.max(need, 2 * this.scratchLen, 4096);
+      this.scratch = this.x.salient_alloc(this.scratchLen);
+      if (!this.scratch) throw new Error("salient_alloc failed");
+    }
+    const u8 = this.bytes();
+    u8.set(bytes, this.scratch);
+    if (extra) u8.set(extra, this.scratch + bytes.length);
+    return this.scratch;
+  }
+
+  /** The last step's bytes: a view valid only until the next call into the module. */
+  output() {
+    const ptr = this.x.salient_output_ptr();
+    return this.bytes().subarray(ptr, ptr + this.x.salient_output_len());
+  }
+
+  /** A copy of the last step's bytes, for WRITE: the one allocation per relayed chunk. */
+  outputCopy() {
+    const ptr = this.x.salient_output_ptr();
+    return this.bytes().slice(ptr, ptr + this.x.salient_output_len());
+  }
+
+  start(head, body) {
+    const ptr = this.input(head, body);
+    const handle = this.x.salient_start(ptr, head.length, ptr + head.length, body.length);
+    if (handle === 0) throw new Error("salient_start returned 0 (not configured)");
+    return handle;
+  }
+}
+
+/**
+ * WASI preview1, just what a reactor that reads no clock, file or environment needs; whatever
+ * else the module imports (libc links fd_close, fd_seek, …) answers ENOSYS.
+ */
+function wasiImports(module, memory, log) {
+  const ENOSYS = 52;
+  const view = () => new DataView(memory().buffer);
+  const imports = {
+    random_get(ptr, len) {
+      for (let at = 0; at < len; at += 65536) { // getRandomValues refuses more than 64 KiB
+        crypto.getRandomValues(new Uint8Array(memory().buffer, ptr + at, Math.min(65536, len - at)));
+      }
+      return 0;
+    },
+    fd_write(fd, iovs, count, written) {
+      const dv = view();
+      let text = "", total = 0;
+      for (let i = 0; i < count; i++) {
+        const ptr = dv.getUint32(iovs + 8 * i, true), len = dv.getUint32(iovs + 8 * i + 4, true);
+        text += decoder.decode(new Uint8Array(memory().buffer, ptr, len));
+        total += len;
+      }
+      dv.setUint32(written, total, true);
+      log({ level: "warn", event: "wasm.output", fd, text }); // stray printf: a core bug, keep it visible
+      return 0;
+    },
+    proc_exit(code) {
+      throw new Error(`wasm called proc_exit(${code})`); // treated like a trap by the caller
+    },
+    environ_sizes_get(count, size) {
+      const dv = view();
+      dv.setUint32(count, 0, true);
+      dv.setUint32(size, 0, true);
+      return 0;
+    },
+    environ_get: () => 0,
+    clock_time_get(_id, _precision, out) {
+      view().setBigUint64(out, BigInt(Date.now()) * 1000000n, true);
+      return 0;
+    },
+  };
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    if (from === "wasi_snapshot_preview1" && kind === "function" && !imports[name]) imports[name] = () => ENOSYS;
+  }
+  return imports;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request's run: the effect loop
+
+class Run {
+  constructor(host, pool, instance, request, requestId, resolve) {
+    Object.assign(this, { host, pool, instance, request, requestId, resolve });
+    this.done = new Promise((ended) => (this.ended = ended)); // settles when the run is over
+    this.x = instance.x;
+    this.handle = 0;
+    this.effects = new Map(); // id → AbortController, for effects whose results are still wanted
+    this.body = null; // the client body's controller, after RESPOND (unless the status has no body)
+    this.responded = false;
+    this.sse = false;
+    this.clientGone = false;
+    this.finished = false;
+    this.waiters = []; // effect readers paused until the client drains its queue (backpressure)
+  }
+
+  start(head, body) {
+    try {
+      this.handle = this.instance.start(head, body);
+      this.drain();
+    } catch (err) {
+      this.trap(err);
+    }
+  }
+
+  // Inputs. Any exception from a call into the instance is a trap. No closures here: these run
+  // once per relayed chunk.
+  feed(fn, id, bytes) {
+    if (this.finished) return;
+    try {
+      fn(this.handle, id, this.instance.input(bytes), bytes.length);
+      this.drain();
+    } catch (err) {
+      this.trap(err);
+    }
+  }
+
+  feedEnd(id) {
+    if (this.finished) return;
+    try {
+      this.x.salient_effect_end(this.handle, id);
+      this.drain();
+    } catch (err) {
+      this.trap(err);
+    }
+  }
+
+  drain() {
+    const x = this.x;
+    for (;;) {
+      const kind = x.salient_next(this.handle);
+      switch (kind) {
+        case WAIT:
+          return;
+        case EFFECT:
+          this.effect(json(this.instance.output()));
+          break;
+        case RESPOND:
+          this.respond(json(this.instance.output()));
+          break;
+        case WRITE:
+          // Dropped after a client cancel, and for statuses without a body.
+          if (this.body && !this.clientGone) this.body.enqueue(this.instance.outputCopy());
+          break;
+        case DONE:
+          return this.finish();
+        case CANCEL_EFFECT:
+          this.abort(json(this.instance.output()).id);
+          break;
+        case LOG:
+          this.host.log(json(this.instance.output()));
+          break;
+        default:
+          throw new Error(`unknown step kind ${kind}`);
+      }
+    }
+  }
+
+  respond({ status, headers }) {
+    if (this.responded) throw new Error("RESPOND twice");
+    const h = new Headers(headers);
+    let response, controller = null;
+    if (status === 204 || status === 304 || this.request.method === "HEAD") {
+      response = new Response(null, { status, headers: h });
+    } else {
+      const stream = new ReadableStream(
+        {
+          start: (c) => void (controller = c),
+          pull: () => this.wake(),
+          cancel: () => this.clientCancel(),
+        },
+        { highWaterMark: STREAM_HIGH_WATER_BYTES, size: (chunk) => chunk.length },
+      );
+      response = new Response(stream, { status, headers: h }); // throws on a bad status: a trap
+    }
+    this.body = controller;
+    this.sse = (h.get("content-type") ?? "").startsWith("text/event-stream");
+    this.responded = true;
+    this.resolve(response);
+  }
+
+  effect(spec) {
+    const abort = new AbortController();
+    this.effects.set(spec.id, abort);
+    this.runEffect(spec, abort); // not awaited: effects run in parallel; runEffect never rejects
+  }
+
+  async runEffect({ id, method = "GET", url, headers, body, timeout_ms }, abort) {
+    const wanted = () => this.effects.get(id) === abort && !this.finished;
+    const timeout = timeout_ms ?? DEFAULT_EFFECT_TIMEOUT_MS;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+      this.wake(); // a reader paused for backpressure must see the abort
+    }, timeout);
+    let connected = false;
+    let reader = null;
+    try {
+      const res = await this.host.fetch(url, { method, headers, body, signal: abort.signal });
+      connected = true;
+      reader = res.body?.getReader() ?? null;
+      if (!wanted()) return;
+      this.feed(this.x.salient_effect_head, id,
+        encoder.encode(JSON.stringify({ status: res.status, headers: [...res.headers] })));
+      while (reader && wanted()) {
+        if (this.body && this.body.desiredSize <= 0 && !this.clientGone) {
+          await new Promise((wake) => this.waiters.push(wake));
+          if (!wanted()) break;
+        }
+        const { done, value } = await reader.read();
+        if (done) {
+          reader = null;
+          break;
+        }
+        if (wanted()) this.feed(this.x.salient_effect_chunk, id, value);
+      }
+      if (!wanted()) return;
+      this.effects.delete(id);
+      this.feedEnd(id);
+    } catch (err) {
+      if (!wanted()) return;
+      this.effects.delete(id);
+      const failure = timedOut
+        ? { kind: "timeout", message: `no complete response within ${timeout} ms` }
+        : { kind: !connected && isConnectError(err) ? "connect" : "network", message: errorText(err) };
+      this.feed(this.x.salient_effect_fail, id, encoder.encode(JSON.stringify(failure)));
+    } finally {
+      clearTimeout(timer);
+      reader?.cancel().catch(noop); // only when we stopped early: frees the upstream connection
+    }
+  }
+
+  /** Aborts an effect; its later events are ignored because it is no longer in `effects`. */
+  abort(id) {
+    const controller = this.effects.get(id);
+    this.effects.delete(id);
+    controller?.abort();
+  }
+
+  abortAll() {
+    for (const id of [...this.effects.keys()]) this.abort(id);
+    this.wake();
+  }
+
+  wake() {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * The client went away: tell the core (ABI: cancel). The core cancels the effects it no longer
+   * wants (CANCEL_EFFECT) and keeps the ones that must finish — storing what the visitor already
+   * saw — which run to completion, each bounded by its own timeout, so the run still ends.
+   */
+  clientCancel() {
+    if (this.finished) return;
+    this.clientGone = true;
+    try {
+      this.x.salient_cancel(this.handle);
+      this.drain();
+    } catch (err) {
+      this.trap(err);
+    }
+    this.wake();
+  }
+
+  finish() {
+    this.finished = true;
+    this.ended();
+    this.abortAll();
+    if (this.body && !this.clientGone) this.body.close();
+    this.x.salient_release(this.handle);
+    if (!this.responded) { // the ABI promises RESPOND before DONE: its absence is a core bug
+      this.instance.broken = true;
+      this.logHost("error", "host.done_without_respond");
+      this.responded = true;
+      this.resolve(internalError(this.request));
+    }
+    this.pool.release(this.instance);
+  }
+
+  logHost(level, event, message = undefined) {
+    this.host.log({ level, event, module: this.pool.name, request_id: this.requestId, message });
+  }
+
+  trap(err) {
+    const wasFinished = this.finished;
+    this.finished = true;
+    this.ended();
+    this.instance.broken = true; // never reused: its memory may be inconsistent
+    this.abortAll();
+    this.logHost("error", "host.trap", errorText(err));
+    if (!this.responded) {
+      this.responded = true;
+      this.resolve(internalError(this.request));
+    } else if (this.body && !this.clientGone && !wasFinished) {
+      try {
+        if (this.sse) {
+          this.body.enqueue(SSE_INTERNAL_ERROR);
+          this.body.close();
+        } else {
+          this.body.error(new Error("internal error"));
+        }
+      } catch {
+        // the stream was already closed or errored: nothing more to tell the client
+      }
+    }
+  }
+}
+
+function isConnectError(err) {
+  const code = err?.cause?.code ?? err?.code ?? "";
+  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/.test(code);
+}
+
+function errorText(err) {
+  const code = err?.cause?.code ? ` (${err.cause.code})` : "";
+  return String(err?.message ?? err).slice(0, 200) + code;
+}

@@ -1,0 +1,168 @@
+// The local dev server behind ./scripts/dev: static page assets from build/public/, the embedded
+// state store at /rest/v1/rpc/* (when no SUPABASE_URL is configured), and everything else
+// through the shared driver, which runs build/wasi/functions/*.wasm.
+//
+//   node hosts/node-dev/server.js        HOST (127.0.0.1) and PORT (8787; 0 = any free port)
+
+import http from "node:http";
+import { createHash, randomBytes } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSalient } from "../driver.js";
+import { sendResponse, toRequest } from "./http.js";
+import { memoryBackend, rpcHandler } from "./memory-state.js";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const MODULES = ["chat", "stream", "otp", "summary"];
+
+const CONTENT_TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+};
+
+/** Starts the server. `env` defaults to process.env; returns once it is listening. */
+export async function startServer({
+  port = 8787,
+  host = "127.0.0.1",
+  env = process.env,
+  root = REPO,
+  log = (obj) => console.log(JSON.stringify(obj)),
+  state: backend = memoryBackend(), // the embedded store's backend (memory-state.js)
+} = {}) {
+  const { modules, config } = await loadBuild(root);
+  env = { ...env };
+  const generatedSecret = !env.SALIENT_STREAM_SECRET;
+  if (generatedSecret) env.SALIENT_STREAM_SECRET = randomBytes(32).toString("base64url");
+  const state = env.SUPABASE_URL ? null : rpcHandler(backend);
+  const publicDir = path.join(root, "build", "public");
+
+  let salient = null; // created once the port (and so the state store URL) is known
+  const server = http.createServer(async (req, res) => {
+    try {
+      const request = toRequest(req, `http://${host}`);
+      const { pathname } = new URL(request.url);
+      let response = null;
+      if (state && pathname.startsWith("/rest/v1/rpc/")) response = await state(request);
+      else if (req.method === "GET" || req.method === "HEAD") response = await serveStatic(publicDir, pathname, request);
+      response ??= await salient.handle(request);
+      await sendResponse(response, req, res);
+    } catch (err) {
+      log({ level: "error", event: "dev.request_failed", message: String(err?.stack ?? err) });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end("internal error\n");
+    }
+  });
+  await new Promise((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+  const url = `http://${host}:${server.address().port}`;
+  if (state) env.SUPABASE_URL = url;
+  salient = createSalient({ modules, config, env, log });
+
+  return {
+    url,
+    generatedSecret,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+async function loadBuild(root) {
+  const configPath = path.join(root, "build", "salient.json");
+  const wasmPaths = MODULES.map((fn) => path.join(root, "build", "wasi", "functions", `${fn}.wasm`));
+  const missing = [configPath, ...wasmPaths].filter((p) => !existsSync(p));
+  if (missing.length) {
+    throw new Error(`missing ${missing.map((p) => path.relative(root, p)).join(", ")}: run ./scripts/build first`);
+  }
+  const config = JSON.parse(await readFile(configPath, "utf8"));
+  const compiled = await Promise.all(wasmPaths.map(async (p) => WebAssembly.compile(await readFile(p))));
+  return { config, modules: Object.fromEntries(MODULES.map((fn, i) => [fn, compiled[i]])) };
+}
+
+/** A file under build/public, or null to let the driver answer (it renders the 404 page). */
+async function serveStatic(publicDir, pathname, request) {
+  let relative;
+  try {
+    relative = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (relative.endsWith("/")) relative += "index.html";
+  if (relative.includes("\0") || relative.split("/").includes("..")) return null;
+  const file = path.join(publicDir, relative);
+  if (!file.startsWith(publicDir + path.sep)) return null;
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return null;
+  }
+  if (!info.isFile()) return null;
+  const etag = `"${createHash("sha1").update(`${info.size}-${info.mtimeMs}`).digest("base64url").slice(0, 16)}"`;
+  const headers = {
+    "content-type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+    "cache-control": "no-cache", // dev: always revalidate, so a rebuild shows up on reload
+    etag,
+    "x-content-type-options": "nosniff",
+  };
+  if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+  return new Response(request.method === "HEAD" ? null : await readFile(file), { headers });
+}
+
+/** KEY=VALUE lines (comments, blank lines, optional quotes, optional `export `). */
+export function parseEnvFile(text) {
+  const vars = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith("#")) continue;
+    let value = m[2];
+    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
+    vars[m[1]] = value;
+  }
+  return vars;
+}
+
+/** process.env wins over .dev.vars, which wins over .env. */
+function envWithFiles(root) {
+  const merged = {};
+  for (const name of [".env", ".dev.vars"]) {
+    const file = path.join(root, name);
+    if (existsSync(file)) Object.assign(merged, parseEnvFile(readFileSync(file, "utf8")));
+  }
+  return { ...merged, ...process.env };
+}
+
+async function main() {
+  const port = Number(process.env.PORT ?? 8787);
+  const host = process.env.HOST || "127.0.0.1";
+  let server;
+  try {
+    server = await startServer({ port, host, env: envWithFiles(REPO) });
+  } catch (err) {
+    console.error(`Salient dev server: ${err.message}`);
+    process.exit(1);
+  }
+  if (server.generatedSecret) {
+    console.log("SALIENT_STREAM_SECRET is not set: using a random one for this process.");
+  }
+  console.log(`Salient dev server: ${server.url}/ (chat: /a/sales/)`);
+  const stop = () => server.close().then(() => process.exit(0));
+  process.once("SIGINT", stop).once("SIGTERM", stop);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

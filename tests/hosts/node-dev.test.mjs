@@ -1,0 +1,82 @@
+// The Node dev server's own parts: static files, .env parsing, startup. (The chat flow through
+// it is tests/e2e/chat-flow.test.mjs.)
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, describe, test } from "node:test";
+import { parseEnvFile, startServer } from "../../hosts/node-dev/server.js";
+
+/** A raw GET, so that paths reach the server exactly as written (fetch would normalise `..`). */
+function rawGet(base, path, headers = {}) {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    http.get({ hostname, port, path, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    }).on("error", reject);
+  });
+}
+
+describe("node-dev static files", () => {
+  let server;
+  before(async () => (server = await startServer({ port: 0, env: {}, log: () => {} })));
+  after(() => server.close());
+
+  test("/ is the demo page, assets have their types and cache-control", async () => {
+    const index = await rawGet(server.url, "/");
+    assert.equal(index.status, 200);
+    assert.match(index.headers["content-type"], /^text\/html/);
+    assert.match(index.body, /Brightleaf Gardens/);
+    assert.match(index.body, /href="\/a\/sales\/"/);
+    for (const [path, type] of [["/assets/page.js", /^text\/javascript/], ["/assets/page.css", /^text\/css/],
+      ["/assets/htmx.min.js", /^text\/javascript/], ["/assets/sse.min.js", /^text\/javascript/]]) {
+      const res = await rawGet(server.url, path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers["content-type"], type, path);
+      assert.equal(res.headers["cache-control"], "no-cache");
+      assert.equal(res.headers["x-content-type-options"], "nosniff");
+    }
+  });
+
+  test("an unchanged file revalidates with 304", async () => {
+    const first = await rawGet(server.url, "/assets/page.css");
+    const again = await rawGet(server.url, "/assets/page.css", { "if-none-match": first.headers.etag });
+    assert.equal(again.status, 304);
+    assert.equal(again.body, "");
+  });
+
+  test("no way out of build/public", async () => {
+    for (const path of ["/../package.json", "/assets/../../package.json", "/%2e%2e/package.json",
+      "/assets/%2e%2e/%2e%2e/salient.json", "/..%2fpackage.json", "/%00", "/assets/%ZZ"]) {
+      const res = await rawGet(server.url, path);
+      assert.notEqual(res.status, 200, path);
+      assert.doesNotMatch(res.body, /"devDependencies"|"limits"/, path);
+    }
+  });
+
+  test("unknown paths go to the chat module's 404 page", async () => {
+    const res = await rawGet(server.url, "/nope.txt");
+    assert.equal(res.status, 404);
+    assert.match(res.headers["content-type"], /^text\/html/);
+  });
+});
+
+test("node-dev: SUPABASE_URL defaults to the embedded store; a stream secret is generated", async () => {
+  const server = await startServer({ port: 0, env: {}, log: () => {} });
+  try {
+    assert.equal(server.generatedSecret, true);
+    const res = await fetch(`${server.url}/rest/v1/rpc/salient_claim_turn`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ p_tenant: "t", p_turn_id: "none" }),
+    });
+    assert.deepEqual(await res.json(), { status: "not_found" });
+  } finally {
+    await server.close();
+  }
+});
+
+test("node-dev: .env parsing", () => {
+  assert.deepEqual(parseEnvFile([
+    "# comment", "", "A=1", "export B = two words ", 'C="quoted # not a comment"', "D='single'", "E=",
+    "not a line", "F=x=y",
+  ].join("\n")), { A: "1", B: "two words", C: "quoted # not a comment", D: "single", E: "", F: "x=y" });
+});

@@ -1,0 +1,124 @@
+// Runs hosts/cloudflare/worker.js under plain `workerd serve` (the runtime wrangler bundles),
+// from a generated capnp config, on a free loopback port. Module names mirror the repository
+// paths so that worker.js's relative imports resolve exactly as they do under wrangler.
+//
+//   const worker = await startWorkerd({ env: { SALIENT_STREAM_SECRET: "…", SUPABASE_URL: "…" } });
+//   await fetch(worker.url + "/a/sales/"); … await worker.stop();
+
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const WORKERD = path.join(REPO, "node_modules", ".bin", "workerd");
+const COMPATIBILITY_DATE = "2026-04-20"; // as in wrangler.toml
+
+const MODULES = [
+  ["hosts/cloudflare/worker.js", "esModule"],
+  ["hosts/driver.js", "esModule"],
+  ["hosts/routes.js", "esModule"],
+  ["build/wasi/functions/chat.wasm", "wasm"],
+  ["build/wasi/functions/stream.wasm", "wasm"],
+  ["build/wasi/functions/otp.wasm", "wasm"],
+  ["build/wasi/functions/summary.wasm", "wasm"],
+  ["build/salient.json", "json"],
+];
+
+/** A port that was free a moment ago (workerd binds it itself). */
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const capnpString = (s) => JSON.stringify(String(s)); // JSON escapes are valid capnp text escapes
+
+// capnp `embed` paths are relative to the config file (absolute ones are not read).
+function config({ env, compatibilityDate, root, dir }) {
+  const modules = MODULES.map(([name, kind]) => {
+    const file = path.join(name.startsWith("build/") ? root : REPO, name);
+    return `(name = ${capnpString(name)}, ${kind} = embed ${capnpString(path.relative(dir, file))})`;
+  });
+  const bindings = Object.entries(env).map(([name, value]) =>
+    `(name = ${capnpString(name)}, text = ${capnpString(value)})`);
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # Outbound fetches may reach loopback servers (the state store, fake upstreams).
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+    ${modules.join(",\n    ")}
+  ],
+  bindings = [
+    ${bindings.join(",\n    ")}
+  ],
+  compatibilityDate = ${capnpString(compatibilityDate)},
+  globalOutbound = "internet",
+);
+`;
+}
+
+/** Starts workerd; resolves once it answers HTTP. `stop()` ends it and removes its config. */
+export async function startWorkerd({
+  env = {},
+  compatibilityDate = COMPATIBILITY_DATE,
+  root = REPO, // where build/ is found
+  readyPath = "/__workerd_ready", // any quick answer will do: the chat module's 404 page
+  timeoutMs = 20000,
+} = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "salient-workerd-"));
+  const file = path.join(dir, "config.capnp");
+  await writeFile(file, config({ env, compatibilityDate, root, dir }));
+  const port = await freePort();
+  const started = Date.now();
+  const child = spawn(WORKERD, ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`, "--verbose"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk) => {
+    output += chunk;
+    if (output.length > 200000) output = output.slice(-100000);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`workerd exited with code ${child.exitCode}:\n${output}`);
+    }
+    try {
+      await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
+      break;
+    } catch {
+      if (Date.now() - started > timeoutMs) {
+        await stop();
+        throw new Error(`workerd did not answer within ${timeoutMs} ms:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return { url, stop, startupMs: Date.now() - started, output: () => output };
+}
