@@ -132,6 +132,7 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
 
   auto stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(
       *store, {ctx.cfg.app.tenant, agent.code, input->session_key, input->idempotency_key, message_id, input->message})));
+  if (ex.cancelled()) co_return;  // the visitor left: no one to answer, and not a store failure
   if (!stored) {
     ex.log(log_level::warn, "chat.store_failed", {{"agent", agent.code}, {"reason", stored.err().message}});
     respond_error(ex, stored.err(), fmt);

@@ -227,3 +227,13 @@ TEST_CASE("chat: the trap route exists only when the host enables it", "[chat]")
   fake_host host(chat_flow);
   CHECK(host.start(fake_host::head("GET", "/__salient/trap")).status == 404);
 }
+
+TEST_CASE("chat: a visitor who leaves while the message is stored is neither answered nor logged as a failure", "[chat]") {
+  fake_host host(chat_flow);
+  auto log = host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi");
+  host.cancel(log);
+  CHECK(log.cancelled == std::vector<std::uint32_t>{1});
+  CHECK(log.logs.empty());
+  CHECK(log.status == 0);
+  CHECK(log.done);
+}
