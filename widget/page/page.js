@@ -23,9 +23,14 @@
 
     sessionInput.value = sessionKey(agent);
 
+    // chat.input.submit_shortcut: "ctrl+enter" (default: Ctrl/Cmd+Enter sends, Enter is a new
+    // line) or "enter" (Enter sends, Shift+Enter is a new line).
+    var enterSends = form.dataset.submitShortcut === "enter";
+
     textarea.addEventListener("keydown", function (event) {
-      // Ctrl+Enter / Cmd+Enter sends; plain Enter keeps the browser's default (a new line).
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
+      if (event.key !== "Enter" || event.isComposing) return;
+      var sends = enterSends ? !event.shiftKey : event.ctrlKey || event.metaKey;
+      if (sends) {
         event.preventDefault();
         form.requestSubmit();
       }
