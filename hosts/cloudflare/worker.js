@@ -20,8 +20,8 @@ export default {
       try {
         salient = createSalient({ modules: { chat, stream, otp, summary }, config, env });
       } catch (err) {
-        // Usually a missing or short SALIENT_STREAM_SECRET. Not cached: fixed secrets take effect
-        // without a redeploy of the code.
+        // An invalid compiled config or a broken module (a missing secret is reported per request
+        // instead, so the pages still load). Not cached: the next request tries again.
         console.log(JSON.stringify({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) }));
         return Response.json({ error: { code: "internal", message: "server not configured" } }, { status: 500 });
       }
