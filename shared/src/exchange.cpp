@@ -144,6 +144,13 @@ void exchange::respond(response_head head) {
 
 void exchange::write(std::string_view bytes) {
   if (!responded_ || cancelled_ || bytes.empty()) return;
+  // Writes made in one resume reach the host as one WRITE step: one copy out of wasm memory
+  // and one enqueue on the client stream instead of one per event (each costs ~40 µs in
+  // workerd; docs/BENCHMARKS.md). Nothing waits for this: the host drains right after.
+  if (!queue_.empty() && queue_.back().first == step_kind::write) {
+    queue_.back().second.append(bytes);
+    return;
+  }
   push(step_kind::write, std::string(bytes));
 }
 

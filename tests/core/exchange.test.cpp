@@ -217,3 +217,24 @@ TEST_CASE("exchange: survive_cancel effects finish after cancel and may begin af
   CHECK(drain(ex) == std::vector{step_kind::done});
   CHECK(stored.success());
 }
+
+namespace {
+task<void> writes_three(exchange& ex) {
+  ex.respond({200, {}});
+  ex.write("a");
+  ex.write("b");
+  ex.log(log_level::info, "between");
+  ex.write("c");
+  co_return;
+}
+}  // namespace
+
+TEST_CASE("exchange: consecutive writes reach the host as one step, in order", "[exchange]") {
+  exchange ex(get("/"), log_level::info);
+  ex.start(writes_three(ex));
+  std::vector<std::string> data;
+  CHECK(drain(ex, &data) == std::vector{step_kind::respond, step_kind::write, step_kind::log, step_kind::write,
+                                         step_kind::done});
+  CHECK(data[1] == "ab");
+  CHECK(data[3] == "c");
+}

@@ -121,7 +121,8 @@ class exchange {
   }
   /// The response head; only the first call counts.
   void respond(response_head head);
-  /// Body bytes; ignored before respond() (a flow bug) and after cancel().
+  /// Body bytes; ignored before respond() (a flow bug) and after cancel(). Consecutive writes
+  /// are merged into one WRITE step.
   void write(std::string_view bytes);
   void log(log_level level, std::string_view event, std::vector<log_field> fields = {});
   bool responded() const { return responded_; }
