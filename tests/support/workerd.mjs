@@ -1,6 +1,8 @@
-// Runs hosts/cloudflare/worker.js under plain `workerd serve` (the runtime wrangler bundles),
+// Runs a worker (by default hosts/cloudflare/worker.js with the built modules) under plain
+// `workerd serve` (the runtime wrangler bundles, spawned directly so `pid` is workerd itself),
 // from a generated capnp config, on a free loopback port. Module names mirror the repository
 // paths so that worker.js's relative imports resolve exactly as they do under wrangler.
+// The tests and the benchmarks (bench/lib/workerd.mjs) both start workerd through here.
 //
 //   const worker = await startWorkerd({ env: { SALIENT_STREAM_SECRET: "…", SUPABASE_URL: "…" } });
 //   await fetch(worker.url + "/a/sales/"); … await worker.stop();
@@ -16,7 +18,7 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const WORKERD = path.join(REPO, "node_modules", ".bin", "workerd");
 const COMPATIBILITY_DATE = "2026-04-20"; // as in wrangler.toml
 
-const MODULES = [
+export const SALIENT_MODULES = [
   ["hosts/cloudflare/worker.js", "esModule"],
   ["hosts/driver.js", "esModule"],
   ["hosts/routes.js", "esModule"],
@@ -39,8 +41,8 @@ export async function freePort() {
 const capnpString = (s) => JSON.stringify(String(s)); // JSON escapes are valid capnp text escapes
 
 // capnp `embed` paths are relative to the config file (absolute ones are not read).
-function config({ env, compatibilityDate, root, dir }) {
-  const modules = MODULES.map(([name, kind]) => {
+function config({ modules: list, env, compatibilityDate, root, dir }) {
+  const modules = list.map(([name, kind]) => {
     const file = path.join(name.startsWith("build/") ? root : REPO, name);
     return `(name = ${capnpString(name)}, ${kind} = embed ${capnpString(path.relative(dir, file))})`;
   });
@@ -70,22 +72,28 @@ const worker :Workerd.Worker = (
 `;
 }
 
-/** Starts workerd; resolves once it answers HTTP. `stop()` ends it and removes its config. */
+/**
+ * Starts workerd and resolves once it is ready: when `readyPath` answers HTTP, or (readyPath
+ * null) as soon as its socket accepts a connection, so that no request reaches the worker
+ * before the caller's first. `stop()` ends it and removes its config.
+ */
 export async function startWorkerd({
-  env = {},
+  modules = SALIENT_MODULES, // [repository path, capnp module kind], the first is the main module
+  env = {}, // text bindings
   compatibilityDate = COMPATIBILITY_DATE,
   root = REPO, // where build/ is found
   readyPath = "/__workerd_ready", // any quick answer will do: the chat module's 404 page
+  verbose = true, // workerd prints the worker's console.log lines only with --verbose
+  extraArgs = [],
   timeoutMs = 20000,
 } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "salient-workerd-"));
   const file = path.join(dir, "config.capnp");
-  await writeFile(file, config({ env, compatibilityDate, root, dir }));
+  await writeFile(file, config({ modules, env, compatibilityDate, root, dir }));
   const port = await freePort();
-  const started = Date.now();
-  const child = spawn(WORKERD, ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`, "--verbose"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const started = performance.now();
+  const args = ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`, ...(verbose ? ["--verbose"] : []), ...extraArgs];
+  const child = spawn(WORKERD, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const collect = (chunk) => {
     output += chunk;
@@ -103,22 +111,28 @@ export async function startWorkerd({
     clearTimeout(timer);
     await rm(dir, { recursive: true, force: true });
   };
+  const ready = readyPath === null
+    ? () => new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => (socket.end(), resolve()));
+      socket.once("error", reject);
+    })
+    : () => fetch(url + readyPath, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
 
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`workerd exited with code ${child.exitCode}:\n${output}`);
+      throw new Error(`workerd exited with code ${child.exitCode}:\n${output.slice(-3000)}`);
     }
     try {
-      await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
+      await ready();
       break;
     } catch {
-      if (Date.now() - started > timeoutMs) {
+      if (performance.now() - started > timeoutMs) {
         await stop();
-        throw new Error(`workerd did not answer within ${timeoutMs} ms:\n${output}`);
+        throw new Error(`workerd did not answer within ${timeoutMs} ms:\n${output.slice(-3000)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, readyPath === null ? 5 : 50));
     }
   }
-  return { url, stop, startupMs: Date.now() - started, output: () => output };
+  return { url, pid: child.pid, startupMs: performance.now() - started, stop, output: () => output };
 }

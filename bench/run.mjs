@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+// Salient benchmarks: one command, a table on stdout, everything in bench/results/latest.json.
+//
+//   node bench/run.mjs            full run (≈ 3–5 min on 2 cores)
+//   node bench/run.mjs --quick    short run (≈ 1 min): fewer repetitions, same method
+//   node bench/run.mjs --only=sizes,workerd   a subset of: sizes, instantiate (incl. cold), turn, workerd
+//
+// Needs ./scripts/build (build/wasi/functions/*.wasm, build/salient.json), clang-19 + wasi-libc
+// (for the peers), wabt (wasm-objdump), llvm-nm-19, and node_modules/.bin/workerd: the tools
+// ./scripts/bootstrap installs. Benchmarks, not tests: no pass/fail beyond sanity checks.
+// Each section runs in its own Node process; see the section files for what they measure.
+
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BUILD, FUNCTIONS, REPO, WORKERD, wasmPath } from "./lib/common.mjs";
+import { kb, ms, ratio, rounded, table } from "./lib/stats.mjs";
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes("--quick");
+const only = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const want = (name) => !only || only.includes(name);
+const RESULTS = path.join(REPO, "bench", "results");
+
+const BUDGET = { gzipBytes: 300 * 1024, instantiateMs: 5, turnCpuMs: 1 };
+
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function machine() {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  return {
+    date: new Date().toISOString(),
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpuModel: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "?",
+    kernel: os.release(),
+    os: /PRETTY_NAME="([^"]*)"/.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? "?",
+    node: process.version,
+    workerd: sh(WORKERD, ["--version"]),
+    clang: sh("clang-19", ["--version"])?.split("\n")[0],
+    wasmOpt: sh("wasm-opt", ["--version"]),
+    memTotalMB: Math.round(os.totalmem() / 1048576),
+    clkTck: Number(sh("getconf", ["CLK_TCK"])),
+    loadavg: readFileSync("/proc/loadavg", "utf8").trim(),
+  };
+}
+
+/** Runs a section script; returns its JSON result (the last stdout line). */
+function runSection(script, nodeFlags = [], extra = []) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const load0 = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    const child = spawn(process.execPath, [...nodeFlags, path.join(REPO, "bench", script), ...(QUICK ? ["--quick"] : []), ...extra], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${script} failed (exit ${code})`));
+      const result = JSON.parse(out.trim().split("\n").at(-1));
+      result.sectionSeconds = (Date.now() - started) / 1000;
+      result.loadavgBefore = load0;
+      result.loadavgAfter = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+      resolve(result);
+    });
+  });
+}
+
+/** sha256 (first 16 hex) of what is measured: a concurrent rebuild would show up as a change. */
+function inputs() {
+  const files = [path.join(BUILD, "salient.json"), ...FUNCTIONS.flatMap((fn) => [wasmPath(fn), wasmPath(fn, ".cmd")])];
+  return Object.fromEntries(files.filter(existsSync).map((f) =>
+    [path.relative(REPO, f), createHash("sha256").update(readFileSync(f)).digest("hex").slice(0, 16)]));
+}
+
+const within = (value, budget) => (value <= budget ? "within" : "OVER");
+
+async function main() {
+  for (const file of [path.join(BUILD, "salient.json"), ...FUNCTIONS.map((fn) => wasmPath(fn))]) {
+    if (!existsSync(file)) throw new Error(`${path.relative(REPO, file)} is missing: run ./scripts/build first`);
+  }
+  const results = {
+    quick: QUICK,
+    budgets: BUDGET,
+    machine: machine(),
+    git: { head: sh("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]), dirty: Boolean(sh("git", ["-C", REPO, "status", "--porcelain", "--untracked-files=no"])) },
+    inputs: inputs(),
+  };
+  const m = results.machine;
+  console.log(`Salient benchmarks${QUICK ? " (quick)" : ""} — ${m.date}`);
+  console.log(`${m.cpuModel}, ${m.nproc} cores, ${m.os}, Node ${m.node}, ${m.workerd}; load ${m.loadavg}\n`);
+
+  if (want("sizes")) {
+    console.error("→ sizes");
+    results.sizes = await runSection("sizes.mjs");
+  }
+  if (want("instantiate")) {
+    console.error("→ instantiate (Node, lazy compilation: V8's default)");
+    results.instantiateNode = await runSection("instantiate-node.mjs", ["--expose-gc"]);
+    console.error("→ compile (Node, --no-wasm-lazy-compilation)");
+    results.compileNodeEager = await runSection("instantiate-node.mjs", ["--expose-gc", "--no-wasm-lazy-compilation"], ["--compile-only"]);
+    console.error("→ cold starts (Node, fresh processes)");
+    results.coldNode = await runSection("cold-node.mjs");
+  }
+  if (want("turn")) {
+    console.error("→ turns (Node, in-process)");
+    results.turnNode = await runSection("turn-node.mjs");
+  }
+  if (want("workerd")) {
+    console.error("→ workerd (instantiate, cold start, turns)");
+    results.workerd = await runSection("workerd.mjs");
+  }
+
+  results.inputsChanged = JSON.stringify(inputs()) !== JSON.stringify(results.inputs);
+  results.machine.loadavgEnd = readFileSync("/proc/loadavg", "utf8").trim();
+  report(results);
+  if (results.inputsChanged) console.log("\nWARNING: build outputs changed during the run (a concurrent rebuild?): rerun.");
+  mkdirSync(RESULTS, { recursive: true });
+  const json = JSON.stringify(rounded(results), null, 1);
+  writeFileSync(path.join(RESULTS, "latest.json"), json);
+  writeFileSync(path.join(RESULTS, `${m.date.replace(/[:.]/g, "-")}.json`), json);
+  console.log(`\nwrote bench/results/latest.json`);
+}
+
+function report(r) {
+  if (r.sizes) {
+    const s = r.sizes, pc = s.peers["peer-c"], pcpp = s.peers["peer-cpp"];
+    const rows = [["module", "raw KB", "gzip KB", "brotli KB", "gzip/budget", "budget 300 KB", "× peer-c", "× peer-cpp", "ours − peer-cpp gzip KB"]];
+    for (const [name, v] of Object.entries(s.modules)) {
+      rows.push([name, kb(v.raw), kb(v.gzip), kb(v.brotli), `${((v.gzip / s.budgetGzip) * 100).toFixed(0)}%`,
+        within(v.gzip, s.budgetGzip), ratio(v.gzip, pc.gzip), ratio(v.gzip, pcpp.gzip), kb(v.gzip - pcpp.gzip)]);
+    }
+    for (const [name, v] of Object.entries(s.peers)) rows.push([name, kb(v.raw), kb(v.gzip), kb(v.brotli), "", "", "", "", ""]);
+    console.log("(a) Module sizes (gzip -9 / brotli q11 via node:zlib)\n" + table(rows) + "\n");
+    const cats = ["ours", "nlohmann::json", "libc++", "wasi-libc", "libsodium", "other"];
+    const rows2 = [["reactor code bytes", ...cats, "code total", "data section"]];
+    for (const [fn, b] of Object.entries(s.breakdown)) {
+      if (b.error) {
+        rows2.push([fn, `error: ${b.error.slice(0, 60)}`]);
+        continue;
+      }
+      const total = b.codeBytesShipped;
+      rows2.push([fn, ...cats.map((c) => `${kb(b.byCategory[c]?.bytes ?? 0)} KB ${(((b.byCategory[c]?.bytes ?? 0) / total) * 100).toFixed(0)}%`),
+        `${kb(total)} KB`, `${kb(s.modules[fn].sections.Data?.bytes ?? 0)} KB`]);
+    }
+    console.log("    where the code goes (by function name, after inlining; libc++ includes its templates instantiated for our types)\n" + table(rows2) + "\n");
+  }
+
+  if (r.instantiateNode) {
+    const t = r.instantiateNode.targets, e = r.compileNodeEager?.targets ?? {};
+    const peer = t["peer-c"].instantiate.total.p50;
+    const rows = [["target", "compile lazy p50", "compile eager p50", "eager CPU p50",
+      "inst p50", "inst p95", "new Instance", "_initialize", "configure", "createSalient p50", "× peer-c", "budget 5 ms (p95)"]];
+    for (const [name, v] of Object.entries(t)) {
+      const i = v.instantiate;
+      rows.push([name, ms(v.compile.wall.p50), ms(e[name]?.compile.wall.p50), ms(e[name]?.compile.cpu.p50),
+        ms(i.total.p50), ms(i.total.p95), ms(i.instance.p50), ms(i.initialize.p50), v.ours ? ms(i.configure.p50) : "–",
+        v.createSalient ? ms(v.createSalient.p50) : "–", ratio(i.total.p50, peer), v.ours ? within(i.total.p95, 5) : ""]);
+    }
+    console.log(`(b) Compile and instantiate in Node, warm (ms; ${r.instantiateNode.reps} interleaved reps after ${r.instantiateNode.warmup} warm-up)\n` + table(rows));
+    console.log(`    createSalient with all four modules (a worker's first request): p50 ${ms(r.instantiateNode.createSalientAllFour.p50)} ms, p95 ${ms(r.instantiateNode.createSalientAllFour.p95)} ms\n`);
+  }
+
+  if (r.coldNode) {
+    const c = r.coldNode, L = c.lazy, E = c.eager;
+    const rows = [["target", "compile lazy", "1st inst lazy", "2nd inst lazy", "compile eager", "1st inst eager", "× peer-c (1st lazy)", "budget 5 ms (1st lazy)"]];
+    for (const name of Object.keys(L).filter((k) => !k.startsWith("turn"))) {
+      rows.push([name, ms(L[name].compile.p50), ms(L[name].firstInstantiate.p50), ms(L[name].secondInstantiate.p50),
+        ms(E[name].compile.p50), ms(E[name].firstInstantiate.p50), ratio(L[name].firstInstantiate.p50, L["peer-c"].firstInstantiate.p50),
+        name.startsWith("peer") ? "" : within(L[name].firstInstantiate.p50, 5)]);
+    }
+    console.log(`(b) Cold, Node: fresh process per measurement (ms, p50 of ${c.rounds})\n` + table(rows));
+    console.log(`    first turn in a fresh process (lazy): compile all four ${ms(L.turn.compile.p50, 1)} ms, createSalient ${ms(L.turn.createSalient.p50, 1)} ms, ` +
+      `first turn CPU ${ms(L.turn.firstTurnCpu.p50, 1)} ms vs peer ${ms(L["turn-peer"].firstTurnCpu.p50, 1)} ms (Node's own first use), ` +
+      `second turn ${ms(L.turn.secondTurnCpu.p50, 1)} vs ${ms(L["turn-peer"].secondTurnCpu.p50, 1)} ms\n`);
+  }
+
+  if (r.workerd?.instantiate) {
+    const w = r.workerd.instantiate, peer = w.targets["peer-c"].cpu.p50;
+    const rows = [["target", "CPU/inst p50", "p95", "worker clock p50", "× peer-c", "budget 5 ms"]];
+    for (const [name, v] of Object.entries(w.targets)) {
+      rows.push([name, ms(v.cpu.p50), ms(v.cpu.p95), ms(v.workerClock.p50, 2), ratio(v.cpu.p50, peer), name.startsWith("peer") ? "" : within(v.cpu.p95, 5)]);
+    }
+    console.log(`(b) Instantiate in workerd (ms per instantiation: workerd CPU over ${w.rounds} requests × ${w.perRequest}, minus an empty request's ${ms(w.requestFloorCpuMs)} ms)\n` + table(rows));
+    const c = r.workerd.cold;
+    console.log(`    cold (${c.rounds} fresh processes, p50): startup to socket: ours ${ms(c.turn.ours.startupMs.p50, 1)} ms vs peer-static ${ms(c.turn["peer-static"].startupMs.p50, 1)} ms; ` +
+      `first turn CPU: ours ${ms(c.turn.ours.firstTurnCpu.p50, 1)} ms vs peer-static ${ms(c.turn["peer-static"].firstTurnCpu.p50, 1)} ms; ` +
+      `first createSalient(all four): CPU ${ms(c.instantiateAll.cpu.p50, 1)} ms, worker clock ${ms(c.instantiateAll.workerMs.p50, 0)} ms (second: ${ms(c.instantiateAll.secondCpu.p50, 1)} ms CPU)\n`);
+  }
+
+  const turnTable = (targets, title, budget) => {
+    const peers = ["peer-stream", "peer-stream1", "peer-io", "peer-static"];
+    const ours = targets.ours.cpu.p50;
+    const rows = [["target", "CPU/turn p50", "p95", "wall/turn p50", "ours ÷ this", "ours − this"]];
+    for (const name of ["ours", ...peers]) {
+      const v = targets[name];
+      if (!v) continue;
+      rows.push([name, ms(v.cpu.p50), ms(v.cpu.p95), ms(v.wall.p50), name === "ours" ? "" : ratio(ours, v.cpu.p50),
+        name === "ours" ? "" : ms(ours - v.cpu.p50)]);
+    }
+    console.log(title + "\n" + table(rows));
+    if (budget) {
+      const floor = targets["peer-static"].cpu.p50;
+      console.log(`    budget 1 ms p50: ours ${ms(ours)} ms → ${within(ours, 1)}; ours − floor (peer-static) ${ms(ours - floor)} ms → ${within(ours - floor, 1)}; ` +
+        `ours − peer-stream (wasm core + driver only) ${ms(ours - targets["peer-stream"].cpu.p50)} ms → ${within(ours - targets["peer-stream"].cpu.p50, 1)}`);
+    }
+  };
+  if (r.turnNode) {
+    const t = r.turnNode;
+    turnTable(t.targets, `(c) CPU per offline chat turn, Node in-process (ms; ${t.turns} interleaved turns each after ${t.warmup} warm-up; process.cpuUsage)`);
+    console.log(`    inside the wasm core: p50 ${ms(t.wasm.msPerTurn.p50)} ms/turn (${t.wasm.callsPerTurn.p50} calls, ${(t.wasm.shareOfWall.p50 * 100).toFixed(0)}% of the turn's wall time); ` +
+      Object.entries(t.wasm.byExport).sort((a, b) => b[1].msPerTurn - a[1].msPerTurn).slice(0, 3).map(([k, v]) => `${k} ${ms(v.msPerTurn)} ms × ${v.callsPerTurn}`).join(", ") +
+      `; first turn (cold) CPU ${ms(t.targets.ours.first.cpu, 1)} ms\n`);
+  }
+  if (r.workerd?.turns) {
+    const t = r.workerd.turns;
+    turnTable(t.targets, `(c) CPU per offline chat turn in workerd (ms; workerd process CPU from /proc over ${t.batches} interleaved batches × ${t.turnsPerBatch} turns each; p50/p95 across batches)`, true);
+    const o = t.targets.ours;
+    console.log(`    cross-check, whole-run mean CPU/turn for ours: schedstat ${ms(o.meanCpuSched)} ms, utime+stime ${ms(o.meanCpuStat)} ms; ` +
+      `threads: ${Object.entries(o.perThreadMeanCpu).filter(([, v]) => v > 0.005).map(([k, v]) => `${k.split("/")[0]} ${ms(v)}`).join(", ")}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(String(err?.stack ?? err));
+  process.exit(1);
+});
