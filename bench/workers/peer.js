@@ -6,8 +6,8 @@
 //   mode "io":     the same, but first makes the state calls Salient makes (salient_begin_turn on
 //                  POST; salient_claim_turn then salient_finish_turn on GET) with the same JSON
 //                  shapes, to the same state store. The floor plus the outbound I/O.
-//   mode "stream": io, and the SSE body goes out as Salient sends it: the same chunks (one per
-//                  event, as the driver enqueues each WRITE), through a JS ReadableStream that
+//   mode "stream": io, and the SSE body goes out as Salient sends it: the same chunks (one
+//                  per WRITE step the driver enqueues, captured from a real run), through a JS ReadableStream that
 //                  closes after salient_finish_turn. So ours − stream is what the wasm core and
 //                  the driver's own work cost.
 //   mode "stream1": stream, but the SSE body as one chunk: how much of "stream" is per chunk.
