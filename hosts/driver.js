@@ -4,9 +4,10 @@
 // Theory of operation. A request goes to one module (routes.js) and gets an instance of it to
 // itself: `start` hands the core the head and body, then the driver calls `next` until WAIT or
 // DONE and acts on each step. EFFECT starts a fetch; its head, body chunks and end (or failure)
-// are fed back as they arrive, each followed by another `next` loop. RESPOND resolves the
-// handle() promise with a streaming Response; WRITEs are enqueued on it; DONE closes it and
-// returns the instance to its pool. JS runs one callback at a time, so calls into an instance
+// are fed back (whole, or chunk by chunk as they arrive for `stream` effects), each followed by
+// another `next` loop. RESPOND's head is held until the drain ends: a response that is complete
+// by then (DONE) is sent as plain bytes; otherwise handle() resolves with a streaming Response
+// and later WRITEs are enqueued on it. DONE returns the instance to its pool. JS runs one callback at a time, so calls into an instance
 // never interleave; a request never shares its instance while in flight, so one request's trap
 // cannot corrupt another's state. A trap (any exception from a wasm call) discards the instance.
 
@@ -99,6 +100,8 @@ async function readBody(request, limit) {
     request.body.cancel().catch(noop);
     return { body: new Uint8Array(0), truncated: true };
   }
+  // A declared length within the limit bounds the body (HTTP framing): read it in one go.
+  if (request.headers.has("content-length")) return { body: new Uint8Array(await request.arrayBuffer()), truncated: false };
   const chunks = [];
   let size = 0;
   const reader = request.body.getReader();
@@ -271,7 +274,9 @@ class Run {
     this.x = instance.x;
     this.handle = 0;
     this.effects = new Map(); // id → AbortController, for effects whose results are still wanted
-    this.body = null; // the client body's controller, after RESPOND (unless the status has no body)
+    this.head = null; // { status, headers } from RESPOND
+    this.held = null; // body bytes of this drain while the head is held (see respond)
+    this.body = null; // the client body's controller, once the body streams
     this.responded = false;
     this.sse = false;
     this.clientGone = false;
@@ -316,6 +321,7 @@ class Run {
       const kind = x.salient_next(this.handle);
       switch (kind) {
         case WAIT:
+          if (this.held) this.openStream(); // more is coming later: the body must stream
           return;
         case EFFECT:
           this.effect(json(this.instance.output()));
@@ -325,7 +331,8 @@ class Run {
           break;
         case WRITE:
           // Dropped after a client cancel, and for statuses without a body.
-          if (this.body && !this.clientGone) this.body.enqueue(this.instance.outputCopy());
+          if (this.held) this.held.push(this.instance.outputCopy());
+          else if (this.body && !this.clientGone) this.body.enqueue(this.instance.outputCopy());
           break;
         case DONE:
           return this.finish();
@@ -341,26 +348,56 @@ class Run {
     }
   }
 
+  /**
+   * RESPOND: the head is held until this drain ends. A response complete within one drain
+   * (pages, partials, errors) then goes out as plain bytes (finish); one with more to come gets
+   * a streaming body (openStream). Streams cost real CPU per response in workerd.
+   */
   respond({ status, headers }) {
     if (this.responded) throw new Error("RESPOND twice");
-    const h = new Headers(headers);
-    let response, controller = null;
-    if (status === 204 || status === 304 || this.request.method === "HEAD") {
-      response = new Response(null, { status, headers: h });
-    } else {
-      const stream = new ReadableStream(
-        {
-          start: (c) => void (controller = c),
-          pull: () => this.wake(),
-          cancel: () => this.clientCancel(),
-        },
-        { highWaterMark: STREAM_HIGH_WATER_BYTES, size: (chunk) => chunk.length },
-      );
-      response = new Response(stream, { status, headers: h }); // throws on a bad status: a trap
-    }
-    this.body = controller;
-    this.sse = (h.get("content-type") ?? "").startsWith("text/event-stream");
     this.responded = true;
+    this.head = { status, headers: new Headers(headers) };
+    this.sse = (this.head.headers.get("content-type") ?? "").startsWith("text/event-stream");
+    this.held = [];
+  }
+
+  hasBody() {
+    const { status } = this.head;
+    return status !== 204 && status !== 304 && this.request.method !== "HEAD";
+  }
+
+  /** Sends the held head and bytes as a complete response. */
+  sendHeld() {
+    const { status, headers } = this.head;
+    let body = null;
+    if (this.hasBody() && this.held.length > 0) body = this.held.length === 1 ? this.held[0] : concat(this.held);
+    const response = new Response(body, { status, headers }); // throws on a bad status: a trap
+    this.held = null;
+    this.resolve(response);
+  }
+
+  /** Sends the held head with a streaming body that starts with the held bytes. */
+  openStream() {
+    const { status, headers } = this.head;
+    if (!this.hasBody()) {
+      const response = new Response(null, { status, headers }); // throws on a bad status: a trap
+      this.held = null;
+      this.resolve(response);
+      return;
+    }
+    let controller = null;
+    const stream = new ReadableStream(
+      {
+        start: (c) => void (controller = c),
+        pull: () => this.wake(),
+        cancel: () => this.clientCancel(),
+      },
+      { highWaterMark: STREAM_HIGH_WATER_BYTES, size: (chunk) => chunk.length },
+    );
+    const response = new Response(stream, { status, headers }); // throws on a bad status: a trap
+    for (const chunk of this.held) controller.enqueue(chunk);
+    this.held = null;
+    this.body = controller;
     this.resolve(response);
   }
 
@@ -370,7 +407,7 @@ class Run {
     this.runEffect(spec, abort); // not awaited: effects run in parallel; runEffect never rejects
   }
 
-  async runEffect({ id, method = "GET", url, headers, body, timeout_ms }, abort) {
+  async runEffect({ id, method = "GET", url, headers, body, timeout_ms, stream = false }, abort) {
     const wanted = () => this.effects.get(id) === abort && !this.finished;
     const timeout = timeout_ms ?? DEFAULT_EFFECT_TIMEOUT_MS;
     let timedOut = false;
@@ -384,10 +421,22 @@ class Run {
     try {
       const res = await this.host.fetch(url, { method, headers, body, signal: abort.signal });
       connected = true;
+      const head = encoder.encode(JSON.stringify({ status: res.status, headers: [...res.headers] }));
+      if (!stream) {
+        // A document the core reads whole (state store answers): one read, one chunk. Reading
+        // chunk by chunk costs a promise hop per chunk for nothing (docs/BENCHMARKS.md).
+        const whole = new Uint8Array(await res.arrayBuffer());
+        if (!wanted()) return;
+        this.feed(this.x.salient_effect_head, id, head);
+        if (whole.length > 0 && wanted()) this.feed(this.x.salient_effect_chunk, id, whole);
+        if (!wanted()) return;
+        this.effects.delete(id);
+        this.feedEnd(id);
+        return;
+      }
       reader = res.body?.getReader() ?? null;
       if (!wanted()) return;
-      this.feed(this.x.salient_effect_head, id,
-        encoder.encode(JSON.stringify({ status: res.status, headers: [...res.headers] })));
+      this.feed(this.x.salient_effect_head, id, head);
       while (reader && wanted()) {
         if (this.body && this.body.desiredSize <= 0 && !this.clientGone) {
           await new Promise((wake) => this.waiters.push(wake));
@@ -456,7 +505,8 @@ class Run {
     this.finished = true;
     this.ended();
     this.abortAll();
-    if (this.body && !this.clientGone) this.body.close();
+    if (this.held) this.sendHeld();
+    else if (this.body && !this.clientGone) this.body.close();
     this.x.salient_release(this.handle);
     if (!this.responded) { // the ABI promises RESPOND before DONE: its absence is a core bug
       this.instance.broken = true;
@@ -478,8 +528,9 @@ class Run {
     this.instance.broken = true; // never reused: its memory may be inconsistent
     this.abortAll();
     this.logHost("error", "host.trap", errorText(err));
-    if (!this.responded) {
+    if (!this.responded || this.held) { // nothing sent yet: a clean 500
       this.responded = true;
+      this.held = null;
       this.resolve(internalError(this.request));
     } else if (this.body && !this.clientGone && !wasFinished) {
       try {
@@ -494,6 +545,18 @@ class Run {
       }
     }
   }
+}
+
+function concat(chunks) {
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 function isConnectError(err) {

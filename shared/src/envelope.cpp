@@ -104,6 +104,7 @@ std::string effect_to_json(std::uint32_t id, const outbound_request& req) {
   json doc = {{"id", id}, {"method", req.method}, {"url", req.url}, {"headers", headers_to_json(req.headers)}};
   if (!req.body.empty()) doc["body"] = req.body;
   doc["timeout_ms"] = req.timeout_ms;
+  if (req.stream) doc["stream"] = true;
   return detail::dump(doc);
 }
 

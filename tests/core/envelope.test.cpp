@@ -68,4 +68,7 @@ TEST_CASE("envelope: effects serialise to the documented shape", "[envelope]") {
         R"({"body":"{}","headers":[["content-type","application/json"]],"id":3,"method":"POST","timeout_ms":1500,"url":"http://x/y"})");
   r.body.clear();
   CHECK(effect_to_json(4, r).find("\"body\"") == std::string::npos);
+  CHECK(effect_to_json(4, r).find("\"stream\"") == std::string::npos);
+  r.stream = true;
+  CHECK(effect_to_json(5, r).find("\"stream\":true") != std::string::npos);
 }

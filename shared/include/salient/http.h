@@ -45,6 +45,7 @@ struct outbound_request {
   header_list headers;
   std::string body;
   int timeout_ms = 10000;
+  bool stream = false;  ///< feed the response body as it arrives (LLM SSE), not whole
 };
 
 struct response_head {
