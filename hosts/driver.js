@@ -18,6 +18,8 @@ const ENV_PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGU
 const MAX_IDLE = 8; // idle instances kept per module after a burst; more are left to the GC
 const DEFAULT_EFFECT_TIMEOUT_MS = 10000;
 const STREAM_HIGH_WATER_BYTES = 64 * 1024; // client body queue before effect reads pause
+const DISCARD_LIMIT_BYTES = 1024 * 1024; // of an oversized request body, read and dropped before the 413
+const DISCARD_LIMIT_MS = 2000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -91,13 +93,35 @@ function requestId(headers) {
   return crypto.randomUUID();
 }
 
+/**
+ * After "too large", reads and drops the rest of the body before the 413 is sent, at most
+ * DISCARD_LIMIT_BYTES or DISCARD_LIMIT_MS, then cancels. Answering while the client still
+ * uploads lets the runtime reset the connection (workerd does, once the response is complete),
+ * and the client never reads its 413: HTTP servers drain the same way ("lingering close").
+ */
+async function discardRest(reader) {
+  let dropped = 0;
+  const deadline = new Promise((resolve) => setTimeout(resolve, DISCARD_LIMIT_MS, "late"));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === "late" || next.done) break;
+      dropped += next.value.length;
+      if (dropped > DISCARD_LIMIT_BYTES) break;
+    }
+  } catch {
+    // the client went away: nothing left to drain
+  }
+  reader.cancel().catch(noop);
+}
+
 /** Reads at most `limit + 1` bytes: enough for the core to see "too large" and answer 413. */
 async function readBody(request, limit) {
   const empty = { body: new Uint8Array(0), truncated: false };
   if (request.method === "GET" || request.method === "HEAD" || !request.body) return empty;
   const declared = Number(request.headers.get("content-length"));
   if (declared > limit) {
-    request.body.cancel().catch(noop);
+    await discardRest(request.body.getReader());
     return { body: new Uint8Array(0), truncated: true };
   }
   // A declared length within the limit bounds the body (HTTP framing): read it in one go.
@@ -111,7 +135,7 @@ async function readBody(request, limit) {
     chunks.push(value);
     size += value.length;
     if (size > limit) {
-      reader.cancel().catch(noop);
+      await discardRest(reader);
       break;
     }
   }
