@@ -1,60 +1,16 @@
-// The embedded state store for local development: a PostgREST-shaped RPC endpoint
-// (`POST /rest/v1/rpc/<fn>` with named JSON arguments → the function's JSON result) kept in
-// memory. The core talks to it exactly as it talks to Supabase, over real HTTP.
+// The in-memory state store: the chat-turn RPCs of db/migrations/0002 implemented with Maps, for
+// tests, benchmarks and `SALIENT_STATE=memory` (nothing survives the process). The dev server's
+// default is the PGlite backend (pglite-state.js), which runs the real SQL.
 //
-// Two layers, so that the PGlite + SQL migrations backend can replace the memory one:
-//   rpcHandler(backend)  — HTTP and PostgREST error shapes, for any backend
+//   rpcHandler(backend)  — HTTP and PostgREST error shapes, for any backend (postgrest.js)
 //   memoryBackend()      — `call(fn, args)` → { status, body } implemented with Maps
 // A backend answers `null` for an unknown function and throws RpcError for bad arguments.
 
 import http from "node:http";
 import { sendResponse, toRequest } from "./http.js";
+import { RpcError, rpcHandler } from "./postgrest.js";
 
-export class RpcError extends Error {
-  constructor(status, code, message, details = null, hint = null) {
-    super(message);
-    Object.assign(this, { status, code, details, hint });
-  }
-}
-
-const RPC_PATH = /^\/rest\/v1\/rpc\/([A-Za-z_][A-Za-z0-9_]*)$/;
-
-/** `(request: Request) → Promise<Response>` for `POST /rest/v1/rpc/<fn>`. */
-export function rpcHandler(backend) {
-  return async function handle(request) {
-    const { pathname } = new URL(request.url);
-    const match = RPC_PATH.exec(pathname);
-    if (!match) return error(new RpcError(404, "PGRST125", `Invalid path specified in request URL`));
-    if (request.method !== "POST") {
-      return error(new RpcError(405, "PGRST101", "Only POST is allowed for this function"));
-    }
-    let args;
-    try {
-      args = JSON.parse(await request.text());
-    } catch {
-      return error(new RpcError(400, "22P02", "invalid input syntax for type json"));
-    }
-    if (args === null || typeof args !== "object" || Array.isArray(args)) {
-      return error(new RpcError(400, "22P02", "expected a JSON object of named arguments"));
-    }
-    try {
-      const result = await backend.call(match[1], args);
-      if (result === null) {
-        const names = Object.keys(args).sort().join(", ");
-        return error(new RpcError(404, "PGRST202",
-          `Could not find the function public.${match[1]}(${names}) in the schema cache`));
-      }
-      return Response.json(result.body, { status: result.status ?? 200 });
-    } catch (err) {
-      if (err instanceof RpcError) return error(err);
-      throw err;
-    }
-  };
-}
-
-function error({ status, code, message, details, hint }) {
-  return Response.json({ code, message, details, hint }, { status });
-}
+export { RpcError, rpcHandler };
 
 // ---------------------------------------------------------------------------------------------
 

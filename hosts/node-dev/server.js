@@ -2,6 +2,10 @@
 // state store at /rest/v1/rpc/* (when no SUPABASE_URL is configured), and everything else
 // through the shared driver, which runs build/wasi/functions/*.wasm.
 //
+// The embedded store is PGlite on <root>/.salient/db with db/migrations applied at start
+// (pglite-state.js), so conversations survive restarts; SALIENT_STATE=memory keeps them in
+// memory instead (memory-state.js).
+//
 //   node hosts/node-dev/server.js        HOST (127.0.0.1) and PORT (8787; 0 = any free port)
 
 import http from "node:http";
@@ -12,10 +16,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSalient } from "../driver.js";
 import { sendResponse, toRequest } from "./http.js";
-import { memoryBackend, rpcHandler } from "./memory-state.js";
+import { memoryBackend } from "./memory-state.js";
+import { pgliteBackend } from "./pglite-state.js";
+import { rpcHandler } from "./postgrest.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODULES = ["chat", "stream", "otp", "summary"];
+/** Where the embedded PGlite store keeps its data, under the repository root. */
+export const DEFAULT_DATA_DIR = path.join(".salient", "db");
 
 const CONTENT_TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -35,19 +43,40 @@ const CONTENT_TYPES = {
   ".woff2": "font/woff2",
 };
 
-/** Starts the server. `env` defaults to process.env; returns once it is listening. */
+/**
+ * Starts the server. `env` defaults to process.env; returns once it is listening.
+ * The embedded store (used when env has no SUPABASE_URL): the `state` backend when given (the
+ * caller closes it), else by env.SALIENT_STATE: "pglite" (the default) on `dataDir`, or "memory".
+ */
 export async function startServer({
   port = 8787,
   host = "127.0.0.1",
   env = process.env,
   root = REPO,
   log = (obj) => console.log(JSON.stringify(obj)),
-  state: backend = memoryBackend(), // the embedded store's backend (memory-state.js)
+  state: backend = null, // a backend (postgrest.js) to serve instead of opening one
+  dataDir = path.join(root, DEFAULT_DATA_DIR),
 } = {}) {
   const { modules, config } = await loadBuild(root);
   env = { ...env };
   const generatedSecret = !env.SALIENT_STREAM_SECRET;
   if (generatedSecret) env.SALIENT_STREAM_SECRET = randomBytes(32).toString("base64url");
+  let stateDescription = env.SUPABASE_URL ? "state: the PostgREST endpoint in SUPABASE_URL" : "state: the given backend";
+  let ownedBackend = null; // opened here, so closed here
+  if (!env.SUPABASE_URL && !backend) {
+    const kind = env.SALIENT_STATE || "pglite";
+    if (kind === "memory") {
+      backend = memoryBackend();
+      stateDescription = "state: in memory (SALIENT_STATE=memory; conversations are lost when the server stops)";
+    } else if (kind === "pglite") {
+      backend = ownedBackend = await pgliteBackend({ dataDir });
+      const shown = path.relative(root, backend.dataDir);
+      const where = shown && !shown.startsWith("..") && !path.isAbsolute(shown) ? shown : backend.dataDir;
+      stateDescription = `state: PGlite at ${where} (conversations survive restarts)`;
+    } else {
+      throw new Error(`SALIENT_STATE must be "pglite" or "memory", not "${kind}"`);
+    }
+  }
   const state = env.SUPABASE_URL ? null : rpcHandler(backend);
   const publicDir = path.join(root, "build", "public");
 
@@ -67,18 +96,30 @@ export async function startServer({
       res.end("internal error\n");
     }
   });
-  await new Promise((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+  try {
+    await new Promise((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+  } catch (err) {
+    await ownedBackend?.close();
+    throw err;
+  }
   const url = `http://${host}:${server.address().port}`;
   if (state) env.SUPABASE_URL = url;
   salient = createSalient({ modules, config, env, log });
 
+  let closing = null;
   return {
     url,
     generatedSecret,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stateDescription,
+    /** The embedded store's backend (null with SUPABASE_URL), e.g. for tests to look at. */
+    state: state ? backend : null,
+    close: () => (closing ??= (async () => {
+      await new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await ownedBackend?.close();
+    })()),
   };
 }
 
@@ -150,9 +191,14 @@ function envWithFiles(root) {
 async function main() {
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST || "127.0.0.1";
+  const env = envWithFiles(REPO);
+  if (!env.SUPABASE_URL && (env.SALIENT_STATE || "pglite") === "pglite"
+      && !existsSync(path.join(REPO, DEFAULT_DATA_DIR, "PG_VERSION"))) {
+    console.log(`state: creating the PGlite database in ${DEFAULT_DATA_DIR} (first start only; a few seconds)`);
+  }
   let server;
   try {
-    server = await startServer({ port, host, env: envWithFiles(REPO) });
+    server = await startServer({ port, host, env });
   } catch (err) {
     console.error(`Salient dev server: ${err.message}`);
     process.exit(1);
@@ -160,6 +206,7 @@ async function main() {
   if (server.generatedSecret) {
     console.log("SALIENT_STREAM_SECRET is not set: using a random one for this process.");
   }
+  console.log(server.stateDescription);
   console.log(`Salient dev server: ${server.url}/ (chat: /a/sales/)`);
   const stop = () => server.close().then(() => process.exit(0));
   process.once("SIGINT", stop).once("SIGTERM", stop);

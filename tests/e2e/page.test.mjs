@@ -19,7 +19,7 @@ describe("full-page chat in Chromium", { skip }, () => {
 
   before(async () => {
     const { chromium } = await import("playwright-core");
-    server = await startServer({ port: 0, env: {}, log: () => {} });
+    server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

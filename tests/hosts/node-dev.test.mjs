@@ -18,7 +18,7 @@ function rawGet(base, path, headers = {}) {
 
 describe("node-dev static files", () => {
   let server;
-  before(async () => (server = await startServer({ port: 0, env: {}, log: () => {} })));
+  before(async () => (server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} })));
   after(() => server.close());
 
   test("/ is the demo page, assets have their types and cache-control", async () => {
@@ -61,7 +61,7 @@ describe("node-dev static files", () => {
 });
 
 test("node-dev: SUPABASE_URL defaults to the embedded store; a stream secret is generated", async () => {
-  const server = await startServer({ port: 0, env: {}, log: () => {} });
+  const server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
   try {
     assert.equal(server.generatedSecret, true);
     const res = await fetch(`${server.url}/rest/v1/rpc/salient_claim_turn`, {

@@ -1,0 +1,72 @@
+// The HTTP face of the embedded state store: `POST /rest/v1/rpc/<fn>` with named JSON arguments
+// → the function's JSON result, with PostgREST's error bodies ({code, message, details, hint})
+// and statuses. The core talks to it exactly as it talks to Supabase, over real HTTP.
+//
+// A backend is `{ call(fn, args) → Promise<{ status, body } | null>, dump(), close?() }`: it
+// answers `null` for a function it does not have (→ 404 PGRST202) and throws RpcError for a
+// failed call. Backends: memoryBackend (memory-state.js), pgliteBackend (pglite-state.js).
+
+export class RpcError extends Error {
+  constructor(status, code, message, details = null, hint = null) {
+    super(message);
+    Object.assign(this, { status, code, details, hint });
+  }
+}
+
+// PostgREST's translation of SQLSTATEs into HTTP statuses (docs.postgrest.org, "Errors" →
+// "HTTP Status Codes"): exact codes first, then classes; anything else is a 400. 42501 is 401
+// for an anonymous caller there; the embedded store has no roles, so 403.
+const STATUS_BY_CODE = {
+  "23503": 409, "23505": 409, "25006": 405, "53400": 500, "P0001": 400,
+  "42883": 404, "42P01": 404, "42P17": 500, "42501": 403,
+};
+const STATUS_BY_CLASS = {
+  "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500, "38": 500, "39": 500,
+  "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500, "57": 500, "58": 500, "F0": 500, "HV": 500,
+  "P0": 500, "XX": 500,
+};
+
+/** The HTTP status PostgREST answers for a PostgreSQL error code. */
+export function postgrestStatus(sqlstate) {
+  const code = String(sqlstate ?? "");
+  return STATUS_BY_CODE[code] ?? STATUS_BY_CLASS[code.slice(0, 2)] ?? 400;
+}
+
+const RPC_PATH = /^\/rest\/v1\/rpc\/([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** `(request: Request) → Promise<Response>` for `POST /rest/v1/rpc/<fn>`. */
+export function rpcHandler(backend) {
+  return async function handle(request) {
+    const { pathname } = new URL(request.url);
+    const match = RPC_PATH.exec(pathname);
+    if (!match) return error(new RpcError(404, "PGRST125", `Invalid path specified in request URL`));
+    if (request.method !== "POST") {
+      return error(new RpcError(405, "PGRST101", "Only POST is allowed for this function"));
+    }
+    let args;
+    try {
+      args = JSON.parse(await request.text());
+    } catch {
+      return error(new RpcError(400, "22P02", "invalid input syntax for type json"));
+    }
+    if (args === null || typeof args !== "object" || Array.isArray(args)) {
+      return error(new RpcError(400, "22P02", "expected a JSON object of named arguments"));
+    }
+    try {
+      const result = await backend.call(match[1], args);
+      if (result === null) {
+        const names = Object.keys(args).sort().join(", ");
+        return error(new RpcError(404, "PGRST202",
+          `Could not find the function public.${match[1]}(${names}) in the schema cache`));
+      }
+      return Response.json(result.body, { status: result.status ?? 200 });
+    } catch (err) {
+      if (err instanceof RpcError) return error(err);
+      throw err;
+    }
+  };
+}
+
+function error({ status, code, message, details, hint }) {
+  return Response.json({ code, message, details, hint }, { status });
+}

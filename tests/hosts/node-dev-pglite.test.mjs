@@ -1,0 +1,206 @@
+// The dev server's default state store, PGlite on a data folder (hosts/node-dev/pglite-state.js):
+// a chat survives stopping and restarting the server, and survives the server being killed
+// mid-stream; its /rest/v1/rpc/* answers PostgREST's errors. The tests run in order on one temp
+// data folder (creating one costs PGlite seconds; reopening it, well under one).
+//
+//   node --test tests/hosts/node-dev-pglite.test.mjs      (after ./scripts/build)
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { migrationFiles } from "../../db/migrate.mjs";
+import { pgliteBackend } from "../../hosts/node-dev/pglite-state.js";
+import { startServer } from "../../hosts/node-dev/server.js";
+import { parseSse } from "../support/sse.mjs";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SECRET = "pglite-test-stream-secret-0123456789abcdef";
+const env = { SALIENT_STREAM_SECRET: SECRET };
+
+let tmp, dataDir;
+before(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "salient-pglite-dev-"));
+  dataDir = path.join(tmp, "state", "db"); // the parent folder does not exist yet
+});
+after(() => rm(tmp, { recursive: true, force: true }));
+
+async function start(dataDir) {
+  const started = performance.now();
+  const server = await startServer({ port: 0, env, dataDir, log: () => {} });
+  console.log(`dev server on PGlite started in ${Math.round(performance.now() - started)} ms ` +
+    `(PGlite open + migrations ${server.state.openMs} ms, applied ${server.state.migrated.applied.length})`);
+  return server;
+}
+
+async function chat(base, body) {
+  const res = await fetch(`${base}/a/sales/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+
+async function rpc(base, fn, args) {
+  const res = await fetch(`${base}/rest/v1/rpc/${fn}`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(args),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+test("a conversation survives stopping and restarting the dev server", async () => {
+  const keys = { session_key: crypto.randomUUID(), idempotency_key: crypto.randomUUID() };
+
+  const first = await start(dataDir);
+  let turn, answer;
+  try {
+    assert.deepEqual(first.state.migrated.applied, (await migrationFiles()).map((f) => f.name),
+      "a new folder gets every migration");
+    assert.match(first.stateDescription, /^state: PGlite at .*db \(conversations survive restarts\)$/);
+    turn = await chat(first.url, { message: "What are your opening hours?", ...keys });
+    assert.equal(turn.duplicate, false);
+    const res = await fetch(`${first.url}${turn.stream_url}`, { headers: { accept: "text/event-stream" } });
+    assert.equal(res.status, 200);
+    const events = parseSse(await res.text());
+    assert.equal(events.at(-1).event, "done");
+    answer = events.filter((e) => e.event === "token").map((e) => JSON.parse(e.data).text).join("");
+    assert.ok(answer.trim().length > 0);
+  } finally {
+    await first.close();
+  }
+  assert.ok(!existsSync(`${dataDir}.lock`), "close() releases the folder");
+
+  const second = await start(dataDir);
+  try {
+    assert.deepEqual(second.state.migrated.applied, [], "migrations are applied once");
+    const { messages } = await second.state.dump();
+    const stored = new Map(messages);
+    const user = stored.get(turn.message_id);
+    assert.ok(user, "the user message is still stored");
+    assert.equal(user.role, "user");
+    assert.equal(user.content, "What are your opening hours?");
+    assert.equal(user.claimed, true);
+    const reply = [...stored.values()].find((m) => m.role === "assistant" && m.turn_id === turn.message_id);
+    assert.ok(reply, "the assistant answer is still stored");
+    assert.equal(reply.content, answer);
+
+    const again = await chat(second.url, { message: "What are your opening hours?", ...keys });
+    assert.equal(again.message_id, turn.message_id);
+    assert.equal(again.duplicate, true);
+    assert.equal((await second.state.dump()).messages.length, messages.length, "nothing stored twice");
+  } finally {
+    await second.close();
+  }
+});
+
+test("the embedded RPC endpoint answers PostgREST's errors", async () => {
+  const server = await start(dataDir);
+  try {
+    const unknown = await rpc(server.url, "salient_nope", { p_x: 1 });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, "PGRST202");
+    assert.deepEqual(Object.keys(unknown.body).sort(), ["code", "details", "hint", "message"]);
+    const helper = await rpc(server.url, "salient_tenant_id", { p_slug: "t", p_create: true });
+    assert.equal(helper.status, 404, "internal helper functions are not exposed");
+    const wrongArgs = await rpc(server.url, "salient_claim_turn", { p_tenant: "t", p_nope: "x" });
+    assert.equal(wrongArgs.status, 404);
+    assert.equal(wrongArgs.body.code, "PGRST202");
+
+    const badId = await rpc(server.url, "salient_claim_turn", { p_tenant: "t", p_turn_id: "not-a-uuid" });
+    assert.equal(badId.status, 400);
+    assert.equal(badId.body.code, "22P02");
+    const empty = await rpc(server.url, "salient_claim_turn", { p_tenant: "", p_turn_id: crypto.randomUUID() });
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.code, "22P02");
+
+    const id = crypto.randomUUID();
+    const begin = await rpc(server.url, "salient_begin_turn", {
+      p_tenant: "t", p_agent: "sales", p_session_key: "s", p_idempotency_key: "k", p_message_id: id, p_content: "hi",
+    });
+    assert.equal(begin.status, 200);
+    assert.equal(begin.body.turn_id, id);
+    const reused = await rpc(server.url, "salient_finish_turn", {
+      p_tenant: "t", p_turn_id: id, p_message_id: id, p_content: "x", p_metadata: {},
+    });
+    assert.equal(reused.status, 409);
+    assert.equal(reused.body.code, "23505");
+    assert.match(reused.body.details, /already exists/);
+    // P0002 (no_data_found) is one of PostgREST's "P0*" codes: 500.
+    const unknownTurn = await rpc(server.url, "salient_finish_turn", {
+      p_tenant: "t", p_turn_id: crypto.randomUUID(), p_message_id: crypto.randomUUID(), p_content: "x",
+    });
+    assert.equal(unknownTurn.status, 500);
+    assert.equal(unknownTurn.body.code, "P0002");
+    const claimed = await rpc(server.url, "salient_claim_turn", { p_tenant: "t", p_turn_id: id });
+    assert.deepEqual(claimed, { status: 200, body: { status: "claimed", message: "hi", session_id: begin.body.session_id, agent: "sales" } });
+  } finally {
+    await server.close();
+  }
+});
+
+test("one process per data folder; SALIENT_STATE picks the store", async () => {
+  const server = await start(dataDir);
+  try {
+    await assert.rejects(pgliteBackend({ dataDir }), /in use by process \d+/);
+  } finally {
+    await server.close();
+  }
+  const memory = await startServer({ port: 0, env: { ...env, SALIENT_STATE: "memory" }, dataDir, log: () => {} });
+  try {
+    assert.match(memory.stateDescription, /in memory/);
+  } finally {
+    await memory.close();
+  }
+  await assert.rejects(startServer({ port: 0, env: { ...env, SALIENT_STATE: "redis" }, dataDir, log: () => {} }),
+    /SALIENT_STATE must be/);
+});
+
+test("a dev server killed mid-stream loses no stored message", async () => {
+  // The server in a child process, so that it can be SIGKILLed.
+  const child = spawn(process.execPath, ["--input-type=module", "-e", `
+    import { startServer } from ${JSON.stringify(path.join(REPO, "hosts/node-dev/server.js"))};
+    const server = await startServer({ port: 0, env: ${JSON.stringify(env)}, dataDir: ${JSON.stringify(dataDir)},
+      log: () => {} });
+    console.log("URL " + server.url);
+  `], { stdio: ["ignore", "pipe", "inherit"] });
+  let turn;
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk) => {
+        out += chunk;
+        const m = /URL (\S+)\n/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening`)));
+    });
+    turn = await chat(url, { message: "hello", session_key: crypto.randomUUID(), idempotency_key: crypto.randomUUID() });
+    const res = await fetch(`${url}${turn.stream_url}`);
+    const reader = res.body.getReader();
+    await reader.read(); // the first bytes of the answer
+    child.kill("SIGKILL");
+    await reader.read().catch(() => {});
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  }
+  assert.ok(existsSync(`${dataDir}.lock`), "the killed server left its lock behind");
+
+  const backend = await pgliteBackend({ dataDir }); // takes over the dead process's lock
+  try {
+    const stored = new Map((await backend.dump()).messages);
+    assert.equal(stored.get(turn.message_id)?.content, "hello", "the user message survived the kill");
+    const claim = await backend.call("salient_claim_turn", { p_tenant: stored.get(turn.message_id).tenant, p_turn_id: turn.message_id });
+    assert.equal(claim.body.status, "already_claimed");
+  } finally {
+    await backend.close();
+  }
+});
