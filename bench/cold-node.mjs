@@ -43,14 +43,7 @@ async function child(target, file) {
         turnId: "TURN", finishContent: "answer", tenant: "brightleaf", agent: "sales" },
     });
     const turn = client("http://bench.invalid", handle);
-    const out = {};
-    for (const key of ["firstTurn", "secondTurn"]) {
-      const c0 = process.cpuUsage(), t0 = performance.now();
-      await turn();
-      out[`${key}Wall`] = performance.now() - t0;
-      out[`${key}Cpu`] = cpuMs(process.cpuUsage(c0));
-    }
-    return out;
+    return firstTwoTurns(turn);
   }
   if (target === "turn") {
     const bytes = FUNCTIONS.map((fn) => readFileSync(wasmPath(fn)));
@@ -59,14 +52,7 @@ async function child(target, file) {
     const state = rpcHandler(memoryBackend());
     const create = timed(() => createSalient({ modules, config, env, log: () => {}, fetch: (u, i) => state(new Request(u, i)) }));
     const turn = client("http://bench.invalid", create.value.handle);
-    const out = { compile: compile.wall, createSalient: create.wall };
-    for (const key of ["firstTurn", "secondTurn"]) {
-      const c0 = process.cpuUsage(), t0 = performance.now();
-      await turn();
-      out[`${key}Wall`] = performance.now() - t0;
-      out[`${key}Cpu`] = cpuMs(process.cpuUsage(c0));
-    }
-    return out;
+    return { compile: compile.wall, createSalient: create.wall, ...(await firstTwoTurns(turn)) };
   }
   const ours = FUNCTIONS.includes(target);
   const bytes = readFileSync(file);
@@ -121,4 +107,16 @@ if (args.includes("--child")) {
     }
     return out;
   });
+}
+
+/** Wall and CPU time of a fresh process's first and second turn. */
+async function firstTwoTurns(turn) {
+  const out = {};
+  for (const key of ["firstTurn", "secondTurn"]) {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    await turn();
+    out[`${key}Wall`] = performance.now() - t0;
+    out[`${key}Cpu`] = cpuMs(process.cpuUsage(c0));
+  }
+  return out;
 }
