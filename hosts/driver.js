@@ -294,7 +294,14 @@ function wasiImports(module, memory, log) {
 class Run {
   constructor(host, pool, instance, request, requestId, resolve) {
     Object.assign(this, { host, pool, instance, request, requestId, resolve });
-    this.done = new Promise((ended) => (this.ended = ended)); // settles when the run is over
+    this.startedAt = host.now();
+    this.status = 0; // of the response handle() resolved with
+    this.done = new Promise((ended) => (this.ended = () => { // settles when the run is over
+      if (this.logged) return;
+      this.logged = true;
+      this.logRequest();
+      ended();
+    }));
     this.x = instance.x;
     this.handle = 0;
     this.effects = new Map(); // id → AbortController, for effects whose results are still wanted
@@ -397,7 +404,7 @@ class Run {
     if (this.hasBody() && this.held.length > 0) body = this.held.length === 1 ? this.held[0] : concat(this.held);
     const response = new Response(body, { status, headers }); // throws on a bad status: a trap
     this.held = null;
-    this.resolve(response);
+    this.answer(response);
   }
 
   /** Sends the held head with a streaming body that starts with the held bytes. */
@@ -406,7 +413,7 @@ class Run {
     if (!this.hasBody()) {
       const response = new Response(null, { status, headers }); // throws on a bad status: a trap
       this.held = null;
-      this.resolve(response);
+      this.answer(response);
       return;
     }
     let controller = null;
@@ -422,7 +429,7 @@ class Run {
     for (const chunk of this.held) controller.enqueue(chunk);
     this.held = null;
     this.body = controller;
-    this.resolve(response);
+    this.answer(response);
   }
 
   effect(spec) {
@@ -527,7 +534,6 @@ class Run {
 
   finish() {
     this.finished = true;
-    this.ended();
     this.abortAll();
     if (this.held) this.sendHeld();
     else if (this.body && !this.clientGone) this.body.close();
@@ -536,9 +542,28 @@ class Run {
       this.instance.broken = true;
       this.logHost("error", "host.done_without_respond");
       this.responded = true;
-      this.resolve(internalError(this.request));
+      this.answer(internalError(this.request));
     }
     this.pool.release(this.instance);
+    this.ended(); // after the answer, so its request log line has the status sent
+  }
+
+  answer(response) {
+    this.status = response.status;
+    this.resolve(response);
+  }
+
+  /**
+   * One line per request (seeds/001 Logging): what, how it ended, how long it took. The path
+   * only: the query may hold a stream_id, and nothing the visitor typed is ever logged.
+   */
+  logRequest() {
+    this.host.log({
+      level: "info", event: "http.request", module: this.pool.name, request_id: this.requestId,
+      method: this.request.method, path: new URL(this.request.url).pathname,
+      status: this.status, latency_ms: Math.round(this.host.now() - this.startedAt),
+      ...(this.clientGone && { client_gone: true }),
+    });
   }
 
   logHost(level, event, message = undefined) {
@@ -548,14 +573,13 @@ class Run {
   trap(err) {
     const wasFinished = this.finished;
     this.finished = true;
-    this.ended();
     this.instance.broken = true; // never reused: its memory may be inconsistent
     this.abortAll();
     this.logHost("error", "host.trap", errorText(err));
     if (!this.responded || this.held) { // nothing sent yet: a clean 500
       this.responded = true;
       this.held = null;
-      this.resolve(internalError(this.request));
+      this.answer(internalError(this.request));
     } else if (this.body && !this.clientGone && !wasFinished) {
       try {
         if (this.sse) {
@@ -568,6 +592,7 @@ class Run {
         // the stream was already closed or errored: nothing more to tell the client
       }
     }
+    this.ended();
   }
 }
 

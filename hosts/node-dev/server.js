@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSalient } from "../driver.js";
+import { jsonlLogger } from "./jsonl-log.js";
 import { sendResponse, toRequest } from "./http.js";
 import { memoryBackend } from "./memory-state.js";
 import { pgliteBackend } from "./pglite-state.js";
@@ -196,9 +197,14 @@ async function main() {
       && !existsSync(path.join(REPO, DEFAULT_DATA_DIR, "PG_VERSION"))) {
     console.log(`state: creating the PGlite database in ${DEFAULT_DATA_DIR} (first start only; a few seconds)`);
   }
+  // Logs go to stdout and to salient.yaml's logging.path (relative to the repository). Without
+  // a build, startServer below explains what to run.
+  const configFile = path.join(REPO, "build", "salient.json");
+  const logging = existsSync(configFile) ? JSON.parse(readFileSync(configFile, "utf8")).logging : null;
+  const log = logging ? jsonlLogger({ file: path.resolve(REPO, logging.path), level: logging.level }) : undefined;
   let server;
   try {
-    server = await startServer({ port, host, env });
+    server = await startServer({ port, host, env, log });
   } catch (err) {
     console.error(`Salient dev server: ${err.message}`);
     process.exit(1);
@@ -208,7 +214,8 @@ async function main() {
   }
   console.log(server.stateDescription);
   console.log(`Salient dev server: ${server.url}/ (chat: /a/sales/)`);
-  const stop = () => server.close().then(() => process.exit(0));
+  if (logging) console.log(`logs: ${path.relative(REPO, path.resolve(REPO, logging.path))} (JSON lines)`);
+  const stop = () => server.close().then(() => log?.close()).then(() => process.exit(0));
   process.once("SIGINT", stop).once("SIGTERM", stop);
 }
 
