@@ -24,6 +24,25 @@ begin
 end
 $$;
 
+create or replace function salient_require_uuid(p_name text, p_value uuid) returns void
+language plpgsql immutable as $$
+begin
+  if p_value is null then
+    raise exception 'invalid input for argument %: expected a uuid', p_name using errcode = '22P02';
+  end if;
+end
+$$;
+
+-- A string that may be empty (message text) but must be given.
+create or replace function salient_require_string(p_name text, p_value text) returns void
+language plpgsql immutable as $$
+begin
+  if p_value is null then
+    raise exception 'invalid input for argument %: expected a string', p_name using errcode = '22P02';
+  end if;
+end
+$$;
+
 -- The id of the tenant with this slug; created when missing and p_create (NULL otherwise).
 create or replace function salient_tenant_id(p_slug text, p_create boolean) returns uuid
 language plpgsql as $$
@@ -56,12 +75,8 @@ begin
   perform salient_require_text('p_agent', p_agent);
   perform salient_require_text('p_session_key', p_session_key);
   perform salient_require_text('p_idempotency_key', p_idempotency_key);
-  if p_message_id is null then
-    raise exception 'invalid input for argument p_message_id: expected a uuid' using errcode = '22P02';
-  end if;
-  if p_content is null then
-    raise exception 'invalid input for argument p_content: expected a string' using errcode = '22P02';
-  end if;
+  perform salient_require_uuid('p_message_id', p_message_id);
+  perform salient_require_string('p_content', p_content);
 
   v_tenant := salient_tenant_id(p_tenant, true);
 
@@ -111,9 +126,7 @@ declare
   v_agent uuid;
 begin
   perform salient_require_text('p_tenant', p_tenant);
-  if p_turn_id is null then
-    raise exception 'invalid input for argument p_turn_id: expected a uuid' using errcode = '22P02';
-  end if;
+  perform salient_require_uuid('p_turn_id', p_turn_id);
   v_tenant := salient_tenant_id(p_tenant, false);
   if v_tenant is null then
     return jsonb_build_object('status', 'not_found');
@@ -147,15 +160,9 @@ declare
   v_id uuid;
 begin
   perform salient_require_text('p_tenant', p_tenant);
-  if p_turn_id is null then
-    raise exception 'invalid input for argument p_turn_id: expected a uuid' using errcode = '22P02';
-  end if;
-  if p_message_id is null then
-    raise exception 'invalid input for argument p_message_id: expected a uuid' using errcode = '22P02';
-  end if;
-  if p_content is null then
-    raise exception 'invalid input for argument p_content: expected a string' using errcode = '22P02';
-  end if;
+  perform salient_require_uuid('p_turn_id', p_turn_id);
+  perform salient_require_uuid('p_message_id', p_message_id);
+  perform salient_require_string('p_content', p_content);
   v_tenant := salient_tenant_id(p_tenant, false);
 
   select session_id, agent_id into v_session, v_agent
