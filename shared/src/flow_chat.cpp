@@ -1,5 +1,7 @@
 // The chat function: the full-page chat and the POST that starts a turn.
 //
+// POST /a/{agent}/history and /sessions (session_routes.cpp) show stored conversations.
+//
 // POST /a/{agent}/chat takes `message`, `session_key`, `idempotency_key` as form data (htmx)
 // or JSON. The message is stored (begin_turn) before anything else happens, so nothing the
 // visitor sent is lost even if the answer fails; then a signed, single-use stream_id is
@@ -12,22 +14,17 @@
 #include "salient/state_client.h"
 #include "salient/stream_token.h"
 
+#include "chat_input.h"
+#include "session_routes.h"
+
 namespace salient {
 namespace {
 
-struct chat_input {
+struct chat_request {
   std::string message;
   std::string session_key;      // empty = make one up
   std::string idempotency_key;  // empty = make one up (no retry protection then)
 };
-
-bool is_key(std::string_view s) {
-  if (s.size() < 8 || s.size() > 128) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-      return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -36,29 +33,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-result<chat_input> read_input(const request& req, const config& cfg) {
-  chat_input in;
-  std::optional<std::string> message, session, idem;
-  std::string type = media_type(req.header("content-type"));
-  if (type == "application/x-www-form-urlencoded") {
-    auto fields = parse_form(req.body);
-    if (!fields) return fields.err();
-    if (auto v = form_value(*fields, "message")) message = std::string(*v);
-    if (auto v = form_value(*fields, "session_key")) session = std::string(*v);
-    if (auto v = form_value(*fields, "idempotency_key")) idem = std::string(*v);
-  } else if (type == "application/json") {
-    auto doc = detail::parse_json(req.body);
-    if (!doc || !doc->is_object()) return make_error(errc::bad_request, "the body is not a JSON object");
-    for (auto [name, slot] : {std::pair{"message", &message}, {"session_key", &session}, {"idempotency_key", &idem}}) {
-      const detail::json* v = detail::member(*doc, name);
-      if (!v || v->is_null()) continue;
-      if (!v->is_string()) return make_error(errc::bad_request, std::string(name) + " must be a string", std::string("/") + name);
-      *slot = v->get<std::string>();
-    }
-  } else {
-    return make_error(errc::unsupported_media_type,
-                      "send the message as application/x-www-form-urlencoded or application/json");
-  }
+result<chat_request> read_input(const request& req, const config& cfg) {
+  chat_request in;
+  auto fields = chat_input::read_body_fields(req);
+  if (!fields) return fields.err();
+  auto field = [&](std::string_view name) -> std::optional<std::string> {
+    auto v = form_value(*fields, name);
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
+  std::optional<std::string> message = field("message"), session = field("session_key"), idem = field("idempotency_key");
   if (!message) return make_error(errc::bad_request, "the message field is missing", "/message");
   if (!is_valid_utf8(*message)) return make_error(errc::bad_request, "the message is not valid UTF-8", "/message");
   std::string_view text = trim(*message);
@@ -69,12 +52,12 @@ result<chat_input> read_input(const request& req, const config& cfg) {
                       "/message");
   in.message = std::string(text);
   if (session && !session->empty()) {
-    if (!is_key(*session))
+    if (!chat_input::is_key(*session))
       return make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key");
     in.session_key = std::move(*session);
   }
   if (idem && !idem->empty()) {
-    if (!is_key(*idem))
+    if (!chat_input::is_key(*idem))
       return make_error(errc::bad_request, "idempotency_key must be 8-128 letters, digits, '-' or '_'",
                         "/idempotency_key");
     in.idempotency_key = std::move(*idem);
@@ -82,32 +65,12 @@ result<chat_input> read_input(const request& req, const config& cfg) {
   return in;
 }
 
-/// CSRF: a browser says where a request comes from. Same-origin requests and the configured
-/// widget origins may post; anything else cross-site is refused. Non-browser clients send
-/// neither header and are not subject to CSRF.
-bool origin_allowed(const request& req, const config& cfg) {
-  std::string_view origin = req.header("origin");
-  if (origin.empty() || origin == "null") return req.header("sec-fetch-site") != "cross-site";
-  std::size_t scheme_end = origin.find("://");
-  std::string_view origin_host = scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
-  if (!req.header("host").empty() && origin_host == req.header("host")) return true;
-  for (const auto& allowed : cfg.app.allowed_origins)
-    if (allowed == origin) return true;
-  return false;
-}
-
 task<void> post_chat(function_context ctx, const agent_config& agent) {
   exchange& ex = ctx.ex;
   const request& req = ex.req();
   response_format fmt = format_for(req);
-  if (req.body_truncated) {
-    respond_error(ex, make_error(errc::payload_too_large, "the request body is too large (at most " +
-                                                              std::to_string(ctx.cfg.limits.max_body_bytes) + " bytes)"),
-                  fmt);
-    co_return;
-  }
-  if (!origin_allowed(req, ctx.cfg)) {
-    respond_error(ex, make_error(errc::forbidden, "cross-site requests are not allowed from this origin"), fmt);
+  if (auto refused = chat_input::check_post(req, ctx.cfg)) {
+    respond_error(ex, *refused, fmt);
     co_return;
   }
   auto input = read_input(req, ctx.cfg);
@@ -130,9 +93,18 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
   if (input->idempotency_key.empty()) input->idempotency_key = uuid_v7(req.now_ms, ctx.rng);
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
 
-  auto stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(
-      *store, {ctx.cfg.app.tenant, agent.code, input->session_key, input->idempotency_key, message_id, input->message})));
+  begin_turn_args turn{ctx.cfg.app.tenant, agent.code, input->session_key, input->idempotency_key, message_id,
+                       input->message};
+  auto stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(*store, turn)));
   if (ex.cancelled()) co_return;  // the visitor left: no one to answer, and not a store failure
+  if (!stored && stored.err().kind == errc::conflict) {
+    // A unique key said no: the same submission was stored concurrently (or a store without
+    // the function's ON CONFLICT handling). Asking again returns the stored turn, marked
+    // duplicate, instead of a second message or an error.
+    ex.log(log_level::info, "chat.store_conflict", {{"agent", agent.code}});
+    stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(*store, turn)));
+    if (ex.cancelled()) co_return;
+  }
   if (!stored) {
     ex.log(log_level::warn, "chat.store_failed", {{"agent", agent.code}, {"reason", stored.err().message}});
     respond_error(ex, stored.err(), fmt);
@@ -190,6 +162,16 @@ task<void> chat_flow(function_context ctx) {
       co_return;
     }
     respond_html(ex, 200, render_chat_page(ctx.cfg, *agent));
+    co_return;
+  }
+  if (route->rest == "/history" || route->rest == "/sessions") {
+    if (req.method != "POST") {
+      // POST: the session keys they take must not end up in URLs (logs, history, referrers).
+      respond_error(ex, make_error(errc::method_not_allowed, "use POST with the session key in the body"), fmt);
+      co_return;
+    }
+    if (route->rest == "/history") co_await post_history(ctx, *agent);
+    else co_await post_sessions(ctx, *agent);
     co_return;
   }
   if (route->rest == "/chat") {

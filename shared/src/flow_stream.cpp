@@ -134,7 +134,8 @@ task<void> stream_flow(function_context ctx) {
   // The visitor may leave while this is stored: the answer they saw is kept regardless.
   auto finished = parse_finish_turn(co_await ex.fetch(
       finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
-                                   detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)}})}),
+                                   detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)}}),
+                                   /*llm_request_json=*/{}}),
       effect_policy::survive_cancel));
   if (!finished) {
     // The visitor saw the answer; only its copy in the store is missing. Say so, don't retry.

@@ -22,14 +22,20 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 </head>
 <body>
 <main class="chat">
-<header class="chat-header"><h1>{{app_name}}</h1><p>{{agent_name}}</p></header>
+<header class="chat-header">
+<div class="titles"><h1>{{app_name}}</h1><p>{{agent_name}}</p></div>
+<nav class="session-bar" aria-label="Conversations">
+<button id="new-chat" type="button">New chat</button>
+<details id="sessions"><summary>Past chats</summary><div id="session-list" aria-live="polite"></div></details>
+</nav>
+</header>
 <div id="messages" class="messages" aria-live="polite"></div>
 <form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}">
 <label for="message" class="visually-hidden">Your message</label>
 <textarea id="message" name="message" rows="3" maxlength="{{max_chars}}" placeholder="Ask about our products and services…" required></textarea>
 <input type="hidden" id="session-key" name="session_key">
 <input type="hidden" id="idempotency-key" name="idempotency_key">
-<div class="actions"><button id="clear" type="button">Clear</button><button id="send" type="submit">Send</button></div>
+<div class="actions"><button id="send" type="submit">Send</button></div>
 <p class="hint">{{hint}}</p>
 </form>
 </main>
@@ -46,6 +52,25 @@ constexpr std::string_view partial = R"(<div class="msg user"><div class="text">
 
 constexpr std::string_view session_input =
     R"(<input type="hidden" id="session-key" name="session_key" value="{{key}}" hx-swap-oob="true">)";
+
+// Stored messages, in the same markup the chat partial and the stream produce.
+constexpr std::string_view history_user =
+    R"(<div class="msg user" data-message-id="{{id}}"><div class="text">{{content}}</div></div>
+)";
+constexpr std::string_view history_assistant =
+    R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text">{{content}}</div></div>
+)";
+constexpr std::string_view history_missing =
+    R"(<div class="msg assistant missing"><div class="text">No answer was saved for this message.</div></div>
+)";
+constexpr std::string_view offline_badge =
+    R"(<span class="badge offline" title="Answered without the AI model">Offline answer</span>)";
+
+constexpr std::string_view session_item =
+    R"(<li><button type="button" class="session" data-session-key="{{key}}"><span class="title">{{title}}</span> <time datetime="{{at}}">{{when}}</time> <span class="count">{{count}}</span></button></li>
+)";
+constexpr std::string_view no_sessions = R"(<p class="session-empty">No earlier chats in this browser.</p>
+)";
 
 constexpr std::string_view error_page = R"(<!doctype html>
 <html lang="en">
@@ -76,6 +101,7 @@ const char* title_for(int status) {
     case 403: return "Forbidden";
     case 404: return "Not found";
     case 405: return "Method not allowed";
+    case 409: return "Conflict";
     case 410: return "Gone";
     case 413: return "Too large";
     case 415: return "Unsupported media type";
@@ -104,6 +130,52 @@ std::string render_chat_partial(const chat_partial& p) {
   std::string input = p.generated_session_key.empty() ? std::string()
                                                       : render(session_input, {{"key", p.generated_session_key}});
   return render(partial, {{"message", p.message}, {"stream_url", p.stream_url}, {"session_input", input}});
+}
+
+std::string render_history(const std::vector<stored_message>& messages) {
+  std::string out;
+  bool awaiting_answer = false;  // the last message was the visitor's
+  for (const auto& m : messages) {
+    if (m.role == "user") {
+      if (awaiting_answer) out += history_missing;
+      out += render(history_user, {{"id", m.id}, {"content", m.content}});
+      awaiting_answer = true;
+    } else if (m.role == "assistant") {
+      out += render(history_assistant, {{"id", m.id},
+                                        {"content", m.content},
+                                        {"badge", m.mode == "offline" ? offline_badge : std::string_view()}});
+      awaiting_answer = false;
+    }
+  }
+  if (awaiting_answer) out += history_missing;
+  return out;
+}
+
+std::string display_time(std::string_view t) {
+  // ISO 8601 as Postgres' JSON (…T15:04:05.123456+00:00) or JavaScript's (…T15:04:05.123Z) has it.
+  if (t.size() < 16 || (t[10] != 'T' && t[10] != ' ')) return std::string(t);
+  std::string out = std::string(t.substr(0, 10)) + " " + std::string(t.substr(11, 5));
+  std::size_t zone = t.find_first_of("Z+-", 16);
+  std::string_view offset = zone == std::string_view::npos ? std::string_view() : t.substr(zone);
+  if (offset == "Z" || offset == "+00:00" || offset == "+00") out += " UTC";
+  else if (!offset.empty()) out += " " + std::string(offset);
+  return out;
+}
+
+std::string render_session_list(const std::vector<session_summary>& sessions) {
+  if (sessions.empty()) return std::string(no_sessions);
+  std::string out = "<ul class=\"session-list\">\n";
+  for (const auto& s : sessions) {
+    std::string count = std::to_string(s.message_count) + (s.message_count == 1 ? " message" : " messages");
+    std::string when = display_time(s.last_activity_at);
+    out += render(session_item, {{"key", s.session_key},
+                                 {"title", s.title.empty() ? std::string_view("(no messages)") : std::string_view(s.title)},
+                                 {"at", s.last_activity_at},
+                                 {"when", when},
+                                 {"count", count}});
+  }
+  out += "</ul>\n";
+  return out;
 }
 
 std::string render_error_page(const error& e) {

@@ -9,6 +9,7 @@ int http_status(errc kind) {
     case errc::forbidden: return 403;
     case errc::not_found: return 404;
     case errc::method_not_allowed: return 405;
+    case errc::conflict: return 409;
     case errc::gone: return 410;
     case errc::payload_too_large: return 413;
     case errc::unsupported_media_type: return 415;
@@ -28,6 +29,7 @@ const char* code_name(errc kind) {
     case errc::forbidden: return "forbidden";
     case errc::not_found: return "not_found";
     case errc::method_not_allowed: return "method_not_allowed";
+    case errc::conflict: return "conflict";
     case errc::gone: return "gone";
     case errc::payload_too_large: return "payload_too_large";
     case errc::unsupported_media_type: return "unsupported_media_type";

@@ -237,3 +237,34 @@ TEST_CASE("chat: a visitor who leaves while the message is stored is neither ans
   CHECK(log.status == 0);
   CHECK(log.done);
 }
+
+TEST_CASE("chat: a 409 from begin_turn asks once more and answers with the stored turn", "[chat]") {
+  fake_host host(chat_flow);
+  auto log = host.start(fake_host::head("POST", "/a/sales/chat", {{"content-type", "application/json"}, {"accept", "application/json"}}),
+                        R"({"message":"hi","session_key":"visitor-0001","idempotency_key":"idem-00001"})");
+  std::string first_body = log.last_effect()["body"];
+  host.reply(log, 1, 409, R"({"code":"23505","message":"duplicate key value violates unique constraint","details":null,"hint":null})");
+  // The same arguments again (same message id: a store that did keep it names the same row).
+  REQUIRE(log.effects.size() == 2);
+  CHECK(log.effects[1]["body"] == first_body);
+  CHECK(log.status == 0);
+  host.reply(log, 2, 200, R"({"turn_id":"019a9b4e-0000-7000-8000-000000000001","session_id":"s","duplicate":true})");
+  CHECK(log.status == 200);
+  json doc = json::parse(log.body);
+  CHECK(doc["message_id"] == "019a9b4e-0000-7000-8000-000000000001");
+  CHECK(doc["duplicate"] == true);
+}
+
+TEST_CASE("chat: a second 409 is answered as a conflict, and an inactive tenant as forbidden", "[chat]") {
+  fake_host host(chat_flow);
+  auto log = host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi");
+  host.reply(log, 1, 409, R"({"code":"23505"})");
+  host.reply(log, 2, 409, R"({"code":"23505"})");
+  CHECK(log.effects.size() == 2);
+  CHECK(log.status == 409);
+  auto inactive = host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi");
+  host.reply(inactive, inactive.last_effect()["id"], 403, R"({"code":"PT403","message":"tenant default is not active"})");
+  CHECK(inactive.status == 403);
+  CHECK(inactive.body.find("not available") != std::string::npos);
+  CHECK(inactive.body.find("tenant default") == std::string::npos);  // the database's words stay in the log
+}

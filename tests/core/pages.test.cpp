@@ -43,3 +43,56 @@ TEST_CASE("pages: error pages and fragments fill every slot", "[pages]") {
   CHECK(fragment.find("{{") == std::string::npos);
   CHECK(fragment.find(R"(data-code="payload_too_large")") != std::string::npos);
 }
+
+TEST_CASE("pages: history renders bubbles in order, escaped, with a note for an unanswered message", "[pages]") {
+  std::vector<stored_message> m{{"1", "user", "<b>hi</b>", "t", ""},
+                                {"2", "assistant", "Hello & welcome", "t", "offline"},
+                                {"3", "user", "still there?", "t", ""},
+                                {"4", "user", "hello?", "t", ""},
+                                {"5", "assistant", "Yes", "t", ""}};
+  std::string html = render_history(m);
+  CHECK(html.find("{{") == std::string::npos);
+  CHECK(html.find(R"(<div class="msg user" data-message-id="1"><div class="text">&lt;b&gt;hi&lt;/b&gt;</div></div>)") !=
+        std::string::npos);
+  CHECK(html.find(R"(<span class="label"><span class="badge offline")") != std::string::npos);
+  CHECK(html.find("Hello &amp; welcome") != std::string::npos);
+  CHECK(html.find(R"(data-message-id="5"><span class="label"></span>)") != std::string::npos);
+  // "still there?" got no answer before "hello?": exactly one note, between them.
+  auto note = html.find("No answer was saved");
+  CHECK(note > html.find("still there?"));
+  CHECK(note < html.find("hello?"));
+  CHECK(html.find("No answer was saved", note + 1) == std::string::npos);
+  CHECK(render_history({}).empty());
+  CHECK(render_history({{"9", "user", "last", "t", ""}}).find("No answer was saved") != std::string::npos);
+}
+
+TEST_CASE("pages: the session list carries keys and escaped titles, or says there is none", "[pages]") {
+  std::string html = render_session_list({{"key-00001", "<script>x</script>", "c", "2026-11-22T15:04:05.5+00:00", 1},
+                                          {"key-00002", "", "c", "2026-11-22T16:00:00Z", 4}});
+  CHECK(html.find("{{") == std::string::npos);
+  CHECK(html.find(R"(data-session-key="key-00001")") != std::string::npos);
+  CHECK(html.find("&lt;script&gt;") != std::string::npos);
+  CHECK(html.find("<script>") == std::string::npos);
+  CHECK(html.find(R"(<time datetime="2026-11-22T15:04:05.5+00:00">2026-11-22 15:04 UTC</time>)") != std::string::npos);
+  CHECK(html.find("1 message<") != std::string::npos);
+  CHECK(html.find("4 messages") != std::string::npos);
+  CHECK(html.find("(no messages)") != std::string::npos);
+  CHECK(render_session_list({}).find("No earlier chats") != std::string::npos);
+}
+
+TEST_CASE("pages: display_time shortens ISO timestamps and keeps non-UTC offsets", "[pages]") {
+  CHECK(display_time("2026-11-22T15:04:05.123456+00:00") == "2026-11-22 15:04 UTC");
+  CHECK(display_time("2026-11-22T15:04:05.123Z") == "2026-11-22 15:04 UTC");
+  CHECK(display_time("2026-11-22 15:04:05+00") == "2026-11-22 15:04 UTC");
+  CHECK(display_time("2026-11-22T15:04:05+01:00") == "2026-11-22 15:04 +01:00");
+  CHECK(display_time("yesterday") == "yesterday");
+}
+
+TEST_CASE("pages: the chat page has the session bar and no Clear button", "[pages]") {
+  config c = shop();
+  std::string html = render_chat_page(c, *c.find_enabled_agent("sales"));
+  CHECK(html.find(R"(<button id="new-chat" type="button">New chat</button>)") != std::string::npos);
+  CHECK(html.find(R"(<details id="sessions">)") != std::string::npos);
+  CHECK(html.find(R"(id="session-list")") != std::string::npos);
+  CHECK(html.find(R"(id="clear")") == std::string::npos);
+}

@@ -54,3 +54,97 @@ TEST_CASE("state_client: claim statuses map one to one; unknown ones are errors"
   CHECK(parse_finish_turn(answer(200, "{}")).ok());
   CHECK_FALSE(parse_finish_turn(answer(500, "{}")).ok());
 }
+
+TEST_CASE("state_client: PostgREST error bodies are parsed into typed errors", "[state_client]") {
+  auto e = parse_postgrest_error(answer(409, R"j({"code":"23505","message":"duplicate key","details":"Key (id)=(x)","hint":null})j"));
+  REQUIRE(e);
+  CHECK(e->status == 409);
+  CHECK(e->code == "23505");
+  CHECK(e->message == "duplicate key");
+  CHECK(e->details == "Key (id)=(x)");
+  CHECK(e->hint.empty());
+  CHECK_FALSE(parse_postgrest_error(answer(200, "{}")));
+  // A proxy's HTML error page: the status is all there is.
+  auto proxy = parse_postgrest_error(answer(502, "<html>Bad gateway</html>"));
+  REQUIRE(proxy);
+  CHECK(proxy->status == 502);
+  CHECK(proxy->code.empty());
+  fetch_result timeout;
+  timeout.failure = effect_failure{effect_failure_kind::timeout, "timed out"};
+  CHECK(parse_postgrest_error(timeout)->status == 0);
+}
+
+TEST_CASE("state_client: each kind of store failure maps to what the visitor should hear", "[state_client]") {
+  auto kind = [](int status, const char* code) { return to_error({status, code, "m", "", ""}, "salient_x").kind; };
+  CHECK(kind(0, "") == errc::unavailable);
+  CHECK(kind(500, "XX000") == errc::unavailable);
+  CHECK(kind(503, "") == errc::unavailable);
+  CHECK(kind(404, "PGRST202") == errc::misconfigured);  // the migrations were not run there
+  CHECK(kind(404, "PT404") == errc::not_found);
+  CHECK(kind(403, "PT403") == errc::forbidden);
+  CHECK(kind(401, "PGRST301") == errc::misconfigured);  // a wrong SUPABASE_KEY
+  CHECK(kind(409, "23505") == errc::conflict);
+  CHECK(kind(400, "22P02") == errc::internal);
+  CHECK(to_error({404, "PGRST202", "", "", ""}, "salient_x").message.find("salient_x") != std::string::npos);
+  CHECK(parse_begin_turn(answer(409, R"({"code":"23505"})")).err().kind == errc::conflict);
+  CHECK(parse_finish_turn(answer(404, R"({"code":"PT404","message":"turn x not found"})")).err().kind == errc::not_found);
+}
+
+TEST_CASE("state_client: a claimed turn carries its history, persona and profile", "[state_client]") {
+  auto c = parse_claim_turn(answer(200, R"({"status":"claimed","message":"and delivery?","session_id":"s","agent":"sales",
+    "history":[{"role":"user","content":"hi","created_at":"t1"},{"role":"assistant","content":"Hello!"},{"role":7}],
+    "persona":{"code":"friendly","name":"Friendly","system_prompt":"Be kind."},
+    "profile":{"customer_name":"Ada","email":"ada@example.com","phone":null,"products_of_interest":["roses",3],"services_of_interest":[]}})"));
+  REQUIRE(c.ok());
+  REQUIRE(c->history.size() == 2);  // the malformed entry is skipped
+  CHECK(c->history[0].role == "user");
+  CHECK(c->history[1].content == "Hello!");
+  REQUIRE(c->persona);
+  CHECK(c->persona->system_prompt == "Be kind.");
+  REQUIRE(c->profile);
+  CHECK(c->profile->customer_name == "Ada");
+  CHECK(c->profile->phone.empty());
+  CHECK(c->profile->products_of_interest == std::vector<std::string>{"roses"});
+  auto bare = parse_claim_turn(answer(200, R"({"status":"claimed","message":"m","session_id":"s","persona":null,"profile":null})"));
+  REQUIRE(bare.ok());
+  CHECK(bare->history.empty());
+  CHECK_FALSE(bare->persona);
+  CHECK_FALSE(bare->profile);
+}
+
+TEST_CASE("state_client: finish_turn sends the llm_requests row only when there is one", "[state_client]") {
+  state_store s{"http://db", "", 1000};
+  auto plain = finish_turn_request(s, {"t", "turn", "msg", "text", R"({"mode":"offline"})", ""});
+  CHECK(plain.body.find("p_llm_request") == std::string::npos);
+  CHECK(plain.body.find(R"("p_metadata":{"mode":"offline"})") != std::string::npos);
+  auto billed = finish_turn_request(s, {"t", "turn", "msg", "text", "{}", R"({"model":"m","cost":0.5})"});
+  CHECK(billed.body.find(R"("p_llm_request":{"cost":0.5,"model":"m"})") != std::string::npos);
+  // Metadata that is not an object is stored as {} rather than sent as a type error.
+  CHECK(finish_turn_request(s, {"t", "turn", "msg", "text", "[1]", ""}).body.find(R"("p_metadata":{})") != std::string::npos);
+}
+
+TEST_CASE("state_client: session history and session lists parse; shapes they lack are errors", "[state_client]") {
+  auto h = parse_session_history(answer(200, R"({"session_key":"k","session_id":"s","messages":[
+    {"id":"1","role":"user","content":"hi","created_at":"2026-11-22T10:00:00Z","metadata":{}},
+    {"id":"2","role":"assistant","content":"Hello","created_at":"2026-11-22T10:00:01Z","metadata":{"mode":"offline"}}]})"));
+  REQUIRE(h.ok());
+  CHECK(h->session_id == "s");
+  REQUIRE(h->messages.size() == 2);
+  CHECK(h->messages[1].mode == "offline");
+  CHECK(h->messages[0].mode.empty());
+  auto unknown = parse_session_history(answer(200, R"({"session_key":"k","session_id":null,"messages":[]})"));
+  REQUIRE(unknown.ok());
+  CHECK(unknown->session_id.empty());
+  CHECK(parse_session_history(answer(200, R"({"session_id":"s"})")).err().kind == errc::unavailable);
+  CHECK(parse_session_history(answer(200, R"({"messages":[{"role":"user"}]})")).err().kind == errc::unavailable);
+
+  auto l = parse_list_sessions(answer(200, R"({"sessions":[{"session_key":"k1","title":"hi","created_at":"a","last_activity_at":"b","message_count":3}]})"));
+  REQUIRE(l.ok());
+  REQUIRE(l->size() == 1);
+  CHECK((*l)[0].message_count == 3);
+  CHECK(parse_list_sessions(answer(200, R"({"sessions":[{"title":"no key"}]})")).err().kind == errc::unavailable);
+  CHECK(parse_list_sessions(answer(200, "[]")).err().kind == errc::unavailable);
+  auto req = list_sessions_request({"http://db", "", 1}, "t", "sales", {"k1", "k2"});
+  CHECK(req.url == "http://db/rest/v1/rpc/salient_list_sessions");
+  CHECK(req.body == R"({"p_agent":"sales","p_session_keys":["k1","k2"],"p_tenant":"t"})");
+}

@@ -31,7 +31,7 @@ TEST_CASE("stream: a valid stream_id claims the turn, streams the offline answer
   REQUIRE(log.order == std::vector<std::string>{"effect"});  // verified, then claimed before any byte
   json claim = log.last_effect();
   CHECK(claim["url"] == "http://store.test/rest/v1/rpc/salient_claim_turn");
-  CHECK(json::parse(claim["body"].get<std::string>()) == json{{"p_tenant", "default"}, {"p_turn_id", turn}});
+  CHECK(json::parse(claim["body"].get<std::string>()) == json{{"p_tenant", "default"}, {"p_turn_id", turn}, {"p_history_limit", 20}});
 
   host.reply(log, 1, 200, claimed("how much?"));
   CHECK(log.status == 200);

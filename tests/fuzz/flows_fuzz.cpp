@@ -1,4 +1,4 @@
-// Whole requests through the chat and stream flows: the input's first byte picks the flow and
+// Whole requests through the chat and stream flows (/chat, /history, /sessions, the stream): the input's first byte picks the flow and
 // how the fake store answers, the rest is split into a request body and a store response.
 // Invariants: every request ends (done) with exactly one response of a valid status, and no
 // trap, whatever the visitor or the store sends.
@@ -37,6 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             salient::percent_encode(std::string(body)) + "\"}"
       : std::string(R"({"method":"POST","now_ms":1763800000000,"url":"/a/sales/chat","headers":[["content-type",")") +
             ((mode & 2) ? "application/json" : "application/x-www-form-urlencoded") + "\"]]}";
+  if (!use_stream) {
+    // Bits 5-6 pick the chat function's POST route (the head names /chat until here).
+    static constexpr const char* routes[] = {"/a/sales/chat", "/a/sales/chat", "/a/sales/history", "/a/sales/sessions"};
+    head.replace(head.find("/a/sales/chat"), 13, routes[(mode >> 5) & 3]);
+  }
   std::uint32_t h = inst.start(head, use_stream ? "" : body);
   int responses = 0;
   for (int rounds = 0; rounds < 16; ++rounds) {
@@ -51,7 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (mode & 4) {
         ex->feed_failure(1, {salient::effect_failure_kind::timeout, "fuzz"});
       } else {
-        ex->feed_head(id, {(mode & 8) ? 500 : 200, {}});
+        // Bit 3 makes the store fail (500); bits 5-6 both set also try a conflict (409).
+        int status = (mode & 8) ? 500 : ((mode & 0x60) == 0x60 && (mode & 2)) ? 409 : 200;
+        ex->feed_head(id, {status, {}});
         ex->feed_chunk(id, store_answer);
         ex->feed_end(id);
         ex->feed_head(1, {200, {}});

@@ -7,6 +7,7 @@
 
 #include "salient/config.h"
 #include "salient/result.h"
+#include "salient/state_client.h"
 
 namespace salient {
 
@@ -18,6 +19,16 @@ struct chat_partial {
   std::string_view generated_session_key;  ///< non-empty when the server made one up
 };
 std::string render_chat_partial(const chat_partial& p);
+
+/// A stored conversation as chat bubbles, oldest first (empty for none). A visitor message with
+/// no stored answer after it gets a note saying so.
+std::string render_history(const std::vector<stored_message>& messages);
+
+/// This browser's past sessions as buttons carrying their keys, or a line saying there are none.
+std::string render_session_list(const std::vector<session_summary>& sessions);
+
+/// "2026-11-22T15:04:05.123+00:00" → "2026-11-22 15:04 UTC"; other offsets are kept as given.
+std::string display_time(std::string_view timestamp);
 
 std::string render_error_page(const error& e);
 std::string render_error_fragment(const error& e);

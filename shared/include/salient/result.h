@@ -15,6 +15,7 @@ enum class errc {
   forbidden,               // 403 cross-site request, disabled feature
   not_found,               // 404 unknown route or agent
   method_not_allowed,      // 405
+  conflict,                // 409 the request clashes with stored state (e.g. a duplicate key)
   gone,                    // 410 single-use token already used
   payload_too_large,       // 413
   unsupported_media_type,  // 415

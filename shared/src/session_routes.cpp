@@ -1,0 +1,139 @@
+#include "session_routes.h"
+
+#include <algorithm>
+
+#include "salient/detail/json.h"
+#include "salient/pages.h"
+#include "salient/respond.h"
+#include "salient/state_client.h"
+
+#include "chat_input.h"
+
+namespace salient {
+namespace {
+
+/// These routes answer htmx with fragments; a plain browser POST gets one too (there is no
+/// page to show a fragment of), JSON clients get JSON.
+response_format fragment_or_json(const request& req) {
+  response_format fmt = format_for(req);
+  return fmt == response_format::json ? fmt : response_format::fragment;
+}
+
+/// The checks and body fields both routes start with; an error when the request is refused.
+result<form_fields> read_request(function_context& ctx) {
+  if (auto refused = chat_input::check_post(ctx.ex.req(), ctx.cfg)) return *refused;
+  return chat_input::read_body_fields(ctx.ex.req(), {"session_keys"});
+}
+
+result<state_store> store_for(function_context& ctx) {
+  auto store = state_store_from_env(ctx.env, ctx.cfg.limits.upstream_timeout_ms);
+  if (!store) {
+    ctx.ex.log(log_level::error, "config.invalid", {{"reason", store.err().message}});
+    return make_error(errc::misconfigured, "the chat is not configured correctly yet");
+  }
+  return store;
+}
+
+/// Splits `a,b,,c` into keys, each checked; blanks are skipped, duplicates dropped.
+result<std::vector<std::string>> parse_keys(std::string_view list) {
+  std::vector<std::string> keys;
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string_view key = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (key.empty()) continue;
+    if (!chat_input::is_key(key))
+      return make_error(errc::bad_request, "each session key must be 8-128 letters, digits, '-' or '_'", "/session_keys");
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
+  }
+  if (keys.size() > max_listed_sessions)
+    return make_error(errc::bad_request, "at most " + std::to_string(max_listed_sessions) + " session keys at once",
+                      "/session_keys");
+  return keys;
+}
+
+}  // namespace
+
+task<void> post_history(function_context ctx, const agent_config& agent) {
+  exchange& ex = ctx.ex;
+  response_format fmt = fragment_or_json(ex.req());
+  auto fields = read_request(ctx);
+  if (!fields) {
+    respond_error(ex, fields.err(), fmt);
+    co_return;
+  }
+  auto key = form_value(*fields, "session_key");
+  if (!key || !chat_input::is_key(*key)) {
+    respond_error(ex, make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key"),
+                  fmt);
+    co_return;
+  }
+  auto store = store_for(ctx);
+  if (!store) {
+    respond_error(ex, store.err(), fmt);
+    co_return;
+  }
+  std::string session_key(*key);
+  auto history = parse_session_history(
+      co_await ex.fetch(session_history_request(*store, ctx.cfg.app.tenant, agent.code, session_key)));
+  if (ex.cancelled()) co_return;
+  if (!history) {
+    ex.log(log_level::warn, "history.store_failed", {{"agent", agent.code}, {"reason", history.err().message}});
+    respond_error(ex, history.err(), fmt);
+    co_return;
+  }
+  ex.log(log_level::info, "history.shown",
+         {{"tenant", ctx.cfg.app.tenant}, {"agent", agent.code}, {"session_id", history->session_id},
+          {"messages", static_cast<std::int64_t>(history->messages.size())}});
+  if (fmt == response_format::json) {
+    detail::json messages = detail::json::array();
+    for (const auto& m : history->messages)
+      messages.push_back({{"id", m.id}, {"role", m.role}, {"content", m.content}, {"created_at", m.created_at},
+                          {"mode", m.mode.empty() ? detail::json() : detail::json(m.mode)}});
+    respond_json(ex, 200, detail::dump(detail::json{{"session_key", session_key}, {"messages", std::move(messages)}}));
+  } else {
+    respond_html(ex, 200, render_history(history->messages));
+  }
+}
+
+task<void> post_sessions(function_context ctx, const agent_config& agent) {
+  exchange& ex = ctx.ex;
+  response_format fmt = fragment_or_json(ex.req());
+  auto fields = read_request(ctx);
+  if (!fields) {
+    respond_error(ex, fields.err(), fmt);
+    co_return;
+  }
+  auto keys = parse_keys(form_value(*fields, "session_keys").value_or(""));
+  if (!keys) {
+    respond_error(ex, keys.err(), fmt);
+    co_return;
+  }
+  std::vector<session_summary> sessions;
+  if (!keys->empty()) {  // nothing to look up: no store round trip
+    auto store = store_for(ctx);
+    if (!store) {
+      respond_error(ex, store.err(), fmt);
+      co_return;
+    }
+    auto listed = parse_list_sessions(co_await ex.fetch(list_sessions_request(*store, ctx.cfg.app.tenant, agent.code, *keys)));
+    if (ex.cancelled()) co_return;
+    if (!listed) {
+      ex.log(log_level::warn, "sessions.store_failed", {{"agent", agent.code}, {"reason", listed.err().message}});
+      respond_error(ex, listed.err(), fmt);
+      co_return;
+    }
+    sessions = std::move(*listed);
+  }
+  if (fmt == response_format::json) {
+    detail::json list = detail::json::array();
+    for (const auto& s : sessions)
+      list.push_back({{"session_key", s.session_key}, {"title", s.title}, {"created_at", s.created_at},
+                      {"last_activity_at", s.last_activity_at}, {"message_count", s.message_count}});
+    respond_json(ex, 200, detail::dump(detail::json{{"sessions", std::move(list)}}));
+  } else {
+    respond_html(ex, 200, render_session_list(sessions));
+  }
+}
+
+}  // namespace salient
