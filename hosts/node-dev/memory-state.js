@@ -1,10 +1,11 @@
-// The in-memory state store: the chat-turn RPCs of db/migrations/0002 implemented with Maps, for
+// The in-memory state store: the RPCs of db/migrations/0002 and 0003 implemented with Maps, for
 // tests, benchmarks and `SALIENT_STATE=memory` (nothing survives the process). The dev server's
 // default is the PGlite backend (pglite-state.js), which runs the real SQL.
 //
 //   rpcHandler(backend)  — HTTP and PostgREST error shapes, for any backend (postgrest.js)
 //   memoryBackend()      — `call(fn, args)` → { status, body } implemented with Maps
-// A backend answers `null` for an unknown function and throws RpcError for bad arguments.
+// A backend answers `null` for an unknown function or a call whose argument names match none of
+// its signatures (→ 404 PGRST202), and throws RpcError for bad arguments.
 
 import http from "node:http";
 import { sendResponse, toRequest } from "./http.js";
@@ -14,20 +15,122 @@ export { RpcError, rpcHandler };
 
 // ---------------------------------------------------------------------------------------------
 
+const invalid = (message) => new RpcError(400, "22P02", message);
+
 function text(args, name, { optional = false } = {}) {
   const value = args[name];
   if (value === undefined && optional) return undefined;
   if (typeof value !== "string" || value.length === 0) {
-    throw new RpcError(400, "22P02", `invalid input for argument ${name}: expected a non-empty string`);
+    throw invalid(`invalid input for argument ${name}: expected a non-empty string`);
   }
   return value;
 }
 
-/** Sessions and messages in Maps; the same answers the SQL functions will give. */
+function string(args, name) {
+  if (typeof args[name] !== "string") throw invalid(`invalid input for argument ${name}: expected a string`);
+  return args[name];
+}
+
+/** An integer argument in lo..hi; absent → the default. PostgreSQL also parses "20". */
+function integer(args, name, lo, hi, fallback) {
+  let value = args[name];
+  if (value === undefined) return fallback;
+  if (typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value)) value = Number(value);
+  if (!Number.isInteger(value) || value < lo || value > hi) {
+    throw invalid(`invalid input for argument ${name}: expected an integer from ${lo} to ${hi}, got ${value}`);
+  }
+  return value;
+}
+
+// p_llm_request's members, checked like salient_json_text / _number / _integer in 0003.
+function llmRequest(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw invalid("invalid input for argument p_llm_request: expected a JSON object or null");
+  }
+  const member = (name, type) => {
+    const v = value[name];
+    if (v === undefined || v === null) return null;
+    if (type === "string" && typeof v !== "string") {
+      throw invalid(`invalid input for argument p_llm_request: ${name} must be a string`);
+    }
+    if (type !== "string" && (typeof v !== "number" || !Number.isFinite(v))) {
+      throw invalid(`invalid input for argument p_llm_request: ${name} must be a number`);
+    }
+    if (type === "integer" && !Number.isInteger(v)) {
+      throw invalid(`invalid input for argument p_llm_request: ${name} must be an integer`);
+    }
+    return v;
+  };
+  const model = member("model", "string");
+  if (!model) throw invalid("invalid input for argument p_llm_request: model must be a non-empty string");
+  return {
+    provider: member("provider", "string") || "openrouter",
+    model,
+    request_body: value.request_body ?? null,
+    response_body: value.response_body ?? null,
+    prompt_tokens: member("prompt_tokens", "integer"),
+    completion_tokens: member("completion_tokens", "integer"),
+    total_tokens: member("total_tokens", "integer"),
+    unit_cost_prompt: member("unit_cost_prompt", "number"),
+    unit_cost_completion: member("unit_cost_completion", "number"),
+    computed_cost: member("cost", "number"),
+    latency_ms: member("latency_ms", "integer"),
+  };
+}
+
+/** salient_session_title of 0003: one line, ASCII whitespace collapsed, 80 characters then "…". */
+export function sessionTitle(content) {
+  if (typeof content !== "string") return null;
+  const line = content.replace(/[ \t\n\r\f\v]+/g, " ").replace(/^ | $/g, "");
+  const chars = Array.from(line); // characters, as PostgreSQL counts them, not UTF-16 units
+  return chars.length > 80 ? `${chars.slice(0, 80).join("")}…` : line;
+}
+
+const duplicateId = (id) => new RpcError(409, "23505", 'duplicate key value violates unique constraint "messages_pkey"',
+  `Key (id)=(${id}) already exists.`);
+
+// Each function's argument names, as its SQL signature has them. A call naming an argument the
+// function does not have, or leaving out one without a default, matches no function: PostgREST
+// answers 404 PGRST202, so call() answers null (present but null or mistyped is a 400 22P02).
+const SIGNATURES = {
+  salient_begin_turn: {
+    required: ["p_tenant", "p_agent", "p_session_key", "p_idempotency_key", "p_message_id", "p_content"],
+    optional: [],
+  },
+  salient_claim_turn: { required: ["p_tenant", "p_turn_id"], optional: ["p_history_limit"] },
+  salient_finish_turn: {
+    required: ["p_tenant", "p_turn_id", "p_message_id", "p_content"],
+    optional: ["p_metadata", "p_llm_request"],
+  },
+  salient_session_history: { required: ["p_tenant", "p_agent", "p_session_key"], optional: ["p_limit"] },
+  salient_list_sessions: { required: ["p_tenant", "p_agent", "p_session_keys"], optional: [] },
+};
+
+function matchesSignature({ required, optional }, args) {
+  return required.every((n) => args[n] !== undefined) &&
+    Object.keys(args).every((n) => required.includes(n) || optional.includes(n));
+}
+
+/**
+ * Sessions, messages and llm_requests in Maps; the same answers the SQL functions give, except:
+ * there is no tenants table (so no inactive tenant, PT403), no personas and no profiles
+ * (claim_turn's persona and profile are always null), and ids are not checked to be uuids.
+ * "Order by created_at, id" is insertion order here.
+ */
 export function memoryBackend() {
-  const sessions = new Map(); // `${tenant}\0${session_key}` → { id, tenant, agent }
+  // `${tenant}\0${session_key}` → { id, tenant, agent, session_key, created_at, last_activity_at,
+  // message_ids (in insertion order) }
+  const sessions = new Map();
   const messages = new Map(); // message id → { tenant, session_id, agent, role, content, ... }
   const turnsByIdempotency = new Map(); // `${tenant}\0${session_key}\0${idempotency_key}` → id
+  const sessionsById = new Map(); // session id → the sessions entry
+  const llmRequests = new Map(); // answer's message id → its llm_requests row
+
+  const now = () => new Date().toISOString();
+  // A session's user and assistant messages, oldest first, as [id, message].
+  const conversation = (session) => session.message_ids.map((id) => [id, messages.get(id)])
+    .filter(([, m]) => m.role === "user" || m.role === "assistant");
 
   const functions = {
     salient_begin_turn(args) {
@@ -36,27 +139,28 @@ export function memoryBackend() {
       const sessionKey = text(args, "p_session_key");
       const idempotencyKey = text(args, "p_idempotency_key");
       const messageId = text(args, "p_message_id");
-      if (typeof args.p_content !== "string") {
-        throw new RpcError(400, "22P02", "invalid input for argument p_content: expected a string");
-      }
+      const content = string(args, "p_content");
       const sessionKeyId = `${tenant}\0${sessionKey}`;
       const existing = turnsByIdempotency.get(`${sessionKeyId}\0${idempotencyKey}`);
       if (existing) {
         return { turn_id: existing, session_id: messages.get(existing).session_id, duplicate: true };
       }
-      if (messages.has(messageId)) {
-        throw new RpcError(409, "23505", 'duplicate key value violates unique constraint "messages_pkey"',
-          `Key (id)=(${messageId}) already exists.`);
-      }
+      if (messages.has(messageId)) throw duplicateId(messageId);
+      const at = now();
       let session = sessions.get(sessionKeyId);
-      if (!session) {
-        session = { id: crypto.randomUUID(), tenant, agent };
+      if (session) {
+        session.last_activity_at = at;
+      } else {
+        session = { id: crypto.randomUUID(), tenant, agent, session_key: sessionKey, created_at: at,
+          last_activity_at: at, message_ids: [] };
         sessions.set(sessionKeyId, session);
+        sessionsById.set(session.id, session);
       }
       messages.set(messageId, {
-        tenant, session_id: session.id, agent, role: "user", content: args.p_content,
-        claimed: false, created_at: new Date().toISOString(),
+        tenant, session_id: session.id, agent, role: "user", content, metadata: {},
+        idempotency_key: idempotencyKey, turn_id: null, claimed: false, created_at: at,
       });
+      session.message_ids.push(messageId);
       turnsByIdempotency.set(`${sessionKeyId}\0${idempotencyKey}`, messageId);
       return { turn_id: messageId, session_id: session.id, duplicate: false };
     },
@@ -64,44 +168,107 @@ export function memoryBackend() {
     salient_claim_turn(args) {
       const tenant = text(args, "p_tenant");
       const turnId = text(args, "p_turn_id");
+      const limit = integer(args, "p_history_limit", 0, 200, 20);
       const turn = messages.get(turnId);
       if (!turn || turn.tenant !== tenant || turn.role !== "user") return { status: "not_found" };
       if (turn.claimed) return { status: "already_claimed" };
       turn.claimed = true;
-      return { status: "claimed", message: turn.content, session_id: turn.session_id, agent: turn.agent };
+      const before = [];
+      for (const [id, m] of conversation(sessionsById.get(turn.session_id))) {
+        if (id === turnId) break;
+        before.push({ role: m.role, content: m.content, created_at: m.created_at });
+      }
+      return {
+        status: "claimed", message: turn.content, session_id: turn.session_id, agent: turn.agent,
+        history: limit === 0 ? [] : before.slice(-limit), persona: null, profile: null,
+      };
     },
 
     salient_finish_turn(args) {
       const tenant = text(args, "p_tenant");
       const turnId = text(args, "p_turn_id");
       const messageId = text(args, "p_message_id");
-      if (typeof args.p_content !== "string") {
-        throw new RpcError(400, "22P02", "invalid input for argument p_content: expected a string");
-      }
+      const content = string(args, "p_content");
+      const llm = llmRequest(args.p_llm_request);
       const turn = messages.get(turnId);
       if (!turn || turn.tenant !== tenant || turn.role !== "user") {
-        throw new RpcError(400, "P0002", `turn ${turnId} not found`);
+        throw new RpcError(404, "PT404", `turn ${turnId} not found`);
       }
       const stored = messages.get(messageId);
-      if (stored && stored.turn_id !== turnId) {
-        throw new RpcError(409, "23505", 'duplicate key value violates unique constraint "messages_pkey"',
-          `Key (id)=(${messageId}) already exists.`);
+      if (stored && (stored.turn_id !== turnId || stored.tenant !== tenant || stored.role !== "assistant")) {
+        throw duplicateId(messageId);
       }
+      const at = now();
       messages.set(messageId, {
         tenant, session_id: turn.session_id, agent: turn.agent, role: "assistant", turn_id: turnId,
-        content: args.p_content, metadata: args.p_metadata ?? null, created_at: new Date().toISOString(),
+        content, metadata: args.p_metadata ?? {}, created_at: stored?.created_at ?? at,
       });
+      const session = sessionsById.get(turn.session_id);
+      if (!stored) session.message_ids.push(messageId);
+      session.last_activity_at = at;
+      if (llm) {
+        // One row per answer: a retried finish replaces its values.
+        const previous = llmRequests.get(messageId);
+        llmRequests.set(messageId, {
+          id: previous?.id ?? crypto.randomUUID(), tenant, session_id: turn.session_id, message_id: messageId,
+          ...llm, created_at: previous?.created_at ?? at,
+        });
+      }
       return { message_id: messageId };
+    },
+
+    salient_session_history(args) {
+      const tenant = text(args, "p_tenant");
+      const agent = text(args, "p_agent");
+      const sessionKey = text(args, "p_session_key");
+      const limit = integer(args, "p_limit", 1, 200, 50);
+      const session = sessions.get(`${tenant}\0${sessionKey}`);
+      if (!session || session.agent !== agent) return { session_key: sessionKey, session_id: null, messages: [] };
+      return {
+        session_key: sessionKey,
+        session_id: session.id,
+        messages: conversation(session).slice(-limit).map(([id, m]) => ({
+          id, role: m.role, content: m.content, created_at: m.created_at, metadata: m.metadata ?? {},
+          turn_id: m.turn_id ?? null,
+        })),
+      };
+    },
+
+    salient_list_sessions(args) {
+      const tenant = text(args, "p_tenant");
+      const agent = text(args, "p_agent");
+      const keys = args.p_session_keys;
+      if (!Array.isArray(keys) || keys.length > 50) {
+        throw invalid("invalid input for argument p_session_keys: expected an array of at most 50 session keys");
+      }
+      const found = [...new Set(keys.filter((k) => k !== null).map(String))]
+        .map((key) => sessions.get(`${tenant}\0${key}`))
+        .filter((s) => s && s.agent === agent);
+      const byActivity = (a, b) => (b.last_activity_at.localeCompare(a.last_activity_at) ||
+        b.created_at.localeCompare(a.created_at) || (a.session_key < b.session_key ? -1 : a.session_key > b.session_key ? 1 : 0));
+      return {
+        sessions: found.sort(byActivity).map((s) => {
+          const shown = conversation(s);
+          return {
+            session_key: s.session_key, created_at: s.created_at, last_activity_at: s.last_activity_at,
+            title: sessionTitle(shown.find(([, m]) => m.role === "user")?.[1].content), message_count: shown.length,
+          };
+        }),
+      };
     },
   };
 
   return {
     async call(fn, args) {
-      if (!Object.hasOwn(functions, fn)) return null;
+      if (!Object.hasOwn(functions, fn) || !matchesSignature(SIGNATURES[fn], args)) return null;
       return { status: 200, body: functions[fn](args) };
     },
     /** For tests and a future /dev page: what is stored. */
-    dump: () => ({ sessions: [...sessions.values()], messages: [...messages.entries()] }),
+    dump: () => ({
+      sessions: [...sessions.values()].map(({ message_ids, ...s }) => s),
+      messages: [...messages.entries()],
+      llmRequests: [...llmRequests.values()],
+    }),
   };
 }
 

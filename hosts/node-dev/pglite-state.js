@@ -16,7 +16,10 @@ import { migrate, pgliteAdapter } from "../../db/migrate.mjs";
 import { postgrestStatus, RpcError } from "./postgrest.js";
 
 // What `POST /rest/v1/rpc/<fn>` may call; the salient_* helper functions are not exposed.
-const FUNCTIONS = new Set(["salient_begin_turn", "salient_claim_turn", "salient_finish_turn"]);
+const FUNCTIONS = new Set([
+  "salient_begin_turn", "salient_claim_turn", "salient_finish_turn",
+  "salient_session_history", "salient_list_sessions",
+]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -49,11 +52,11 @@ export async function pgliteBackend({ dataDir }) {
     const names = Object.keys(args);
     if (!names.every((n) => ARG_NAME.test(n))) return null; // PostgREST: no such function
     // Named-argument notation, as PostgREST calls functions: fn("p_x" => $1, ...).
-    const params = names.map((n) => param(args[n]));
     const sql = `select ${fn}(${names.map((n, i) => `"${n}" => $${i + 1}`).join(", ")}) as result`;
     let rows;
     try {
-      ({ rows } = await db.query(sql, params));
+      const kinds = await paramKinds(sql);
+      ({ rows } = await db.query(sql, names.map((n, i) => param(args[n], kinds[i]))));
     } catch (err) {
       if (typeof err?.code !== "string") throw err;
       // Unknown or missing argument names: no function with that signature (PostgREST: PGRST202).
@@ -61,6 +64,23 @@ export async function pgliteBackend({ dataDir }) {
       throw new RpcError(postgrestStatus(err.code), err.code, err.message, err.detail ?? null, err.hint ?? null);
     }
     return { status: 200, body: rows[0]?.result ?? null };
+  }
+
+  // How each parameter of a call statement must be sent, asked of the server (a parse and
+  // describe) once per function and set of argument names: the JSON body alone does not say
+  // whether ["a"] is for a text[] or a jsonb parameter. Only statements that parsed are cached.
+  const kindsBySql = new Map();
+  async function paramKinds(sql) {
+    let kinds = kindsBySql.get(sql);
+    if (!kinds) {
+      const oids = (await db.describeQuery(sql)).queryParams.map((p) => p.dataTypeID);
+      const { rows } = await db.query(
+        "select t.oid::int8 as oid, t.typcategory as category from pg_type t where t.oid = any($1::oid[])", [oids]);
+      const category = new Map(rows.map((r) => [r.oid, r.category]));
+      kinds = oids.map((oid) => (JSON_TYPES.has(oid) ? "json" : category.get(oid) === "A" ? "array" : "scalar"));
+      kindsBySql.set(sql, kinds);
+    }
+    return kinds;
   }
 
   /** What is stored, in memoryBackend's dump() shape (but async). */
@@ -97,9 +117,19 @@ export async function pgliteBackend({ dataDir }) {
   };
 }
 
-/** A JSON argument as a query parameter: objects and arrays as JSON text (for jsonb). */
-function param(value) {
+const JSON_TYPES = new Set([114, 3802]); // json, jsonb
+
+/**
+ * A JSON argument as a query parameter, converted as PostgREST's json_to_record does: any JSON
+ * value for json/jsonb (so a string stays a JSON string, as on Supabase); a JSON array for an
+ * array type as a JS array (PGlite writes the array literal: quoting, commas, NULLs); objects
+ * for other types as their JSON text; scalars as text, which PostgreSQL then parses (a uuid,
+ * an integer) or refuses with 22P02.
+ */
+function param(value, kind) {
   if (value === null || value === undefined) return null;
+  if (kind === "json") return JSON.stringify(value);
+  if (kind === "array" && Array.isArray(value)) return value;
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }

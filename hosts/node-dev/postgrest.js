@@ -26,9 +26,15 @@ const STATUS_BY_CLASS = {
   "P0": 500, "XX": 500,
 };
 
+// A function's own status: `raise ... using errcode = 'PT404'` is answered with 404 (PostgREST's
+// "Custom Errors": SQLSTATE PT followed by three digits). Checked before the classes.
+const CUSTOM_STATUS = /^PT(\d{3})$/;
+
 /** The HTTP status PostgREST answers for a PostgreSQL error code. */
 export function postgrestStatus(sqlstate) {
   const code = String(sqlstate ?? "");
+  const custom = CUSTOM_STATUS.exec(code);
+  if (custom) return Number(custom[1]);
   return STATUS_BY_CODE[code] ?? STATUS_BY_CLASS[code.slice(0, 2)] ?? 400;
 }
 

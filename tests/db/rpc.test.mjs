@@ -15,6 +15,10 @@ import { migrate, migrationFiles, pgAdapter, pgliteAdapter } from "../../db/migr
 import { postgresUnavailable, startPostgres } from "../support/postgres.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+class Json {
+  constructor(value) { this.value = value; }
+}
+const json = (value) => new Json(value);
 const run = promisify(execFile);
 const pgSkip = postgresUnavailable();
 if (pgSkip) console.log(`# SKIPPING the real-PostgreSQL half: ${pgSkip}`);
@@ -81,10 +85,17 @@ for (const backend of backends) {
     after(() => db?.close());
 
     const sql = (text, params) => db.adapter.query(text, params);
-    // Calls an RPC with named arguments, as PostgREST does (`fn(p_x => $1, ...)`).
+    // Calls an RPC with named arguments, as PostgREST does (`fn(p_x => $1, ...)`): objects as JSON
+    // text (jsonb), arrays as arrays (text[]; both drivers write the array literal), json(v) for
+    // any other JSON value meant for a jsonb argument.
     async function rpc(fn, args) {
       const names = Object.keys(args);
-      const params = names.map((n) => (args[n] !== null && typeof args[n] === "object" ? JSON.stringify(args[n]) : args[n]));
+      const params = names.map((n) => {
+        const v = args[n];
+        if (v instanceof Json) return JSON.stringify(v.value);
+        if (v !== null && typeof v === "object" && !Array.isArray(v)) return JSON.stringify(v);
+        return v;
+      });
       const [row] = await sql(`select ${fn}(${names.map((n, i) => `${n} => $${i + 1}`).join(", ")}) as result`, params);
       return row.result;
     }
@@ -108,8 +119,23 @@ for (const backend of backends) {
       assert.deepEqual(first, { applied: files, skipped: [] });
       const second = await migrate(db.adapter);
       assert.deepEqual(second, { applied: [], skipped: files });
-      // Pasted again by hand (e.g. into Supabase's SQL editor): no error, nothing duplicated.
+      // Pasted again by hand (e.g. into Supabase's SQL editor): no error, nothing duplicated,
+      // every function (definition and grants) as it was, and one signature per RPC.
+      const functions = () => sql(`select p.oid::regprocedure::text as fn, md5(pg_get_functiondef(p.oid)) as def,
+          coalesce(p.proacl::text, '') as acl
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = current_schema() and p.proname like 'salient\\_%' order by 1`);
+      const before = await functions();
       for (const file of await migrationFiles()) await db.adapter.exec(file.sql);
+      assert.deepEqual(await functions(), before);
+      const rpcs = before.map((f) => f.fn).filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions)/.test(f));
+      assert.deepEqual(rpcs, [
+        "salient_begin_turn(text,text,text,text,uuid,text)",
+        "salient_claim_turn(text,uuid,integer)",
+        "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",
+        "salient_list_sessions(text,text,text[])",
+        "salient_session_history(text,text,text,integer)",
+      ]);
       const tables = (await sql(`select tablename from pg_tables where schemaname = 'public' order by 1`))
         .map((r) => r.tablename);
       for (const t of ["tenants", "sessions", "messages", "conversation_summaries", "profiles", "llm_requests",
@@ -170,9 +196,11 @@ for (const backend of backends) {
     });
 
     test("claim_turn succeeds once, then already_claimed", async () => {
-      const { turn_id, session_id } = await rpc("salient_begin_turn", turn({ p_content: "what does a patio cost?" }));
+      const { turn_id, session_id } = await rpc("salient_begin_turn",
+        turn({ p_session_key: "sk-claim", p_content: "what does a patio cost?" }));
       const first = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
-      assert.deepEqual(first, { status: "claimed", message: "what does a patio cost?", session_id, agent: "sales" });
+      assert.deepEqual(first, { status: "claimed", message: "what does a patio cost?", session_id, agent: "sales",
+        history: [], persona: null, profile: null });
       const second = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(second, { status: "already_claimed" });
       const [{ claimed }] = await sql("select stream_claimed_at is not null as claimed from messages where id = $1", [turn_id]);
@@ -215,8 +243,8 @@ for (const backend of backends) {
       const finish = await rpcError("salient_finish_turn", {
         p_tenant: "globex", p_turn_id: turn_id, p_message_id: crypto.randomUUID(), p_content: "x", p_metadata: {},
       });
-      assert.equal(finish.code, "P0002");
-      assert.match(finish.message, /not found/);
+      assert.equal(finish.code, "PT404", "PostgREST: 404");
+      assert.equal(finish.message, `turn ${turn_id} not found`);
       const [{ n }] = await sql("select count(*)::int as n from messages where turn_id = $1", [turn_id]);
       assert.equal(n, 0, "nothing was stored for the other tenant");
       // The same session key in another tenant is another session.
@@ -234,7 +262,9 @@ for (const backend of backends) {
           end if;
         end $$;
         grant usage on schema public to salient_rls_probe;
-        grant select, insert, update on all tables in schema public to salient_rls_probe;`);
+        grant select, insert, update on all tables in schema public to salient_rls_probe;
+        -- Not PUBLIC's since 0003 (the policies call salient_current_tenant_id(), too).
+        grant execute on all functions in schema public to salient_rls_probe;`);
       const a = await rpc("salient_begin_turn", turn({ p_session_key: "sk-rls-a", p_content: "a secret" }));
       const b = await rpc("salient_begin_turn", turn({ p_tenant: "globex", p_session_key: "sk-rls-b" }));
       const seen = async (tenant) => {
@@ -280,6 +310,292 @@ for (const backend of backends) {
       const { turn_id } = await rpc("salient_begin_turn", turn());
       const dup = await rpcError("salient_begin_turn", turn({ p_tenant: "globex", p_message_id: turn_id }));
       assert.equal(dup.code, "23505");
+    });
+
+    // Messages in the order they were stored, one second apart from `clock` on: created_at
+    // decides the order of history, and two statements can share a millisecond (PGlite's clock).
+    let clock = 0;
+    async function retime(ids) {
+      await sql(`update messages m set created_at = timestamptz '2030-01-01 00:00:00+00' + make_interval(secs => u.ord + $2)
+        from unnest($1::uuid[]) with ordinality as u(id, ord) where m.id = u.id`, [ids, clock]);
+      clock += ids.length;
+    }
+    // A conversation in session `key`: each text begun and answered (not claimed), retimed.
+    async function conversation(key, texts, { tenant = "acme", agent = "sales" } = {}) {
+      const turns = [];
+      for (const text of texts) {
+        const { turn_id, session_id } = await rpc("salient_begin_turn",
+          turn({ p_tenant: tenant, p_agent: agent, p_session_key: key, p_content: text }));
+        const answer_id = crypto.randomUUID();
+        await rpc("salient_finish_turn", { p_tenant: tenant, p_turn_id: turn_id, p_message_id: answer_id,
+          p_content: `re: ${text}`, p_metadata: { mode: "llm" } });
+        turns.push({ turn_id, answer_id, session_id });
+      }
+      await retime(turns.flatMap((t) => [t.turn_id, t.answer_id]));
+      return turns;
+    }
+
+    test("claim_turn carries the history before the turn, oldest first, at most p_history_limit", async () => {
+      const [first] = await conversation("sk-ctx", ["one", "two", "three"]);
+      const t = await rpc("salient_begin_turn", turn({ p_session_key: "sk-ctx", p_content: "four" }));
+      const later = await rpc("salient_begin_turn", turn({ p_session_key: "sk-ctx", p_content: "five" }));
+      await retime([t.turn_id, later.turn_id]);
+      // A system message is stored but never replayed to the model.
+      await sql(`insert into messages (tenant_id, session_id, role, content, created_at)
+        select tenant_id, session_id, 'system', 'internal note', created_at + interval '1 ms' from messages where id = $1`,
+      [first.answer_id]);
+      // Another session of the same tenant is not this conversation.
+      await conversation("sk-ctx-other", ["elsewhere"]);
+
+      const claim = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: t.turn_id, p_history_limit: 4 });
+      assert.equal(claim.status, "claimed");
+      assert.equal(claim.message, "four");
+      assert.deepEqual(claim.history.map((m) => [m.role, m.content]),
+        [["user", "two"], ["assistant", "re: two"], ["user", "three"], ["assistant", "re: three"]],
+        "the 4 most recent before the turn; neither the turn itself nor the later message");
+      assert.deepEqual(Object.keys(claim.history[0]).sort(), ["content", "created_at", "role"]);
+      const times = claim.history.map((m) => Date.parse(m.created_at));
+      assert.ok(times.every((ms, i) => Number.isFinite(ms) && (i === 0 || ms > times[i - 1])), "created_at, ascending");
+      const all = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: later.turn_id });
+      assert.deepEqual(all.history.map((m) => m.content),
+        ["one", "re: one", "two", "re: two", "three", "re: three", "four"], "default limit 20; the unanswered turn too");
+
+      const fresh = await rpc("salient_begin_turn", turn({ p_session_key: "sk-ctx-new" }));
+      for (const bad of [-1, 201, null]) {
+        const err = await rpcError("salient_claim_turn", { p_tenant: "acme", p_turn_id: fresh.turn_id, p_history_limit: bad });
+        assert.equal(err.code, "22P02", `p_history_limit ${bad}`);
+        assert.match(err.message, /p_history_limit: expected an integer from 0 to 200/);
+      }
+      const none = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: fresh.turn_id, p_history_limit: 0 });
+      assert.equal(none.status, "claimed", "a refused limit did not use up the turn");
+      assert.deepEqual(none.history, []);
+    });
+
+    test("claim_turn resolves the persona: tenant's choice, agent's default, tenant's default", async () => {
+      const claimPersona = async () => {
+        const { turn_id } = await rpc("salient_begin_turn", turn({ p_tenant: "personae", p_agent: "persona-agent" }));
+        return (await rpc("salient_claim_turn", { p_tenant: "personae", p_turn_id: turn_id })).persona;
+      };
+      assert.equal(await claimPersona(), null, "no persona at all");
+      await rpc("salient_begin_turn", turn({ p_tenant: "globex", p_agent: "persona-agent" }));
+      const persona = async (tenant, code, isDefault = false) => (await sql(`insert into personas
+          (tenant_id, code, name, system_prompt, is_default)
+          select id, $2, upper($2), 'You are ' || $2 || '.', $3 from tenants where slug = $1 returning id`,
+      [tenant, code, isDefault]))[0].id;
+      await persona("personae", "tenant-default", true);
+      const expect = (code) => ({ code, name: code.toUpperCase(), system_prompt: `You are ${code}.` });
+      assert.deepEqual(await claimPersona(), expect("tenant-default"));
+      // The shared agent's default names another tenant's persona: not ours to use.
+      const foreign = await persona("globex", "globex-voice");
+      await sql("update agents set default_persona_id = $1 where code = 'persona-agent'", [foreign]);
+      assert.deepEqual(await claimPersona(), expect("tenant-default"));
+      const agentDefault = await persona("personae", "agent-default");
+      await sql("update agents set default_persona_id = $1 where code = 'persona-agent'", [agentDefault]);
+      assert.deepEqual(await claimPersona(), expect("agent-default"));
+      const chosen = await persona("personae", "tenant-choice");
+      await sql(`update tenant_agents set persona_id = $1 where agent_id = (select id from agents where code = 'persona-agent')
+        and tenant_id = (select id from tenants where slug = 'personae')`, [chosen]);
+      assert.deepEqual(await claimPersona(), expect("tenant-choice"));
+      await sql("update agents set default_persona_id = null where code = 'persona-agent'");
+    });
+
+    test("claim_turn carries the session's profile", async () => {
+      const { turn_id, session_id } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-profile" }));
+      await sql(`insert into profiles (tenant_id, session_id, customer_name, email, phone, products_of_interest, address_city)
+        select tenant_id, id, 'Ada', 'ada@example.com', null, '{patio,"deck, large"}', 'Paris' from sessions where id = $1`,
+      [session_id]);
+      const claim = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
+      assert.deepEqual(claim.profile, { customer_name: "Ada", email: "ada@example.com", phone: null,
+        products_of_interest: ["patio", "deck, large"], services_of_interest: [] });
+    });
+
+    test("finish_turn records one llm_requests row per answer", async () => {
+      const { turn_id, session_id } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-llm" }));
+      const id = crypto.randomUUID();
+      const finish = (llm, messageId = id) => rpc("salient_finish_turn", {
+        p_tenant: "acme", p_turn_id: turn_id, p_message_id: messageId, p_content: "Hi!", p_metadata: {},
+        p_llm_request: llm,
+      });
+      const rows = () => sql(`select t.slug as tenant, r.session_id, r.provider, r.model, r.request_body, r.response_body,
+          r.prompt_tokens, r.completion_tokens, r.total_tokens, r.unit_cost_prompt::float8 as unit_cost_prompt,
+          r.unit_cost_completion::float8 as unit_cost_completion, r.computed_cost::float8 as computed_cost, r.latency_ms
+        from llm_requests r join tenants t on t.id = r.tenant_id where r.message_id = $1`, [id]);
+      assert.deepEqual(await finish({
+        model: "openai/gpt-4o-mini", request_body: { messages: [{ role: "user", content: "hello" }] },
+        response_body: { id: "gen-1" }, prompt_tokens: 10, completion_tokens: 5, total_tokens: 15,
+        unit_cost_prompt: 0.00000015, unit_cost_completion: 0.0000006, cost: 0.0000045, latency_ms: 830,
+      }), { message_id: id });
+      assert.deepEqual(await rows(), [{
+        tenant: "acme", session_id, provider: "openrouter", model: "openai/gpt-4o-mini",
+        request_body: { messages: [{ role: "user", content: "hello" }] }, response_body: { id: "gen-1" },
+        prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, unit_cost_prompt: 0.00000015,
+        unit_cost_completion: 0.0000006, computed_cost: 0.0000045, latency_ms: 830,
+      }]);
+      // A retried finish replaces the row's values: still one row.
+      await finish({ model: "other/model", provider: "direct", prompt_tokens: 7 });
+      assert.deepEqual(await rows(), [{
+        tenant: "acme", session_id, provider: "direct", model: "other/model", request_body: null, response_body: null,
+        prompt_tokens: 7, completion_tokens: null, total_tokens: null, unit_cost_prompt: null,
+        unit_cost_completion: null, computed_cost: null, latency_ms: null,
+      }]);
+      // Without p_llm_request (or with null): the row stays as it was.
+      await rpc("salient_finish_turn", { p_tenant: "acme", p_turn_id: turn_id, p_message_id: id, p_content: "Hi!" });
+      await finish(null);
+      await finish(json(null));
+      assert.equal((await rows()).length, 1);
+
+      const fresh = crypto.randomUUID();
+      for (const bad of [{}, { model: 5 }, { model: "" }, { model: "m", prompt_tokens: 1.5 }, { model: "m", cost: "0.1" },
+        { model: "m", provider: 1 }, json(["model"]), json("{\"model\":\"m\"}"), json(3)]) {
+        const err = await rpcError("salient_finish_turn", { p_tenant: "acme", p_turn_id: turn_id, p_message_id: fresh,
+          p_content: "x", p_llm_request: bad });
+        assert.equal(err.code, "22P02", JSON.stringify(bad));
+        assert.match(err.message, /p_llm_request/);
+      }
+      const [{ n }] = await sql("select count(*)::int as n from messages where id = $1", [fresh]);
+      assert.equal(n, 0, "a refused llm_request stores no answer either");
+    });
+
+    test("finish_turn on an unknown turn is PT404", async () => {
+      const unknown = crypto.randomUUID();
+      const err = await rpcError("salient_finish_turn", {
+        p_tenant: "acme", p_turn_id: unknown, p_message_id: crypto.randomUUID(), p_content: "x",
+      });
+      assert.equal(err.code, "PT404");
+      assert.equal(err.message, `turn ${unknown} not found`);
+      const noTenant = await rpcError("salient_finish_turn", {
+        p_tenant: "nobody-at-all", p_turn_id: unknown, p_message_id: crypto.randomUUID(), p_content: "x",
+      });
+      assert.equal(noTenant.code, "PT404");
+    });
+
+    test("begin_turn refuses an inactive tenant with PT403", async () => {
+      const first = turn({ p_tenant: "sleepy" });
+      await rpc("salient_begin_turn", first);
+      await sql("update tenants set is_active = false where slug = 'sleepy'");
+      const err = await rpcError("salient_begin_turn", turn({ p_tenant: "sleepy" }));
+      assert.equal(err.code, "PT403", "PostgREST: 403");
+      assert.equal(err.message, "tenant sleepy is not active");
+      assert.equal((await rpcError("salient_begin_turn", first)).code, "PT403", "a resubmission too");
+      const [{ n }] = await sql(`select count(*)::int as n from messages m join tenants t on t.id = m.tenant_id
+        where t.slug = 'sleepy'`);
+      assert.equal(n, 1);
+      await sql("update tenants set is_active = true where slug = 'sleepy'");
+      assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "sleepy" }))).duplicate, false);
+    });
+
+    test("session_history shows one session of one tenant and agent, oldest first", async () => {
+      const turns = await conversation("sk-hist", ["a", "b", "c"]);
+      await conversation("sk-hist", ["theirs"], { tenant: "globex" });
+      await sql(`insert into messages (tenant_id, session_id, role, content) select tenant_id, id, 'system', 'note'
+        from sessions where id = $1`, [turns[0].session_id]);
+      const history = (over = {}) => rpc("salient_session_history",
+        { p_tenant: "acme", p_agent: "sales", p_session_key: "sk-hist", ...over });
+      const all = await history();
+      assert.equal(all.session_key, "sk-hist");
+      assert.equal(all.session_id, turns[0].session_id);
+      assert.deepEqual(all.messages.map((m) => m.content), ["a", "re: a", "b", "re: b", "c", "re: c"]);
+      assert.deepEqual({ ...all.messages[1], created_at: undefined }, { id: turns[0].answer_id, role: "assistant",
+        content: "re: a", created_at: undefined, metadata: { mode: "llm" }, turn_id: turns[0].turn_id });
+      assert.ok(!Number.isNaN(Date.parse(all.messages[1].created_at)));
+      assert.deepEqual([all.messages[0].metadata, all.messages[0].turn_id], [{}, null]);
+      assert.deepEqual((await history({ p_limit: 3 })).messages.map((m) => m.content), ["re: b", "c", "re: c"]);
+      const theirs = await history({ p_tenant: "globex" });
+      assert.deepEqual(theirs.messages.map((m) => m.content), ["theirs", "re: theirs"], "globex's own sk-hist only");
+
+      const [{ sessions: before }] = await sql("select count(*)::int as sessions from sessions");
+      const empty = (key, res) => assert.deepEqual(res, { session_key: key, session_id: null, messages: [] });
+      empty("sk-nope", await history({ p_session_key: "sk-nope" }));
+      empty("sk-hist", await history({ p_tenant: "initech" }));
+      empty("sk-hist", await history({ p_agent: "support" }));
+      const [{ sessions: after }] = await sql("select count(*)::int as sessions from sessions");
+      assert.equal(after, before, "creates nothing");
+      const [{ n }] = await sql("select count(*)::int as n from tenants where slug = 'initech'");
+      assert.equal(n, 0);
+      for (const bad of [0, 201, null]) assert.equal((await rpcError("salient_session_history",
+        { p_tenant: "acme", p_agent: "sales", p_session_key: "sk-hist", p_limit: bad })).code, "22P02");
+      for (const name of ["p_tenant", "p_agent", "p_session_key"]) {
+        assert.equal((await rpcError("salient_session_history",
+          { p_tenant: "acme", p_agent: "sales", p_session_key: "sk-hist", [name]: "" })).code, "22P02", name);
+      }
+    });
+
+    test("list_sessions summarises the given keys, most recently active first", async () => {
+      const long = `  Première\tligne\n\n  d'une ${"très ".repeat(20)}longue question  `;
+      const [a] = await conversation("sk-list-a", [long, "second"]);
+      await conversation("sk-list-b", ["short one"]);
+      await conversation("sk-list-c", ["other tenant"], { tenant: "globex" });
+      await conversation("sk-list-d", ["other agent"], { agent: "support" });
+      await sql(`insert into messages (tenant_id, session_id, role, content) select tenant_id, id, 'system', 'note'
+        from sessions where id = $1`, [a.session_id]);
+      await sql(`update sessions set last_activity_at = timestamptz '2031-01-01 00:00:00+00' +
+        (case session_key when 'sk-list-a' then interval '1 hour' else interval '2 hours' end)
+        where session_key in ('sk-list-a', 'sk-list-b')`);
+      const list = await rpc("salient_list_sessions", { p_tenant: "acme", p_agent: "sales",
+        p_session_keys: ["sk-list-a", "sk-list-b", "sk-list-c", "sk-list-d", "nope", "sk-list-a"] });
+      const collapsed = `Première ligne d'une ${"très ".repeat(20)}longue question`;
+      assert.deepEqual(list.sessions.map(({ session_key, title, message_count }) => ({ session_key, title, message_count })), [
+        { session_key: "sk-list-b", title: "short one", message_count: 2 },
+        { session_key: "sk-list-a", title: `${collapsed.slice(0, 80)}…`, message_count: 4 },
+      ]);
+      assert.equal(Array.from(list.sessions[1].title).length, 81);
+      assert.deepEqual(Object.keys(list.sessions[0]).sort(),
+        ["created_at", "last_activity_at", "message_count", "session_key", "title"]);
+      assert.equal(new Date(list.sessions[0].last_activity_at).toISOString(), "2031-01-01T02:00:00.000Z");
+      assert.deepEqual(await rpc("salient_list_sessions", { p_tenant: "acme", p_agent: "sales", p_session_keys: [] }),
+        { sessions: [] });
+      assert.deepEqual(await rpc("salient_list_sessions", { p_tenant: "nobody-here", p_agent: "sales",
+        p_session_keys: ["sk-list-a"] }), { sessions: [] });
+      const keys51 = Array.from({ length: 51 }, (_, i) => `k${i}`);
+      assert.equal((await rpcError("salient_list_sessions", { p_tenant: "acme", p_agent: "sales", p_session_keys: keys51 })).code,
+        "22P02");
+      assert.equal((await rpcError("salient_list_sessions", { p_tenant: "acme", p_agent: "sales", p_session_keys: null })).code,
+        "22P02");
+      assert.equal((await rpc("salient_list_sessions", { p_tenant: "acme", p_agent: "sales",
+        p_session_keys: keys51.slice(1) })).sessions.length, 0, "50 keys are fine");
+    });
+
+    test("execute grants: anon may call no salient_* function, authenticated may", async () => {
+      // Supabase's roles, and its default privileges that let anon execute new functions.
+      await db.adapter.exec(`do $$ begin
+          if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin; end if;
+          if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
+        end $$;
+        grant usage on schema public to anon, authenticated;
+        grant select, insert, update on all tables in schema public to anon, authenticated;
+        grant execute on all functions in schema public to anon;`);
+      const [file] = (await migrationFiles()).filter((f) => f.name === "0003_history_and_context.sql");
+      await db.adapter.exec(file.sql);
+      const grants = await sql(`select p.oid::regprocedure::text as fn,
+          has_function_privilege('anon', p.oid, 'execute') as anon,
+          has_function_privilege('authenticated', p.oid, 'execute') as authenticated,
+          coalesce(p.proacl::text, '') like '%{=%' or coalesce(p.proacl::text, '') like '%,=%' as public
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = current_schema() and p.proname like 'salient\\_%'`);
+      assert.ok(grants.length >= 10);
+      assert.deepEqual(grants.filter((g) => g.anon || g.public || !g.authenticated), [],
+        "no salient_* function is executable by anon or PUBLIC; all are by authenticated");
+
+      const { turn_id } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-grants" }));
+      const as = async (role, fn) => {
+        await db.adapter.exec("begin");
+        try {
+          await sql("select set_config('salient.tenant', 'acme', true)");
+          await db.adapter.exec(`set local role ${role}`);
+          return await fn();
+        } catch (err) {
+          return err;
+        } finally {
+          await db.adapter.exec("rollback");
+        }
+      };
+      const refused = await as("anon", () => rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id }));
+      assert.equal(refused.code, "42501", "permission denied (PostgREST: 401 for anon)");
+      const history = await as("anon", () => rpc("salient_session_history",
+        { p_tenant: "acme", p_agent: "sales", p_session_key: "sk-grants" }));
+      assert.equal(history.code, "42501");
+      const allowed = await as("authenticated", () => rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id }));
+      assert.equal(allowed.status, "claimed", String(allowed.message ?? ""));
     });
   });
 }

@@ -187,6 +187,68 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       assert.notEqual(third.message_id, first.message_id, "a new key is a new message");
     });
 
+    async function postSessionRoute(route, body) {
+      return fetch(url(`/a/${AGENT}/${route}`), {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    }
+
+    test("a conversation reads back in order and is listed by this browser's keys", async () => {
+      const keys = newKeys();
+      for (const message of ["hello there", "what are your prices?"]) {
+        const turn = await chatJson(message, { ...keys, idempotency_key: crypto.randomUUID() });
+        assertAnswer(await stream(turn.stream_url), { json: true });
+      }
+      const res = await postSessionRoute("history", { session_key: keys.session_key });
+      assert.equal(res.status, 200);
+      const { messages } = await res.json();
+      assert.deepEqual(messages.map((m) => m.role), ["user", "assistant", "user", "assistant"]);
+      assert.equal(messages[0].content, "hello there");
+      assert.equal(messages[2].content, "what are your prices?");
+      assert.equal(messages[1].mode, "offline");
+      assert.ok(messages.every((m) => m.id && m.created_at), JSON.stringify(messages));
+
+      const html = await fetch(url(`/a/${AGENT}/history`), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: new URLSearchParams({ session_key: keys.session_key }),
+      });
+      const fragment = await html.text();
+      assert.equal((fragment.match(/class="msg user"/g) ?? []).length, 2, fragment);
+      assert.equal((fragment.match(/class="msg assistant"/g) ?? []).length, 2, fragment);
+
+      const stranger = crypto.randomUUID();
+      const listed = await postSessionRoute("sessions", { session_keys: [keys.session_key, stranger] });
+      assert.equal(listed.status, 200);
+      const { sessions } = await listed.json();
+      assert.equal(sessions.length, 1, "a key the store never saw is not listed");
+      assert.equal(sessions[0].session_key, keys.session_key);
+      assert.equal(sessions[0].title, "hello there");
+      assert.equal(sessions[0].message_count, 4);
+    });
+
+    test("an unknown session key is a new, empty conversation; malformed keys are 400", async () => {
+      const res = await postSessionRoute("history", { session_key: crypto.randomUUID() });
+      assert.equal(res.status, 200);
+      assert.deepEqual((await res.json()).messages, []);
+      const fresh = await chatJson("first words", newKeys());
+      assert.ok(fresh.message_id, "a never-seen key starts a session");
+      for (const [route, body] of [["history", { session_key: "no" }], ["history", {}],
+        ["sessions", { session_keys: ["has space in it"] }]]) {
+        const bad = await postSessionRoute(route, body);
+        assert.equal(bad.status, 400, `${route} ${JSON.stringify(body)}`);
+        assert.equal((await bad.json()).error.code, "bad_request");
+      }
+      const badChat = await postJson({ message: "hi", session_key: "../../etc" });
+      assert.equal(badChat.status, 400);
+      await badChat.arrayBuffer();
+      const get = await fetch(url(`/a/${AGENT}/history`));
+      assert.equal(get.status, 405, "session keys never travel in URLs");
+      await get.arrayBuffer();
+    });
+
     test("an unknown agent is a 404 page", async () => {
       const page = await fetch(url("/a/no-such-agent/"));
       assert.equal(page.status, 404);

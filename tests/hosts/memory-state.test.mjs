@@ -45,13 +45,14 @@ test("state: a repeated idempotency key returns the first turn and stores nothin
 });
 
 test("state: claim_turn succeeds once, then already_claimed; other tenants see not_found", async () => {
-  const t = turn({ p_content: "what does a patio cost?" });
+  const t = turn({ p_session_key: "sk-claim", p_content: "what does a patio cost?" });
   const { body } = await rpc("salient_begin_turn", t);
   const other = await rpc("salient_claim_turn", { p_tenant: "t2", p_turn_id: body.turn_id });
   assert.deepEqual(other.body, { status: "not_found" });
   const first = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
   assert.deepEqual(first.body, {
     status: "claimed", message: "what does a patio cost?", session_id: body.session_id, agent: "sales",
+    history: [], persona: null, profile: null,
   });
   const second = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
   assert.deepEqual(second.body, { status: "already_claimed" });
@@ -69,10 +70,18 @@ test("state: finish_turn stores the answer", async () => {
   const stored = server.backend.dump().messages.find(([key]) => key === id)[1];
   assert.equal(stored.role, "assistant");
   assert.deepEqual(stored.metadata, { offline: true });
+  // Another tenant's turn, or an unknown one: PostgREST's answer to SQLSTATE PT404.
   const missing = await rpc("salient_finish_turn", {
     p_tenant: "t2", p_turn_id: body.turn_id, p_message_id: crypto.randomUUID(), p_content: "x", p_metadata: {},
   });
-  assert.equal(missing.status, 400);
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.code, "PT404");
+  assert.equal(missing.body.message, `turn ${body.turn_id} not found`);
+  const unknown = await rpc("salient_finish_turn", {
+    p_tenant: "t1", p_turn_id: crypto.randomUUID(), p_message_id: crypto.randomUUID(), p_content: "x",
+  });
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.body.code, "PT404");
 });
 
 test("state: PostgREST-shaped errors", async () => {
@@ -84,9 +93,141 @@ test("state: PostgREST-shaped errors", async () => {
   const badJson = await rpc("salient_begin_turn", "{not json");
   assert.equal(badJson.status, 400);
   assert.equal(badJson.body.code, "22P02");
-  const badArgs = await rpc("salient_begin_turn", { p_tenant: "t1" });
-  assert.equal(badArgs.status, 400);
-  assert.equal(badArgs.body.code, "22P02");
+  // A required argument left out, or one the function does not have: no such function.
+  const missingArgs = await rpc("salient_begin_turn", { p_tenant: "t1" });
+  assert.equal(missingArgs.status, 404);
+  assert.equal(missingArgs.body.code, "PGRST202");
+  assert.match(missingArgs.body.message, /salient_begin_turn\(p_tenant\)/);
+  const extraArg = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: crypto.randomUUID(), p_nope: 1 });
+  assert.equal(extraArg.status, 404);
+  assert.equal(extraArg.body.code, "PGRST202");
+  // Present but null or of the wrong type: a bad argument.
+  const nullArg = await rpc("salient_begin_turn", turn({ p_session_key: null }));
+  assert.equal(nullArg.status, 400);
+  assert.equal(nullArg.body.code, "22P02");
+  const wrongType = await rpc("salient_begin_turn", turn({ p_content: 5 }));
+  assert.equal(wrongType.status, 400);
+  assert.equal(wrongType.body.code, "22P02");
   const array = await rpc("salient_claim_turn", "[]");
   assert.equal(array.status, 400);
+});
+
+// A conversation in session `key`: turns begun, claimed and answered one after the other.
+async function conversation(key, texts, { tenant = "t1", agent = "sales" } = {}) {
+  const turns = [];
+  for (const text of texts) {
+    const { body } = await rpc("salient_begin_turn", turn({ p_tenant: tenant, p_agent: agent, p_session_key: key, p_content: text }));
+    await rpc("salient_claim_turn", { p_tenant: tenant, p_turn_id: body.turn_id });
+    const answer = crypto.randomUUID();
+    await rpc("salient_finish_turn", {
+      p_tenant: tenant, p_turn_id: body.turn_id, p_message_id: answer, p_content: `re: ${text}`, p_metadata: { mode: "llm" },
+    });
+    turns.push({ turn_id: body.turn_id, answer_id: answer, session_id: body.session_id });
+  }
+  return turns;
+}
+
+test("state: claim_turn carries the history before the turn, oldest first, at most p_history_limit", async () => {
+  await conversation("sk-ctx", ["one", "two", "three"]);
+  const { body: t } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-ctx", p_content: "four" }));
+  const { body: later } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-ctx", p_content: "five" }));
+  const claim = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: t.turn_id, p_history_limit: 4 });
+  assert.equal(claim.status, 200);
+  assert.deepEqual(claim.body.history.map((m) => [m.role, m.content]),
+    [["user", "two"], ["assistant", "re: two"], ["user", "three"], ["assistant", "re: three"]],
+    "the 4 most recent before the turn; neither the turn itself nor the later message");
+  assert.ok(claim.body.history.every((m) => typeof m.created_at === "string"));
+  assert.equal(claim.body.persona, null);
+  assert.equal(claim.body.profile, null);
+  const all = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: later.turn_id });
+  assert.equal(all.body.history.length, 7, "default limit 20: everything before, including the unanswered turn");
+  assert.equal(all.body.history.at(-1).content, "four");
+  const { body: first } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-ctx-new" }));
+  for (const bad of [-1, 201, null, 2.5, "x"]) {
+    const res = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: first.turn_id, p_history_limit: bad });
+    assert.equal(res.status, 400, `p_history_limit ${bad}`);
+    assert.equal(res.body.code, "22P02");
+  }
+  const none = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: first.turn_id, p_history_limit: 0 });
+  assert.equal(none.body.status, "claimed", "a refused limit did not use up the turn");
+  assert.deepEqual(none.body.history, []);
+});
+
+test("state: finish_turn records one llm_requests row per answer", async () => {
+  const { body } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-llm" }));
+  const id = crypto.randomUUID();
+  const finish = (llm) => rpc("salient_finish_turn", {
+    p_tenant: "t1", p_turn_id: body.turn_id, p_message_id: id, p_content: "Hi!", p_llm_request: llm,
+  });
+  assert.equal((await finish({ model: "openai/gpt-4o-mini", prompt_tokens: 10, completion_tokens: 5,
+    total_tokens: 15, cost: 0.0012, latency_ms: 830, request_body: { messages: [] } })).status, 200);
+  const rows = () => server.backend.dump().llmRequests.filter((r) => r.message_id === id);
+  assert.equal(rows().length, 1);
+  assert.deepEqual({ ...rows()[0], id: undefined, created_at: undefined }, {
+    id: undefined, created_at: undefined, tenant: "t1", session_id: body.session_id, message_id: id,
+    provider: "openrouter", model: "openai/gpt-4o-mini", request_body: { messages: [] }, response_body: null,
+    prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, unit_cost_prompt: null, unit_cost_completion: null,
+    computed_cost: 0.0012, latency_ms: 830,
+  });
+  assert.equal((await finish({ model: "other/model", provider: "direct" })).status, 200);
+  assert.equal(rows().length, 1, "a repeated finish replaces the row");
+  assert.equal(rows()[0].model, "other/model");
+  assert.equal(rows()[0].provider, "direct");
+  assert.equal(rows()[0].prompt_tokens, null);
+  for (const bad of [{}, { model: 5 }, { model: "" }, { model: "m", prompt_tokens: 1.5 }, { model: "m", cost: "1" },
+    ["model"], "{\"model\":\"m\"}", 3]) {
+    const res = await finish(bad);
+    assert.equal(res.status, 400, JSON.stringify(bad));
+    assert.equal(res.body.code, "22P02");
+  }
+  assert.equal((await finish(null)).status, 200, "null: no llm_requests row, the old one stays");
+  assert.equal(rows().length, 1);
+});
+
+test("state: session_history shows one session of one tenant and agent, oldest first", async () => {
+  const turns = await conversation("sk-hist", ["a", "b", "c"]);
+  const history = (over = {}) => rpc("salient_session_history",
+    { p_tenant: "t1", p_agent: "sales", p_session_key: "sk-hist", ...over });
+  const all = await history();
+  assert.equal(all.status, 200);
+  assert.equal(all.body.session_key, "sk-hist");
+  assert.equal(all.body.session_id, turns[0].session_id);
+  assert.deepEqual(all.body.messages.map((m) => m.content), ["a", "re: a", "b", "re: b", "c", "re: c"]);
+  assert.deepEqual(all.body.messages[1], { id: turns[0].answer_id, role: "assistant", content: "re: a",
+    created_at: all.body.messages[1].created_at, metadata: { mode: "llm" }, turn_id: turns[0].turn_id });
+  assert.deepEqual(all.body.messages[0].metadata, {});
+  assert.equal(all.body.messages[0].turn_id, null);
+  assert.deepEqual((await history({ p_limit: 3 })).body.messages.map((m) => m.content), ["re: b", "c", "re: c"]);
+  const empty = (body) => assert.deepEqual(body, { session_key: body.session_key, session_id: null, messages: [] });
+  empty((await history({ p_session_key: "sk-nope" })).body);
+  empty((await history({ p_tenant: "t2" })).body);
+  empty((await history({ p_agent: "support" })).body);
+  for (const bad of [0, 201, null]) assert.equal((await history({ p_limit: bad })).body.code, "22P02");
+  assert.equal((await history({ p_agent: "" })).body.code, "22P02");
+  assert.ok(!server.backend.dump().sessions.some((s) => s.session_key === "sk-nope"), "creates nothing");
+});
+
+test("state: list_sessions summarises the given keys, most recently active first", async () => {
+  const long = `  First\tline\n\n  of a ${"very ".repeat(20)}long question  `;
+  await conversation("sk-list-a", [long, "second"]);
+  await conversation("sk-list-b", ["short one"]);
+  await conversation("sk-list-c", ["other tenant"], { tenant: "t2" });
+  await conversation("sk-list-d", ["other agent"], { agent: "support" });
+  const list = await rpc("salient_list_sessions",
+    { p_tenant: "t1", p_agent: "sales", p_session_keys: ["sk-list-a", "sk-list-b", "sk-list-c", "sk-list-d", "nope"] });
+  assert.equal(list.status, 200);
+  const collapsed = `First line of a ${"very ".repeat(20)}long question`;
+  assert.deepEqual(list.body.sessions.map(({ session_key, title, message_count }) => ({ session_key, title, message_count })), [
+    { session_key: "sk-list-b", title: "short one", message_count: 2 },
+    { session_key: "sk-list-a", title: `${collapsed.slice(0, 80)}…`, message_count: 4 },
+  ]);
+  const [b] = list.body.sessions;
+  assert.ok(b.created_at <= b.last_activity_at);
+  assert.deepEqual((await rpc("salient_list_sessions", { p_tenant: "t1", p_agent: "sales", p_session_keys: [] })).body,
+    { sessions: [] });
+  for (const bad of [null, "sk-list-a", Array.from({ length: 51 }, (_, i) => `k${i}`)]) {
+    const res = await rpc("salient_list_sessions", { p_tenant: "t1", p_agent: "sales", p_session_keys: bad });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, "22P02");
+  }
 });

@@ -131,14 +131,21 @@ test("the embedded RPC endpoint answers PostgREST's errors", async () => {
     assert.equal(reused.status, 409);
     assert.equal(reused.body.code, "23505");
     assert.match(reused.body.details, /already exists/);
-    // P0002 (no_data_found) is one of PostgREST's "P0*" codes: 500.
+    // PT404: PostgREST answers a "PTxyz" SQLSTATE with status xyz.
     const unknownTurn = await rpc(server.url, "salient_finish_turn", {
       p_tenant: "t", p_turn_id: crypto.randomUUID(), p_message_id: crypto.randomUUID(), p_content: "x",
     });
-    assert.equal(unknownTurn.status, 500);
-    assert.equal(unknownTurn.body.code, "P0002");
+    assert.equal(unknownTurn.status, 404);
+    assert.equal(unknownTurn.body.code, "PT404");
     const claimed = await rpc(server.url, "salient_claim_turn", { p_tenant: "t", p_turn_id: id });
-    assert.deepEqual(claimed, { status: 200, body: { status: "claimed", message: "hi", session_id: begin.body.session_id, agent: "sales" } });
+    assert.deepEqual(claimed, { status: 200, body: { status: "claimed", message: "hi", session_id: begin.body.session_id,
+      agent: "sales", history: [], persona: null, profile: null } });
+    // A JSON array for a text[] argument.
+    const listed = await rpc(server.url, "salient_list_sessions", { p_tenant: "t", p_agent: "sales", p_session_keys: ["s", "x"] });
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.sessions.map((s) => [s.session_key, s.title, s.message_count]), [["s", "hi", 1]]);
+    const history = await rpc(server.url, "salient_session_history", { p_tenant: "t", p_agent: "sales", p_session_key: "s" });
+    assert.deepEqual(history.body.messages.map((m) => m.content), ["hi"]);
   } finally {
     await server.close();
   }
