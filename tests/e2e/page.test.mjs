@@ -16,6 +16,28 @@ const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get ins
 describe("full-page chat in Chromium", { skip }, () => {
   let server, browser, page;
   const problems = []; // console errors, page errors, CSP violations
+  let firstKey, firstAnswer; // the "hello" conversation, for the history tests
+
+  const storage = () => page.evaluate(() => ({
+    current: localStorage.getItem("salient.session.sales"),
+    keys: JSON.parse(localStorage.getItem("salient.sessions.sales") || "null"),
+    field: document.getElementById("session-key").value,
+  }));
+  // A history load is over (or none was started): nothing is busy in the message pane.
+  const historyLoaded = () => page.waitForFunction(() => {
+    const messages = document.getElementById("messages");
+    return window.htmx && !messages.hasAttribute("aria-busy");
+  });
+  const bubbles = () => page.evaluate(() => [...document.querySelectorAll("#messages > .msg")].map((b) => ({
+    kind: b.classList.contains("user") ? "user" : b.classList.contains("assistant") ? "assistant" : b.className,
+    label: b.querySelector(".label")?.textContent.trim() ?? null,
+    text: b.querySelector(".text")?.textContent.trim() ?? b.textContent.trim(),
+    streaming: b.hasAttribute("sse-connect"),
+  })));
+  const answerDone = () => page.waitForFunction(() => {
+    const b = [...document.querySelectorAll(".msg.assistant")].pop();
+    return b && !b.classList.contains("streaming") && b.querySelector(".label").textContent.trim();
+  });
 
   before(async () => {
     const { chromium } = await import("playwright-core");
@@ -74,7 +96,10 @@ describe("full-page chat in Chromium", { skip }, () => {
     assert.equal(await page.locator(".msg.user").last().textContent(), "hello");
     assert.equal(await page.inputValue("#message"), "", "the textarea is cleared after a successful send");
     assert.equal(await page.evaluate(() => document.activeElement.id), "message", "focus stays in the textarea");
-    await page.screenshot({ path: SCREENSHOT }); // look at it: test-results/page.png
+    const { current, keys } = await storage();
+    assert.deepEqual(keys, [current], "a sent-to session is listed in salient.sessions.sales");
+    firstKey = current;
+    firstAnswer = answer;
   });
 
   test("plain Enter inserts a new line and sends nothing", async () => {
@@ -97,19 +122,126 @@ describe("full-page chat in Chromium", { skip }, () => {
     assert.equal(await page.locator(".msg.user").count(), before);
   });
 
-  test("Clear empties the message pane only", async () => {
+  test("a reload restores the conversation: both bubbles, the same text, the label kept", async () => {
+    assert.ok(firstKey, "needs the conversation sent above");
+    await page.reload();
+    await page.locator(".msg.assistant").first().waitFor();
+    await historyLoaded();
+    assert.deepEqual(await bubbles(), [
+      { kind: "user", label: null, text: "hello", streaming: false },
+      { kind: "assistant", label: "Offline answer", text: firstAnswer, streaming: false },
+    ]);
+    assert.equal(await page.locator(".msg.assistant .badge.offline").count(), 1);
+    const { current, field } = await storage();
+    assert.equal(current, firstKey, "the same conversation stays current");
+    assert.equal(field, firstKey);
+    assert.equal(await page.locator("#clear").count(), 0, "the Clear button is gone");
+    await page.screenshot({ path: SCREENSHOT }); // look at it: test-results/page.png
+  });
+
+  test("a message sent while the history loads is sent after it, below the restored bubbles", async () => {
+    // The history answer is held back until the send has been asked for.
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route("**/a/sales/history", async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.reload();
+      await page.waitForFunction(() => document.getElementById("messages").getAttribute("aria-busy") === "true");
+      await page.fill("#message", "are you there?");
+      await page.press("#message", "Control+Enter");
+      await page.waitForTimeout(200);
+      assert.equal(await page.locator(".msg").count(), 0, "nothing is sent before the history is in");
+      release();
+      await page.waitForFunction(() => document.querySelectorAll(".msg.user").length === 2);
+      await answerDone();
+    } finally {
+      release();
+      await page.unroute("**/a/sales/history");
+    }
+    const shown = await bubbles();
+    assert.deepEqual(shown.map((b) => b.kind), ["user", "assistant", "user", "assistant"]);
+    assert.equal(shown[0].text, "hello");
+    assert.equal(shown[2].text, "are you there?");
+    assert.equal(await page.inputValue("#message"), "");
+    assert.equal((await storage()).current, firstKey);
+  });
+
+  test("New chat empties the pane, keeps the draft and starts a new session; the old one stays listed", async () => {
     await page.fill("#message", "draft");
-    await page.click("#clear");
+    await page.click("#new-chat");
     assert.equal(await page.locator("#messages > *").count(), 0);
     assert.equal(await page.inputValue("#message"), "draft");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "message", "focus goes back to the textarea");
+    const { current, keys, field } = await storage();
+    assert.match(current, /^[0-9a-f-]{36}$/);
+    assert.notEqual(current, firstKey);
+    assert.equal(field, current, "the next message goes to the new session");
+    assert.deepEqual(keys, [firstKey], "the earlier session is kept; the new one is listed once something is sent");
+  });
+
+  test("Past chats lists the earlier chat (not keys the server does not know) and switches back to it", async () => {
+    const newKey = (await storage()).current;
+    const unknown = "0f0f0f0f-0000-4000-8000-00000000dead"; // never sent: the server has no such session
+    await page.evaluate((key) => {
+      const keys = JSON.parse(localStorage.getItem("salient.sessions.sales"));
+      localStorage.setItem("salient.sessions.sales", JSON.stringify([...keys, key]));
+    }, unknown);
+
+    // By keyboard: the summary opens the list, Tab reaches its entries, Enter picks one.
+    await page.focus("#sessions > summary");
+    await page.keyboard.press("Enter");
+    const entries = page.locator("#session-list button.session");
+    await entries.first().waitFor();
+    await page.waitForFunction(() => !document.getElementById("session-list").hasAttribute("aria-busy"));
+    assert.equal(await entries.count(), 1, "only the chat the server knows is listed");
+    const entry = entries.first();
+    assert.equal(await entry.getAttribute("data-session-key"), firstKey);
+    assert.match((await entry.locator(".title").textContent()).trim(), /^hello/);
+    assert.match(await entry.locator("time").getAttribute("datetime"), /^\d{4}-\d\d-\d\dT/);
+    assert.match(await entry.locator(".count").textContent(), /\d+ messages?/);
+    assert.equal(await entry.getAttribute("aria-current"), null, "the new chat is current, not this one");
+    await page.screenshot({ path: path.join(REPO, "test-results", "page-sessions.png") });
+
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.sessionKey), firstKey);
+    await page.keyboard.press("Enter");
+    await page.locator(".msg.assistant").first().waitFor();
+    await historyLoaded();
+
+    const shown = await bubbles();
+    assert.deepEqual(shown.map((b) => b.kind), ["user", "assistant", "user", "assistant"]);
+    assert.deepEqual(shown.slice(0, 2), [
+      { kind: "user", label: null, text: "hello", streaming: false },
+      { kind: "assistant", label: "Offline answer", text: firstAnswer, streaming: false },
+    ]);
+    assert.equal(await page.evaluate(() => document.getElementById("sessions").open), false, "the list closes");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "message");
+    assert.equal(await page.inputValue("#message"), "draft", "the draft survives switching");
+    const { current, field, keys } = await storage();
+    assert.equal(current, firstKey, "the chosen chat is current again");
+    assert.equal(field, firstKey);
+    assert.ok(!keys.includes(newKey), "the empty new chat is not listed: nothing was sent to it");
+
+    // Opened again, the list marks the current chat; Escape closes it.
+    await page.click("#sessions > summary");
+    await page.locator('#session-list button.session[aria-current="true"]').waitFor();
+    assert.equal(await page.locator('#session-list [aria-current="true"]').getAttribute("data-session-key"), firstKey);
+    await page.keyboard.press("Escape");
+    assert.equal(await page.evaluate(() => document.getElementById("sessions").open), false);
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), "SUMMARY");
+    await page.fill("#message", "");
   });
 
   test("no console errors and no CSP violations", () => {
     assert.deepEqual(problems, []);
   });
 
-  // Last: htmx logs failed requests to the console, by design.
+  // Last: the browser and htmx log failed requests to the console, by design.
   test("a rejected POST shows an error bubble and keeps the typed text", async () => {
+    const sent = await page.locator(".msg.user").count();
     const tooLong = "x".repeat(5000); // over chat.max_message_chars: the server answers 400
     await page.evaluate(() => document.getElementById("message").removeAttribute("maxlength"));
     await page.fill("#message", tooLong);
@@ -119,6 +251,27 @@ describe("full-page chat in Chromium", { skip }, () => {
     assert.ok((await error.textContent()).trim().length > 0);
     assert.equal(await error.getAttribute("role"), "alert");
     assert.equal(await page.inputValue("#message"), tooLong);
-    assert.equal(await page.locator(".msg.user").count(), 0);
+    assert.equal(await page.locator(".msg.user").count(), sent);
+  });
+
+  test("a history the server cannot give shows an error bubble, and sending still works", async () => {
+    await page.route("**/a/sales/history", (route) =>
+      route.fulfill({ status: 500, contentType: "text/plain", body: "internal error\n" }));
+    try {
+      await page.reload();
+      const error = page.locator("#messages .msg.error");
+      await error.waitFor();
+      await historyLoaded();
+      assert.match(await error.textContent(), /could not be loaded/i);
+      assert.equal(await error.getAttribute("role"), "alert");
+      await page.fill("#message", "still there?");
+      await page.press("#message", "Control+Enter");
+      await page.locator(".msg.user").waitFor();
+      await answerDone();
+      assert.equal(await page.locator(".msg.user").textContent(), "still there?");
+      assert.equal((await storage()).current, firstKey);
+    } finally {
+      await page.unroute("**/a/sales/history");
+    }
   });
 });

@@ -1,27 +1,52 @@
 // Behaviour of the full-page HTMX chat at /a/{agent}/. The page's CSP is `script-src 'self'`, so
 // everything htmx cannot do declaratively without eval (hx-on, trigger filters) lives here.
 // The HTML contract (rendered by the chat module): form#chat-form[data-agent] with
-// textarea#message, input#session-key, input#idempotency-key, button#send, button#clear; and
-// div#messages, where each POST appends a user bubble and an assistant bubble that streams its
-// answer over SSE (htmx-ext-sse: sse-swap="meta" | "token" | "error", sse-close="done").
+// textarea#message, input#session-key, input#idempotency-key, button#send; div#messages, where
+// each POST appends a user bubble and an assistant bubble that streams its answer over SSE
+// (htmx-ext-sse: sse-swap="meta" | "token" | "error", sse-close="done"); and in the header
+// button#new-chat and details#sessions > div#session-list.
+//
+// Conversations: localStorage `salient.session.<agent>` is the current session key and
+// `salient.sessions.<agent>` a JSON array of this browser's keys, most recent first (at most 20).
+// The page shows one conversation at a time: on load it restores the current one
+// (POST history), "New chat" starts another under a fresh key, and "Past chats" lists the stored
+// keys (POST sessions) to switch back to one. Both are plain fetches (HX-Request, so errors come
+// back as fragments); the fragments are server-escaped and go in through htmx.swap, so that open
+// event streams in the bubbles they replace are closed.
 (function () {
   "use strict";
+
+  var MAX_KEYS = 20; // kept in salient.sessions.<agent>
+  var KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/; // what the server accepts as session_key
 
   function init() {
     var form = document.getElementById("chat-form");
     var messages = document.getElementById("messages");
     if (!form || !messages) return;
     var textarea = document.getElementById("message");
-    var sessionInput = document.getElementById("session-key");
     var idempotencyInput = document.getElementById("idempotency-key");
-    var clearButton = document.getElementById("clear");
+    var newChatButton = document.getElementById("new-chat");
+    var sessions = document.getElementById("sessions");
+    var sessionList = document.getElementById("session-list");
     var agent = form.dataset.agent || "sales";
+    var store = sessionStore(agent);
+    // "/a/{agent}/" from the form's own action, so the page works under any mount point.
+    var base = (form.getAttribute("hx-post") || "/a/" + encodeURIComponent(agent) + "/chat").replace(/chat$/, "");
 
     // One key per unsent message: a retry of the same text after a failure reuses it, so a POST
     // that did reach the server is not stored twice; editing the text or a success starts anew.
     var pendingKey = null;
 
-    sessionInput.value = sessionKey(agent);
+    // The conversation this page shows and sends to. Another tab may switch the stored key;
+    // this page keeps sending to the conversation it shows.
+    var current = store.current();
+    var restore = current !== null; // a key just made has no history to load
+    if (!restore) store.setCurrent((current = uuid()));
+    sessionField().value = current;
+
+    var sendingKey = null; // the session of the POST in flight
+    var history = null; // the history load in flight: { controller }
+    var sendAfterHistory = false; // a send asked for while history was loading
 
     // chat.input.submit_shortcut: "ctrl+enter" (default: Ctrl/Cmd+Enter sends, Enter is a new
     // line) or "enter" (Enter sends, Shift+Enter is a new line).
@@ -39,6 +64,7 @@
       pendingKey = null;
     });
 
+    // Only the form's own POST: the history and session list are fetched without htmx.
     document.addEventListener("htmx:configRequest", function (event) {
       if (event.detail.elt !== form) return;
       if (!textarea.value.trim()) {
@@ -46,10 +72,17 @@
         textarea.focus();
         return;
       }
+      if (history) {
+        // The restored conversation would replace the new bubbles: send once it is in.
+        event.preventDefault();
+        sendAfterHistory = true;
+        return;
+      }
       pendingKey = pendingKey || uuid();
-      sessionInput.value = sessionKey(agent);
+      sendingKey = current;
+      sessionField().value = current;
       idempotencyInput.value = pendingKey;
-      event.detail.parameters.set("session_key", sessionInput.value);
+      event.detail.parameters.set("session_key", current);
       event.detail.parameters.set("idempotency_key", pendingKey);
       form.setAttribute("aria-busy", "true");
     });
@@ -58,6 +91,7 @@
       if (event.detail.elt !== form) return;
       form.removeAttribute("aria-busy");
       if (!event.detail.successful) return; // the error handlers below keep the typed text
+      if (sendingKey) store.remember(sendingKey);
       pendingKey = null;
       textarea.value = "";
       textarea.focus();
@@ -68,7 +102,13 @@
     // a proxy or the host) is not swapped raw: a readable bubble is shown instead.
     document.addEventListener("htmx:beforeSwap", function (event) {
       var detail = event.detail;
-      if (!detail.isError || !detail.requestConfig || detail.requestConfig.elt !== form) return;
+      if (!detail.requestConfig || detail.requestConfig.elt !== form) return;
+      if (!detail.isError) {
+        // Sent, but the visitor has switched conversations since: the message is stored in its
+        // own conversation (and shows there), not in the one now on screen.
+        if (sendingKey !== current) detail.shouldSwap = false;
+        return;
+      }
       var type = detail.xhr.getResponseHeader("content-type") || "";
       if (detail.shouldSwap && type.indexOf("text/html") === 0 && detail.serverResponse.trim()) return;
       detail.shouldSwap = false;
@@ -116,28 +156,232 @@
       stopStream(bubble, event.detail.source);
     });
 
-    clearButton.addEventListener("click", function () {
+    // --- Conversations ------------------------------------------------------------------------
+
+    /** Shows `key`'s conversation: empties the pane now, restores its history unless `fresh`. */
+    function show(key, fresh) {
+      cancelHistory();
+      current = key;
+      store.setCurrent(key);
+      sessionField().value = key;
+      pendingKey = null; // an idempotency key belongs to one conversation
       // Through htmx, so that open event streams in the removed bubbles are closed too.
       htmx.swap(messages, "", { swapStyle: "innerHTML" });
-      textarea.focus();
-    });
+      if (!fresh) loadHistory(key);
+      else sendDeferred();
+    }
+
+    function loadHistory(key) {
+      cancelHistory();
+      var request = (history = { controller: new AbortController() });
+      messages.setAttribute("aria-busy", "true");
+      post(base + "history", { session_key: key }, request.controller.signal)
+        .then(function (response) {
+          return response.text().then(function (body) {
+            if (request !== history) return;
+            if (!response.ok) {
+              showError(messages, loadErrorText("This conversation could not be loaded", response, body));
+              return;
+            }
+            htmx.swap(messages, body, { swapStyle: "innerHTML" });
+            if (messages.querySelector(".msg")) store.keep(key); // e.g. a key from before the list
+            messages.scrollTo({ top: messages.scrollHeight, behavior: "instant" }); // no glide on arrival
+          });
+        })
+        .catch(function () {
+          if (request !== history) return; // cancelled: another conversation is shown now
+          showError(messages, "This conversation could not be loaded. Check your connection and reload the page.");
+        })
+        .then(function () {
+          if (request !== history) return;
+          history = null;
+          messages.removeAttribute("aria-busy");
+          sendDeferred();
+        });
+    }
+
+    function cancelHistory() {
+      if (!history) return;
+      history.controller.abort();
+      history = null;
+      messages.removeAttribute("aria-busy");
+    }
+
+    function sendDeferred() {
+      if (!sendAfterHistory) return;
+      sendAfterHistory = false;
+      form.requestSubmit();
+    }
+
+    if (newChatButton) {
+      newChatButton.addEventListener("click", function () {
+        // The conversation left behind stays reachable under "Past chats" (a key restored
+        // from before the list existed is added to it here).
+        if (messages.querySelector(".msg.user")) store.keep(current);
+        show(uuid(), true);
+        if (sessions) sessions.open = false;
+        textarea.focus(); // the typed draft stays
+      });
+    }
+
+    if (sessions && sessionList) {
+      var listRequest = 0; // only the newest answer is shown
+
+      sessions.addEventListener("toggle", function () {
+        if (sessions.open) loadSessions();
+      });
+
+      function loadSessions() {
+        var ticket = ++listRequest;
+        var keys = [current].concat(store.keys().filter(function (key) {
+          return key !== current;
+        }));
+        setListMessage("Loading…");
+        sessionList.setAttribute("aria-busy", "true");
+        post(base + "sessions", { session_keys: keys.slice(0, 50).join(",") })
+          .then(function (response) {
+            return response.text().then(function (body) {
+              if (ticket !== listRequest) return;
+              if (!response.ok) {
+                setListMessage(loadErrorText("Earlier chats could not be loaded", response, body), true);
+                return;
+              }
+              sessionList.replaceChildren.apply(sessionList, parseFragment(body));
+              markCurrent();
+            });
+          })
+          .catch(function () {
+            if (ticket === listRequest) setListMessage("Earlier chats could not be loaded. Check your connection.", true);
+          })
+          .then(function () {
+            if (ticket === listRequest) sessionList.removeAttribute("aria-busy");
+          });
+      }
+
+      function setListMessage(text, isError) {
+        var p = document.createElement("p");
+        p.className = isError ? "session-empty session-error" : "session-empty";
+        if (isError) p.setAttribute("role", "alert");
+        p.textContent = text;
+        sessionList.replaceChildren(p);
+      }
+
+      function markCurrent() {
+        sessionList.querySelectorAll("button.session").forEach(function (button) {
+          if (button.dataset.sessionKey === current) button.setAttribute("aria-current", "true");
+          else button.removeAttribute("aria-current");
+        });
+      }
+
+      sessionList.addEventListener("click", function (event) {
+        var button = event.target.closest && event.target.closest("button.session");
+        if (!button || !sessionList.contains(button)) return;
+        var key = button.dataset.sessionKey;
+        if (!KEY_PATTERN.test(key || "")) return;
+        show(key, false);
+        sessions.open = false;
+        textarea.focus();
+      });
+
+      // Escape closes the list and gives focus back to its summary; so does a click elsewhere.
+      sessions.addEventListener("keydown", function (event) {
+        if (event.key !== "Escape" || !sessions.open) return;
+        event.preventDefault();
+        sessions.open = false;
+        var summary = sessions.querySelector("summary");
+        if (summary) summary.focus();
+      });
+      document.addEventListener("click", function (event) {
+        if (sessions.open && !sessions.contains(event.target)) sessions.open = false;
+      });
+    }
+
+    if (restore) loadHistory(current);
   }
 
-  function sessionKey(agent) {
-    var name = "salient.session." + agent;
-    var key = null;
-    try {
-      key = localStorage.getItem(name);
-      if (!key) localStorage.setItem(name, (key = uuid()));
-    } catch (e) {
-      // storage blocked (privacy mode): a key for this page view only
-      key = key || window.__salientSessionKey || (window.__salientSessionKey = uuid());
+  /** input#session-key: looked up each time, an out-of-band swap may replace the element. */
+  function sessionField() {
+    return document.getElementById("session-key");
+  }
+
+  /**
+   * This browser's session keys for one agent. Where storage is blocked (privacy mode) the keys
+   * live in memory, for this page view only.
+   */
+  function sessionStore(agent) {
+    var currentName = "salient.session." + agent;
+    var listName = "salient.sessions." + agent;
+    var memory = { current: null, list: [] };
+
+    function read(name) {
+      try {
+        return localStorage.getItem(name);
+      } catch (e) {
+        return null;
+      }
     }
-    return key;
+    function write(name, value) {
+      try {
+        localStorage.setItem(name, value);
+      } catch (e) {
+        // blocked or full: memory only
+      }
+    }
+    function keys() {
+      var stored = parseJson(read(listName) || "null");
+      var list = Array.isArray(stored) ? stored : memory.list;
+      return list.filter(function (key, i) {
+        return typeof key === "string" && KEY_PATTERN.test(key) && list.indexOf(key) === i;
+      });
+    }
+    function save(list) {
+      memory.list = list.slice(0, MAX_KEYS);
+      write(listName, JSON.stringify(memory.list));
+    }
+
+    return {
+      /** The stored current key, or null when there is none (or it is not a valid key). */
+      current: function () {
+        var key = read(currentName) || memory.current;
+        return typeof key === "string" && KEY_PATTERN.test(key) ? key : null;
+      },
+      setCurrent: function (key) {
+        memory.current = key;
+        write(currentName, key);
+      },
+      keys: keys,
+      /** Moves `key` to the front: it has just been written to. */
+      remember: function (key) {
+        save([key].concat(keys().filter(function (k) {
+          return k !== key;
+        })));
+      },
+      /** Adds `key` at the front unless it is listed already. */
+      keep: function (key) {
+        var list = keys();
+        if (list.indexOf(key) === -1) save([key].concat(list));
+      },
+    };
   }
 
   function uuid() {
     return crypto.randomUUID();
+  }
+
+  /** A form POST to the chat module, as htmx would send it (HX-Request: errors as fragments). */
+  function post(url, fields, signal) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "HX-Request": "true", Accept: "text/html" },
+      body: new URLSearchParams(fields),
+      credentials: "same-origin",
+      signal: signal,
+    });
+  }
+
+  /** Server-escaped HTML as nodes, parsed inertly (no scripts run, no handlers attached). */
+  function parseFragment(html) {
+    return Array.prototype.slice.call(new DOMParser().parseFromString(html, "text/html").body.childNodes);
   }
 
   function parseJson(text) {
@@ -155,6 +399,23 @@
     if (status === 429) return "Too many messages at once. Please wait a moment and try again.";
     if (status >= 500) return "The assistant is unavailable right now. Please try again in a moment.";
     return detail ? "Your message was not sent: " + detail : "Your message was not sent (error " + status + ").";
+  }
+
+  /** A failed history or session-list load: the server's own words when it sent some. */
+  function loadErrorText(what, response, body) {
+    var type = response.headers.get("content-type") || "";
+    var detail = "";
+    if (type.indexOf("text/html") === 0) {
+      detail = new DOMParser().parseFromString(body, "text/html").body.textContent.trim();
+    } else {
+      var parsed = parseJson(body || "");
+      detail = (parsed && parsed.error && parsed.error.message) || "";
+    }
+    if (response.status === 429) return what + ": too many requests. Please wait a moment and reload the page.";
+    if (response.status >= 500 || !detail) {
+      return what + " (error " + response.status + "). Please try again in a moment.";
+    }
+    return what + ": " + detail;
   }
 
   /** An SSE `error` event's data: JSON {code, message, retryable} or an HTML fragment. */
