@@ -31,6 +31,46 @@ fetch_result pending_fetch::awaiter::await_resume() const {
   return out;
 }
 
+bool pending_fetch::piece_awaiter::await_ready() const noexcept {
+  auto* s = ex->slot(id);
+  return !s || s->complete || (s->head_fed && !s->head_read) || (s->head_read && !s->body.empty());
+}
+
+void pending_fetch::piece_awaiter::await_suspend(std::coroutine_handle<> h) const noexcept {
+  if (auto* s = ex->slot(id)) {
+    s->waiter = h;
+    s->waits_for_piece = true;
+  }
+}
+
+effect_piece pending_fetch::piece_awaiter::await_resume() const {
+  effect_piece out;
+  auto* s = ex->slot(id);
+  if (!s) {
+    out.failure = effect_failure{effect_failure_kind::aborted, "effect no longer available"};
+    return out;
+  }
+  s->waits_for_piece = false;
+  bool aborted = s->failure && s->failure->kind == effect_failure_kind::aborted;
+  if (!aborted && s->head_fed && !s->head_read) {
+    s->head_read = true;
+    out.what = effect_piece::kind::head;
+    out.head = s->head;
+    return out;
+  }
+  if (!aborted && s->head_read && !s->body.empty()) {
+    out.what = effect_piece::kind::data;
+    out.bytes = std::move(s->body);
+    s->body.clear();
+    return out;
+  }
+  // complete: nothing unread is left
+  if (s->failure) out.failure = std::move(s->failure);
+  else out.what = effect_piece::kind::end;
+  ex->effects_.erase(id);
+  return out;
+}
+
 exchange::exchange(request req, log_level min_level) : req_(std::move(req)), min_level_(min_level) {}
 
 void exchange::start(task<void> flow) {
@@ -57,13 +97,25 @@ exchange::effect_slot* exchange::slot(std::uint32_t id) {
 
 void exchange::feed_head(std::uint32_t id, response_head head) {
   auto* s = slot(id);
-  if (!s || s->complete) return;  // unknown or cancelled effect: ignore late input
+  if (!s || s->complete || s->head_fed) return;  // unknown or cancelled effect: ignore late input
   s->head = std::move(head);
+  s->head_fed = true;
+  if (s->streaming) wake_piece_reader(*s);
+}
+
+void exchange::wake_piece_reader(effect_slot& s) {
+  if (!s.waits_for_piece) return;
+  if (auto waiter = std::exchange(s.waiter, {})) {
+    s.waits_for_piece = false;
+    waiter.resume();
+    after_resume();
+  }
 }
 
 void exchange::feed_chunk(std::uint32_t id, std::string_view bytes) {
   auto* s = slot(id);
   if (!s || s->complete) return;
+  // For a streaming effect the bound is on what the flow has not read yet.
   if (s->body.size() + bytes.size() > max_effect_body) {
     s->failure = effect_failure{effect_failure_kind::network, "upstream response body too large"};
     push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
@@ -71,6 +123,7 @@ void exchange::feed_chunk(std::uint32_t id, std::string_view bytes) {
     return;
   }
   s->body.append(bytes);
+  if (s->streaming && !bytes.empty()) wake_piece_reader(*s);
 }
 
 void exchange::feed_end(std::uint32_t id) {
@@ -88,6 +141,7 @@ void exchange::feed_failure(std::uint32_t id, effect_failure failure) {
 
 void exchange::complete(std::uint32_t, effect_slot& s) {
   s.complete = true;
+  s.waits_for_piece = false;
   if (auto waiter = std::exchange(s.waiter, {})) {
     waiter.resume();
     after_resume();
@@ -126,6 +180,7 @@ pending_fetch exchange::begin_fetch(outbound_request out, effect_policy policy) 
   std::uint32_t id = next_effect_id_++;
   auto& s = effects_[id];
   s.survives_cancel = policy == effect_policy::survive_cancel;
+  s.streaming = out.stream;
   if (cancelled_ && !s.survives_cancel) {
     // The client is gone: do not start new upstream work.
     s.complete = true;

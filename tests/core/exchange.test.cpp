@@ -1,6 +1,8 @@
 // The step machine itself, driven by small flows written for the test.
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
+
 #include "salient/exchange.h"
 
 using namespace salient;
@@ -237,4 +239,86 @@ TEST_CASE("exchange: consecutive writes reach the host as one step, in order", "
                                          step_kind::done});
   CHECK(data[1] == "ab");
   CHECK(data[3] == "c");
+}
+
+namespace {
+
+/// Reads a streaming effect piece by piece, writing a line per piece: "head 200", "data …",
+/// "end" or "failed <kind>".
+task<void> read_stream(exchange& ex, std::vector<std::string>* pieces) {
+  outbound_request o = to("http://llm/");
+  o.stream = true;
+  auto upstream = ex.begin_fetch(std::move(o));
+  ex.respond({200, {}});
+  for (;;) {
+    effect_piece p = co_await upstream.next_piece();
+    switch (p.what) {
+      case effect_piece::kind::head: pieces->push_back("head " + std::to_string(p.head.status)); break;
+      case effect_piece::kind::data: pieces->push_back("data " + p.bytes); break;
+      case effect_piece::kind::end: pieces->push_back("end"); co_return;
+      case effect_piece::kind::failed:
+        pieces->push_back(std::string("failed ") + (p.failure->kind == effect_failure_kind::aborted ? "aborted" : "other"));
+        co_return;
+    }
+    ex.write(pieces->back());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("exchange: a streaming effect is read piece by piece as it arrives", "[exchange]") {
+  exchange ex(get("/"), log_level::info);
+  std::vector<std::string> pieces;
+  ex.start(read_stream(ex, &pieces));
+  std::vector<std::string> data;
+  drain(ex, &data);
+  CHECK(data[0].find(R"("stream":true)") != std::string::npos);
+  ex.feed_head(1, {200, {}});
+  CHECK(pieces == std::vector<std::string>{"head 200"});
+  ex.feed_chunk(1, "a");
+  CHECK(pieces.back() == "data a");  // each chunk resumes the flow at once
+  data.clear();
+  // (the response head went out with the effect; the two writes merged into one step)
+  CHECK(drain(ex, &data) == std::vector<step_kind>{step_kind::write, step_kind::wait});
+  CHECK(data[0] == "head 200data a");
+  ex.feed_chunk(1, "b");
+  ex.feed_chunk(1, "c");
+  ex.feed_end(1);
+  CHECK(pieces == std::vector<std::string>{"head 200", "data a", "data b", "data c", "end"});
+  drain(ex);
+  CHECK(ex.finished());
+}
+
+TEST_CASE("exchange: pieces that arrive while the flow is busy are merged; a failure comes after them", "[exchange]") {
+  exchange ex(get("/"), log_level::info);
+  std::vector<std::string> pieces;
+  // Feed before the flow first waits: head and chunks queue up in the slot.
+  ex.start(read_stream(ex, &pieces));
+  drain(ex);
+  ex.feed_head(1, {502, {}});
+  ex.feed_chunk(1, "x");
+  ex.feed_chunk(1, "y");
+  ex.feed_failure(1, {effect_failure_kind::network, "reset"});
+  // head woke the flow; x arrived during no wait (flow already waiting again → woken); the
+  // failure is reported only after every byte that came before it.
+  CHECK(pieces.front() == "head 502");
+  CHECK(pieces.back() == "failed other");
+  std::string all;
+  for (auto& p : pieces)
+    if (p.rfind("data ", 0) == 0) all += p.substr(5);
+  CHECK(all == "xy");
+}
+
+TEST_CASE("exchange: cancel ends a streaming read with aborted, dropping unread bytes", "[exchange]") {
+  exchange ex(get("/"), log_level::info);
+  std::vector<std::string> pieces;
+  ex.start(read_stream(ex, &pieces));
+  drain(ex);
+  ex.feed_head(1, {200, {}});
+  ex.cancel();
+  CHECK(pieces == std::vector<std::string>{"head 200", "failed aborted"});
+  std::vector<std::string> data;
+  auto kinds = drain(ex, &data);
+  CHECK(std::find(kinds.begin(), kinds.end(), step_kind::cancel_effect) != kinds.end());
+  CHECK(ex.finished());
 }

@@ -71,11 +71,33 @@ enum class effect_policy {
   survive_cancel,      ///< it stores what must not be lost: let it finish (and begin it even after cancel)
 };
 
-/// A started effect; `co_await` it for its buffered result.
+/// One step of a streaming effect's response, in order: its head, data pieces, then its end
+/// or a failure (a failure may come at any point, e.g. a connection reset mid-body).
+struct effect_piece {
+  enum class kind { head, data, end, failed } what = kind::failed;
+  response_head head;                     ///< kind::head
+  std::string bytes;                      ///< kind::data: everything that arrived since the last read
+  std::optional<effect_failure> failure;  ///< kind::failed
+};
+
+/// A started effect; `co_await` it for its buffered result, or — for an effect begun with
+/// `stream = true` — `co_await next_piece()` repeatedly to read it as it arrives.
 class pending_fetch {
  public:
   pending_fetch(exchange* ex, std::uint32_t id) : ex_(ex), id_(id) {}
   std::uint32_t id() const { return id_; }
+
+  struct piece_awaiter {
+    exchange* ex;
+    std::uint32_t id;
+    bool await_ready() const noexcept;
+    void await_suspend(std::coroutine_handle<> h) const noexcept;
+    effect_piece await_resume() const;
+  };
+  /// The next piece of a streaming effect. Pieces that arrived while the flow was busy are
+  /// merged into one data piece. After end or failed, the effect is gone: asking again
+  /// yields failed (aborted).
+  piece_awaiter next_piece() const noexcept { return {ex_, id_}; }
 
   struct awaiter {
     exchange* ex;
@@ -132,12 +154,18 @@ class exchange {
   friend class pending_fetch;
   struct effect_slot {
     response_head head;
-    std::string body;
+    std::string body;  ///< whole effects: the body so far; streaming ones: what was not read yet
     std::optional<effect_failure> failure;
     bool complete = false;
     bool survives_cancel = false;
+    bool streaming = false;       ///< begun with stream = true: read with next_piece()
+    bool head_fed = false;
+    bool head_read = false;
+    bool waits_for_piece = false; ///< the waiter is a next_piece(), woken by every head/chunk
     std::coroutine_handle<> waiter;
   };
+  /// Resumes a flow waiting for the next piece of this streaming effect.
+  void wake_piece_reader(effect_slot& s);
 
   void push(step_kind kind, std::string data);
   void complete(std::uint32_t id, effect_slot& slot);

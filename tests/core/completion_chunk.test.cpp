@@ -1,0 +1,69 @@
+// The relay's chunk scanner against hand-made OpenRouter chunks: content, escapes, surrogate
+// pairs, the chunks it hands to the DOM parser, and malformed ones.
+#include <catch2/catch_test_macros.hpp>
+
+#include "salient/completion_chunk.h"
+
+using namespace salient;
+
+namespace {
+std::string scan(std::string_view data, chunk_kind expect) {
+  std::string text = "<";
+  chunk_kind k = scan_completion_chunk(data, text);
+  INFO(data);
+  CHECK(k == expect);
+  return text.substr(1);
+}
+}  // namespace
+
+TEST_CASE("completion_chunk: an OpenRouter delta chunk yields its content", "[relay]") {
+  CHECK(scan(R"({"id":"gen-1","provider":"OpenAI","model":"openai/gpt-4o","object":"chat.completion.chunk","created":1731000000,"choices":[{"index":0,"delta":{"role":"assistant","content":" the"},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]})",
+             chunk_kind::delta) == " the");
+  CHECK(scan(R"({"choices":[{"delta":{"role":"assistant","content":""}}]})", chunk_kind::delta).empty());
+  CHECK(scan(R"({"choices":[{"delta":{"role":"assistant"}}]})", chunk_kind::delta).empty());
+  CHECK(scan(R"({"choices":[{"delta":{"content":null}}]})", chunk_kind::delta).empty());
+  CHECK(scan(R"({"choices":[]})", chunk_kind::delta).empty());
+  CHECK(scan(R"( { "choices" : [ { "delta" : { "content" : "a" } } , {"delta":{"content":"other choice"}} ] } )",
+             chunk_kind::delta) == "a");
+  // Keys in any order; nested objects and strings holding brackets and quotes are skipped whole.
+  CHECK(scan(R"({"x":{"content":"no","y":[1,{"z":"]}\""}]},"choices":[{"logprobs":{"content":[{"t":"no"}]},"delta":{"tool_calls":[],"content":"yes"}}]})",
+             chunk_kind::delta) == "yes");
+}
+
+TEST_CASE("completion_chunk: escapes, \\u escapes and surrogate pairs are decoded exactly", "[relay]") {
+  CHECK(scan(R"({"choices":[{"delta":{"content":"a\"b\\c\/d\n\t\r\b\f"}}]})", chunk_kind::delta) ==
+        "a\"b\\c/d\n\t\r\b\f");
+  CHECK(scan(R"({"choices":[{"delta":{"content":"\u00e9\u20AC\ud83d\ude00 \u003cb\u003e"}}]})", chunk_kind::delta) ==
+        "é€😀 <b>");
+  CHECK(scan(R"({"choices":[{"delta":{"content":"naïve café 日本"}}]})", chunk_kind::delta) == "naïve café 日本");
+}
+
+TEST_CASE("completion_chunk: errors, usage and finish reasons go to the DOM parser; [DONE] is done", "[relay]") {
+  CHECK(scan(R"({"error":{"code":502,"message":"Provider disconnected"},"choices":[{"delta":{"content":""},"finish_reason":"error"}]})",
+             chunk_kind::needs_dom).empty());
+  CHECK(scan(R"({"choices":[{"delta":{"content":"."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":3,"total_tokens":13,"cost":0.0001}})",
+             chunk_kind::needs_dom).empty());
+  CHECK(scan(R"({"choices":[{"delta":{"content":"end"},"finish_reason":"length"}]})", chunk_kind::needs_dom).empty());
+  CHECK(scan(R"({"choices":[{"delta":{"content":"a","content":"b"}}]})", chunk_kind::needs_dom).empty());
+  CHECK(scan(R"({"usage":null,"error":null,"choices":[{"delta":{"content":"x"}}]})", chunk_kind::delta) == "x");
+  CHECK(scan("[DONE]", chunk_kind::done).empty());
+  CHECK(scan(" [DONE]\r", chunk_kind::done).empty());
+}
+
+TEST_CASE("completion_chunk: malformed chunks change nothing", "[relay]") {
+  for (std::string_view bad : {
+           "", "{", "}", "[]", "\"x\"", "{\"choices\":[{\"delta\":{\"content\":\"abc}}]}",
+           R"({"choices":[{"delta":{"content":"\ud83d"}}]})",          // lone high surrogate
+           R"({"choices":[{"delta":{"content":"\ude00"}}]})",          // lone low surrogate
+           R"({"choices":[{"delta":{"content":"\u12"}}]})",            // short escape
+           R"({"choices":[{"delta":{"content":"\q"}}]})",              // unknown escape
+           "{\"choices\":[{\"delta\":{\"content\":\"a\x01\"}}]}",      // raw control character
+           "{\"choices\":[{\"delta\":{\"content\":\"\xC3\"}}]}",       // truncated UTF-8
+           R"({"choices":[{"delta":{"content":5}}]})",
+           R"({"choices":[{"delta":{"content":"a"}}]} trailing)",
+           R"({"choices":[{"delta":{"content":"a"}}],})",
+           R"({"a":,"choices":[]})",
+       }) {
+    scan(bad, chunk_kind::malformed);
+  }
+}
