@@ -63,11 +63,143 @@ TEST_CASE("config: defaults are those documented in config.h", "[config]") {
   CHECK(c.llm.model == "openai/gpt-oss-20b:free");
   CHECK(c.llm.temperature == 0.3);
   CHECK(c.llm.max_tokens == 1024);
+  CHECK(c.llm.history_tokens == 3000);
+  CHECK(c.llm.timeout_ms == 30000);
+  CHECK(c.llm.retries == 2);
   CHECK(c.ui.sse_enabled);
   CHECK(c.limits.max_body_bytes == 32768);
   CHECK(c.limits.stream_ttl_seconds == 60);
   CHECK(c.limits.upstream_timeout_ms == 10000);
+  CHECK(c.budget.monthly_usd == 0);
+  CHECK(c.resilience.breaker_failures == 5);
+  CHECK(c.resilience.breaker_window_seconds == 30);
+  CHECK(c.resilience.breaker_cooldown_seconds == 30);
   CHECK(c.agents[0].llm.model == c.llm.model);
+  CHECK(c.agents[0].llm.history_tokens == 3000);
+  CHECK(c.agents[0].llm.timeout_ms == 30000);
+  CHECK(c.agents[0].llm.retries == 2);
+  CHECK(d.llm.history_tokens == c.llm.history_tokens);
+  CHECK(d.resilience.breaker_failures == c.resilience.breaker_failures);
+}
+
+TEST_CASE("config: without personas: there is the built-in sales persona", "[config]") {
+  for (const char* text : {"{}", R"({"personas": null})"}) {
+    config c = parse_ok(text);
+    REQUIRE(c.personas.size() == 1);
+    const salient::persona_config* p = c.find_persona("sales");
+    REQUIRE(p == &c.personas[0]);
+    CHECK(p->code == "sales");
+    CHECK(p->name == "Sales assistant");
+    CHECK(c.find_persona("support") == nullptr);
+    CHECK(c.find_persona("") == nullptr);
+  }
+}
+
+TEST_CASE("config: the built-in sales prompt keeps {{app_name}} and covers the ground rules", "[config]") {
+  config c = parse_ok(R"({"app": {"name": "Brightleaf Gardens"}})");
+  const std::string& prompt = c.find_persona("sales")->system_prompt;
+  CHECK_THAT(prompt, ContainsSubstring("{{app_name}}"));
+  CHECK_THAT(prompt, !ContainsSubstring("Brightleaf"));  // the core fills the name in at run time
+  for (const char* rule : {"don't know", "Never invent", "prices", "name and email", "Ask once", "[1]",
+                           "language", "HTML", "medical, legal or financial"})
+    CHECK_THAT(prompt, ContainsSubstring(rule));
+  CHECK(prompt.size() < 3000);
+}
+
+TEST_CASE("config: personas are read by code, and agents name them", "[config]") {
+  config c = parse_ok(R"({
+    "personas": {
+      "support": {"name": "Help desk", "system_prompt": "You help customers of {{app_name}}."},
+      "sales": {"name": "Advisor", "description": "Sells plants", "system_prompt": "Sell, kindly."}
+    },
+    "agents": {"sales": {}, "support": {"persona": "support"}}})");
+  REQUIRE(c.personas.size() == 2);
+  CHECK(c.personas[0].code == "sales");  // sorted by code
+  CHECK(c.personas[0].name == "Advisor");
+  CHECK(c.personas[0].description == "Sells plants");
+  CHECK(c.personas[0].system_prompt == "Sell, kindly.");
+  const salient::persona_config* support = c.find_persona("support");
+  REQUIRE(support);
+  CHECK(support->description.empty());
+  CHECK(support->system_prompt == "You help customers of {{app_name}}.");
+  CHECK(c.find_persona(c.find_enabled_agent("support")->persona) == support);
+}
+
+TEST_CASE("config: a prompt may be 20000 characters, counted as code points", "[config]") {
+  std::string e_acute = "\xc3\xa9";  // two bytes, one character
+  std::string prompt;
+  for (int i = 0; i < 20000; ++i) prompt += e_acute;
+  config c = parse_ok(R"({"personas": {"sales": {"name": "S", "system_prompt": ")" + prompt + R"("}}})");
+  CHECK(c.personas[0].system_prompt.size() == 40000);
+
+  auto e = parse_err(R"({"personas": {"sales": {"name": "S", "system_prompt": ")" + std::string(20001, 'x') +
+                     R"("}}})");
+  CHECK(e.path == "/personas/sales/system_prompt");
+  CHECK(e.message == "personas.sales.system_prompt must be at most 20000 characters, got 20001");
+}
+
+TEST_CASE("config: an agent must name a persona that exists", "[config]") {
+  auto e = parse_err(R"({"agents": {"sales": {}, "support": {"persona": "support"}}})");
+  CHECK(e.path == "/agents/support/persona");
+  CHECK(e.message == R"(agents.support.persona "support" is not a persona (only the built-in "sales" exists until )"
+                     R"(you add a personas: section))");
+
+  // With personas:, only those it defines exist: the built-in sales is gone.
+  e = parse_err(R"({"personas": {"support": {"name": "Help", "system_prompt": "Help."}},
+                    "agents": {"sales": {}}})");
+  CHECK(e.path == "/agents/sales/persona");
+  CHECK(e.message == R"(agents.sales.persona "sales" is not a persona (known personas: support))");
+
+  e = parse_err(R"({"personas": {"support": {"name": "Help", "system_prompt": "Help."},
+                                 "sales": {"name": "Sell", "system_prompt": "Sell."}},
+                    "agents": {"sales": {"persona": "suport", "enabled": false}, "support": {"persona": "support"}},
+                    "app": {"default_agent": "support"}})");
+  CHECK(e.path == "/agents/sales/persona");  // disabled agents too
+  CHECK(e.message ==
+        R"(agents.sales.persona "suport" is not a persona; did you mean "support"? (known personas: sales, support))");
+
+  e = parse_err(R"({"personas": {}})");
+  CHECK(e.path == "/agents/sales/persona");
+  CHECK(e.message == R"(agents.sales.persona "sales" is not a persona (the personas: section is empty))");
+}
+
+TEST_CASE("config: an error inside an agent comes before its unknown persona", "[config]") {
+  auto e = parse_err(R"({"agents": {"support": {"persona": "support", "llm": {"retries": 6}}}})");
+  CHECK(e.path == "/agents/support/llm/retries");
+}
+
+TEST_CASE("config: a persona needs a name and a system prompt", "[config]") {
+  struct bad {
+    const char* json;
+    const char* path;
+    const char* message;
+  };
+  auto c = GENERATE(values<bad>({
+      {R"({"personas": {"sales": {"name": "Seller"}}})", "/personas/sales/system_prompt",
+       "personas.sales.system_prompt is required"},
+      {R"({"personas": {"sales": {"system_prompt": "Sell."}}})", "/personas/sales/name",
+       "personas.sales.name is required"},
+      {R"({"personas": {"sales": null}})", "/personas/sales/name", "personas.sales.name is required"},
+      {R"({"personas": {"sales": {"name": "Seller", "system_prompt": ""}}})", "/personas/sales/system_prompt",
+       "personas.sales.system_prompt must not be empty"},
+      {R"({"personas": {"sales": {"name": "", "system_prompt": "Sell."}}})", "/personas/sales/name",
+       "personas.sales.name must not be empty"},
+      {R"({"personas": {"sales": {"name": "S", "system_prompt": null}}})", "/personas/sales/system_prompt",
+       "personas.sales.system_prompt must be a string, got null"},
+      {R"({"personas": {"sales": {"name": "S", "system_prompt": "P", "description": 3}}})",
+       "/personas/sales/description", "personas.sales.description must be a string, got 3 (in YAML, put it in quotes)"},
+      {R"({"personas": {"sales": {"name": "S", "system_prompt": "P", "system-prompt": "x"}}})",
+       "/personas/sales/system-prompt",
+       R"(unknown key "system-prompt" in personas.sales; did you mean "system_prompt"?)"},
+      {R"({"personas": {"sales": "Sell."}})", "/personas/sales", R"(personas.sales must be a mapping, got "Sell.")"},
+      {R"({"personas": {"Sales": {"name": "S", "system_prompt": "P"}}})", "/personas/Sales",
+       R"(persona code "Sales" must be 1 to 32 characters of a-z, 0-9 and "-")"},
+      {R"({"personas": ["sales"]})", "/personas",
+       "personas must be a mapping from persona code to its settings, got a list"},
+  }));
+  auto e = parse_err(c.json);
+  CHECK(e.path == c.path);
+  CHECK(e.message == c.message);
 }
 
 TEST_CASE("config: null sections mean all defaults", "[config]") {
@@ -98,11 +230,14 @@ TEST_CASE("config: offline answers can be replaced one by one", "[config]") {
 
 TEST_CASE("config: agents inherit the global llm and override it key by key", "[config]") {
   config c = parse_ok(R"({
-    "llm": {"model": "m/global", "temperature": 0.5, "max_tokens": 2000},
+    "llm": {"model": "m/global", "temperature": 0.5, "max_tokens": 2000, "history_tokens": 1500,
+            "timeout_ms": 20000, "retries": 1},
     "app": {"default_agent": "support"},
+    "personas": {"sales": {"name": "S", "system_prompt": "Sell."}, "support": {"name": "H", "system_prompt": "Help."}},
     "agents": {
-      "sales": {"name": "Sales", "llm": {"temperature": 0.9}},
-      "support": {"persona": "support", "llm": {"model": "m/support", "max_tokens": 500}}
+      "sales": {"name": "Sales", "llm": {"temperature": 0.9, "history_tokens": 0}},
+      "support": {"persona": "support", "llm": {"model": "m/support", "max_tokens": 500, "timeout_ms": 60000,
+                                                "retries": 0}}
     }})");
   REQUIRE(c.agents.size() == 2);
   const auto* sales = c.find_enabled_agent("sales");
@@ -119,6 +254,26 @@ TEST_CASE("config: agents inherit the global llm and override it key by key", "[
   CHECK(support->llm.temperature == 0.5);
   CHECK(support->llm.max_tokens == 500);
   CHECK(c.llm.model == "m/global");
+  CHECK(sales->llm.history_tokens == 0);
+  CHECK(sales->llm.timeout_ms == 20000);
+  CHECK(sales->llm.retries == 1);
+  CHECK(support->llm.history_tokens == 1500);
+  CHECK(support->llm.timeout_ms == 60000);
+  CHECK(support->llm.retries == 0);
+  CHECK(c.llm.history_tokens == 1500);
+  CHECK(c.llm.retries == 1);
+}
+
+TEST_CASE("config: budget and resilience are read", "[config]") {
+  config c = parse_ok(R"({"budget": {"monthly_usd": 25.5},
+                          "resilience": {"breaker_failures": 1, "breaker_window_seconds": 3600,
+                                         "breaker_cooldown_seconds": 1}})");
+  CHECK(c.budget.monthly_usd == 25.5);
+  CHECK(c.resilience.breaker_failures == 1);
+  CHECK(c.resilience.breaker_window_seconds == 3600);
+  CHECK(c.resilience.breaker_cooldown_seconds == 1);
+  CHECK(parse_ok(R"({"budget": {"monthly_usd": 40}})").budget.monthly_usd == 40);
+  CHECK(parse_ok(R"({"budget": null, "resilience": null})").resilience.breaker_failures == 5);
 }
 
 TEST_CASE("config: an agent's name defaults from its code", "[config]") {
@@ -167,6 +322,33 @@ TEST_CASE("config: each bad value is reported with its message and JSON pointer"
        "llm.max_tokens must be an integer from 1 to 32768, got 100.5"},
       {R"({"llm": {"max_tokens": 18446744073709551615}})", "/llm/max_tokens",
        "llm.max_tokens must be an integer from 1 to 32768, got 18446744073709551615"},
+      {R"({"llm": {"history_tokens": -1}})", "/llm/history_tokens",
+       "llm.history_tokens must be an integer from 0 to 100000, got -1"},
+      {R"({"llm": {"history_tokens": 100001}})", "/llm/history_tokens",
+       "llm.history_tokens must be an integer from 0 to 100000, got 100001"},
+      {R"({"llm": {"timeout_ms": 999}})", "/llm/timeout_ms",
+       "llm.timeout_ms must be an integer from 1000 to 300000, got 999"},
+      {R"({"llm": {"timeout_ms": 300001}})", "/llm/timeout_ms",
+       "llm.timeout_ms must be an integer from 1000 to 300000, got 300001"},
+      {R"({"llm": {"retries": 6}})", "/llm/retries", "llm.retries must be an integer from 0 to 5, got 6"},
+      {R"({"llm": {"retries": true}})", "/llm/retries", "llm.retries must be an integer from 0 to 5, got true"},
+      {R"({"agents": {"sales": {"llm": {"timeout_ms": 0}}}})", "/agents/sales/llm/timeout_ms",
+       "agents.sales.llm.timeout_ms must be an integer from 1000 to 300000, got 0"},
+      {R"({"agents": {"sales": {"llm": {"history_tokens": 1e6}}}})", "/agents/sales/llm/history_tokens",
+       "agents.sales.llm.history_tokens must be an integer from 0 to 100000, got 1000000.0"},
+      {R"({"budget": {"monthly_usd": -1}})", "/budget/monthly_usd",
+       "budget.monthly_usd must be a number from 0 to 1000000, got -1"},
+      {R"({"budget": {"monthly_usd": "10"}})", "/budget/monthly_usd",
+       R"(budget.monthly_usd must be a number from 0 to 1000000, got "10")"},
+      {R"({"budget": 10})", "/budget", "budget must be a mapping, got 10"},
+      {R"({"resilience": {"breaker_failures": 0}})", "/resilience/breaker_failures",
+       "resilience.breaker_failures must be an integer from 1 to 100, got 0"},
+      {R"({"resilience": {"breaker_failures": 101}})", "/resilience/breaker_failures",
+       "resilience.breaker_failures must be an integer from 1 to 100, got 101"},
+      {R"({"resilience": {"breaker_window_seconds": 3601}})", "/resilience/breaker_window_seconds",
+       "resilience.breaker_window_seconds must be an integer from 1 to 3600, got 3601"},
+      {R"({"resilience": {"breaker_cooldown_seconds": 0}})", "/resilience/breaker_cooldown_seconds",
+       "resilience.breaker_cooldown_seconds must be an integer from 1 to 3600, got 0"},
       {R"({"llm": {"provider": "openai"}})", "/llm/provider", R"(llm.provider must be one of openrouter, got "openai")"},
       {R"({"llm": {"model": ""}})", "/llm/model", "llm.model must not be empty"},
       {R"({"llm": []})", "/llm", "llm must be a mapping, got a list"},
@@ -327,9 +509,18 @@ TEST_CASE("config: the Pinecone index name may be empty or null for the local in
 
 TEST_CASE("config: to_json writes every section, with agents as a map", "[config]") {
   auto j = nlohmann::json::parse(to_json(parse_ok("{}")));
-  for (const char* k : {"app", "chat", "email", "logging", "vector", "embeddings", "llm", "ui", "limits", "offline",
-                        "agents"})
+  for (const char* k : {"app", "chat", "email", "logging", "vector", "embeddings", "llm", "ui", "limits", "budget",
+                        "resilience", "offline", "personas", "agents"})
     CHECK(j.contains(k));
+  CHECK(j["llm"]["history_tokens"] == 3000);
+  CHECK(j["llm"]["timeout_ms"] == 30000);
+  CHECK(j["llm"]["retries"] == 2);
+  CHECK(j["agents"]["sales"]["llm"]["retries"] == 2);
+  CHECK(j["budget"]["monthly_usd"] == 0);
+  CHECK(j["resilience"]["breaker_cooldown_seconds"] == 30);
+  REQUIRE(j["personas"].is_object());
+  CHECK(j["personas"]["sales"]["name"] == "Sales assistant");
+  CHECK(j["personas"]["sales"]["system_prompt"].get<std::string>().find("{{app_name}}") != std::string::npos);
   REQUIRE(j["agents"].is_object());
   CHECK(j["agents"]["sales"]["name"] == "Sales assistant");
   CHECK(j["agents"]["sales"]["enabled"] == true);
@@ -344,12 +535,18 @@ TEST_CASE("config: parse_config(to_json(c)) round-trips exactly", "[config]") {
                             "default_agent": "support", "allowed_origins": ["https://brightleaf.example"]},
                           "chat": {"inactivity_minutes": 45, "input": {"submit_shortcut": "enter",
                                                                        "enter_inserts_newline": false}},
-                          "llm": {"temperature": 1, "max_tokens": 300},
+                          "llm": {"temperature": 1, "max_tokens": 300, "history_tokens": 0, "timeout_ms": 5000},
                           "vector": {"pinecone": {"index_name": "brightleaf"}},
+                          "budget": {"monthly_usd": 19.99},
+                          "resilience": {"breaker_failures": 2, "breaker_window_seconds": 10},
                           "offline": {"pricing": "From \u00a340 \"per\" visit."},
+                          "personas": {"sales": {"name": "Advisor",
+                                                 "system_prompt": "Sell for {{app_name}}.\nBe kind."},
+                                       "support": {"name": "Help desk", "description": "Aftercare \u00e9t\u00e9",
+                                                   "system_prompt": "Help."}},
                           "agents": {"sales": {"enabled": false},
                                      "support": {"name": "Help", "persona": "support",
-                                                 "llm": {"temperature": 0.1, "model": "x/y"}}}})",
+                                                 "llm": {"temperature": 0.1, "model": "x/y", "retries": 5}}}})",
                        R"({"llm": {"temperature": -0.0}})");
   config c = parse_ok(text);
   std::string once = to_json(c);
@@ -358,4 +555,18 @@ TEST_CASE("config: parse_config(to_json(c)) round-trips exactly", "[config]") {
   CHECK(again.agents.size() == c.agents.size());
   CHECK(again.offline.pricing == c.offline.pricing);
   CHECK(again.llm.temperature == c.llm.temperature);
+  CHECK(again.budget.monthly_usd == c.budget.monthly_usd);
+  CHECK(again.resilience.breaker_window_seconds == c.resilience.breaker_window_seconds);
+  REQUIRE(again.personas.size() == c.personas.size());
+  for (std::size_t i = 0; i < c.personas.size(); ++i) {
+    CHECK(again.personas[i].code == c.personas[i].code);
+    CHECK(again.personas[i].name == c.personas[i].name);
+    CHECK(again.personas[i].description == c.personas[i].description);
+    CHECK(again.personas[i].system_prompt == c.personas[i].system_prompt);
+  }
+  for (std::size_t i = 0; i < c.agents.size(); ++i) {
+    CHECK(again.agents[i].llm.history_tokens == c.agents[i].llm.history_tokens);
+    CHECK(again.agents[i].llm.timeout_ms == c.agents[i].llm.timeout_ms);
+    CHECK(again.agents[i].llm.retries == c.agents[i].llm.retries);
+  }
 }

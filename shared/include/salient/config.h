@@ -1,9 +1,10 @@
 #pragma once
-// The typed configuration. `salient.yaml` (shape of seeds/001's YAML plus `agents:`, `offline:`
-// and `limits:`) is validated and compiled to JSON at build time by the native `salient` CLI;
-// the functions receive that JSON at configure time and parse it again with parse_config(),
-// so a hand-edited JSON cannot bypass validation. Every field has a default: `{}` is a valid
-// configuration for a single "sales" agent.
+// The typed configuration. `salient.yaml` (shape of seeds/001's YAML plus `agents:`,
+// `personas:`, `offline:`, `budget:`, `resilience:` and `limits:`) is validated and compiled
+// to JSON at build time by the native `salient` CLI; the functions receive that JSON at
+// configure time and parse it again with parse_config(), so a hand-edited JSON cannot bypass
+// validation. Every field has a default: `{}` is a valid configuration for a single "sales"
+// agent with the built-in "sales" persona.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,21 @@ struct llm_settings {
   std::string model = "openai/gpt-oss-20b:free";
   double temperature = 0.3;                        ///< 0 … 2
   int max_tokens = 1024;                           ///< 1 … 32768
+  int history_tokens = 3000;                       ///< 0 … 100000; estimated tokens of past conversation
+                                                   ///< sent with each question; 0 sends none
+  int timeout_ms = 30000;                          ///< 1000 … 300000; wait for the first byte, and the
+                                                   ///< longest silence allowed mid-answer
+  int retries = 2;                                 ///< 0 … 5; retries before the first byte (408, 429,
+                                                   ///< 5xx, connect errors)
+};
+
+/// A system prompt and its labels. `system_prompt` may hold `{{app_name}}`, which the core
+/// replaces with app.name at run time (the configuration keeps it as written).
+struct persona_config {
+  std::string code;                 ///< [a-z0-9-]{1,32}; what agents.<code>.persona names
+  std::string name;                 ///< not empty, e.g. "Sales assistant"
+  std::string description;          ///< optional, for people reading the configuration
+  std::string system_prompt;        ///< not empty; at most 20000 characters (code points)
 };
 
 struct agent_config {
@@ -79,11 +95,25 @@ struct config {
     int stream_ttl_seconds = 60;                   ///< 5 … 60; lifetime of a stream_id
     int upstream_timeout_ms = 10000;               ///< 100 … 120000; per effect
   } limits;
+  struct {
+    double monthly_usd = 0;                        ///< 0 … 1000000; LLM spend per calendar month after
+                                                   ///< which the offline responder answers; 0 = no limit
+  } budget;
+  /// The LLM circuit breaker: after `breaker_failures` upstream failures within
+  /// `breaker_window_seconds`, the LLM is not called for `breaker_cooldown_seconds`.
+  struct {
+    int breaker_failures = 5;                      ///< 1 … 100
+    int breaker_window_seconds = 30;               ///< 1 … 3600
+    int breaker_cooldown_seconds = 30;             ///< 1 … 3600; offline answers meanwhile
+  } resilience;
   offline_answers offline;                         ///< defaults mention app.name
+  std::vector<persona_config> personas;            ///< sorted by code; defaults to the built-in "sales"
   std::vector<agent_config> agents;                ///< defaults to one enabled "sales" agent
 
   /// The agent with this code if it exists and is enabled, else nullptr.
   const agent_config* find_enabled_agent(std::string_view code) const;
+  /// The persona with this code, else nullptr. Every agent's persona exists (parse_config checks).
+  const persona_config* find_persona(std::string_view code) const;
 };
 
 /// Parses and validates configuration JSON. Errors have kind errc::misconfigured, a message
