@@ -438,21 +438,36 @@ class Run {
     this.runEffect(spec, abort); // not awaited: effects run in parallel; runEffect never rejects
   }
 
-  async runEffect({ id, method = "GET", url, headers, body, timeout_ms, stream = false }, abort) {
+  async runEffect({ id, method = "GET", url, headers, body, timeout_ms, stream = false, delay_ms = 0 }, abort) {
     const wanted = () => this.effects.get(id) === abort && !this.finished;
     const timeout = timeout_ms ?? DEFAULT_EFFECT_TIMEOUT_MS;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-      this.wake(); // a reader paused for backpressure must see the abort
-    }, timeout);
+    let timer = null;
+    // Whole effects: one deadline for the complete response. Streaming ones: a deadline for
+    // the head, then for each next piece (an upstream that stalls mid-answer times out).
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+        this.wake(); // a reader paused for backpressure must see the abort
+      }, timeout);
+    };
     let connected = false;
     let reader = null;
     try {
+      if (delay_ms > 0) {
+        // Retry backoff asked for by the core (it has no timers); the client leaving ends it.
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, delay_ms);
+          abort.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+        });
+        if (!wanted()) return;
+      }
+      arm();
       const res = await this.host.fetch(url, { method, headers, body, signal: abort.signal });
       connected = true;
-      const head = encoder.encode(JSON.stringify({ status: res.status, headers: [...res.headers] }));
+      const head = encoder.encode(JSON.stringify({ status: res.status, headers: [...res.headers], at_ms: Date.now() }));
       if (!stream) {
         // A document the core reads whole (state store answers): one read, one chunk. Reading
         // chunk by chunk costs a promise hop per chunk for nothing (docs/BENCHMARKS.md).
@@ -467,17 +482,21 @@ class Run {
       }
       reader = res.body?.getReader() ?? null;
       if (!wanted()) return;
+      arm();
       this.feed(this.x.salient_effect_head, id, head);
       while (reader && wanted()) {
         if (this.body && this.body.desiredSize <= 0 && !this.clientGone) {
+          clearTimeout(timer); // waiting on our client, not on the upstream
           await new Promise((wake) => this.waiters.push(wake));
           if (!wanted()) break;
+          arm();
         }
         const { done, value } = await reader.read();
         if (done) {
           reader = null;
           break;
         }
+        arm();
         if (wanted()) this.feed(this.x.salient_effect_chunk, id, value);
       }
       if (!wanted()) return;
@@ -487,7 +506,7 @@ class Run {
       if (!wanted()) return;
       this.effects.delete(id);
       const failure = timedOut
-        ? { kind: "timeout", message: `no complete response within ${timeout} ms` }
+        ? { kind: "timeout", message: stream && connected ? `no data for ${timeout} ms` : `no response within ${timeout} ms` }
         : { kind: !connected && isConnectError(err) ? "connect" : "network", message: errorText(err) };
       this.feed(this.x.salient_effect_fail, id, encoder.encode(JSON.stringify(failure)));
     } finally {

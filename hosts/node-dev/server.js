@@ -57,8 +57,11 @@ export async function startServer({
   log = (obj) => console.log(JSON.stringify(obj)),
   state: backend = null, // a backend (postgrest.js) to serve instead of opening one
   dataDir = path.join(root, DEFAULT_DATA_DIR),
+  config: configOverride = null, // compiled config to run instead of build/salient.json (tests)
 } = {}) {
-  const { modules, config } = await loadBuild(root);
+  const build = await loadBuild(root);
+  const { modules } = build;
+  const config = configOverride ?? build.config;
   env = { ...env };
   const generatedSecret = !env.SALIENT_STREAM_SECRET;
   if (generatedSecret) env.SALIENT_STREAM_SECRET = randomBytes(32).toString("base64url");

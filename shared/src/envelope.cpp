@@ -84,6 +84,7 @@ result<response_head> parse_response_head(std::string_view text) {
   auto headers = parse_headers(*doc, "/headers");
   if (!headers) return headers.err();
   head.headers = std::move(*headers);
+  head.at_ms = detail::int_member(*doc, "at_ms").value_or(0);
   return head;
 }
 
@@ -105,6 +106,7 @@ std::string effect_to_json(std::uint32_t id, const outbound_request& req) {
   if (!req.body.empty()) doc["body"] = req.body;
   doc["timeout_ms"] = req.timeout_ms;
   if (req.stream) doc["stream"] = true;
+  if (req.delay_ms > 0) doc["delay_ms"] = req.delay_ms;
   return detail::dump(doc);
 }
 

@@ -71,6 +71,13 @@ effect_piece pending_fetch::piece_awaiter::await_resume() const {
   return out;
 }
 
+void pending_fetch::cancel() const {
+  auto* s = ex_->slot(id_);
+  if (!s) return;
+  if (!s->complete) ex_->push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id_}}));
+  ex_->effects_.erase(id_);
+}
+
 exchange::exchange(request req, log_level min_level) : req_(std::move(req)), min_level_(min_level) {}
 
 void exchange::start(task<void> flow) {

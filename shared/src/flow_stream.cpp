@@ -6,7 +6,8 @@
 // event. Every event carries an `id:`. Errors before the stream starts are answered with
 // their HTTP status and a one-event SSE body, so fetch-based clients can read the reason.
 //
-// With no LLM configured the offline responder answers (canned intents), clearly labelled.
+// With an OPENROUTER_API_KEY the model answers (llm_answer.cpp); with none, or when the model
+// cannot be reached, the offline responder answers (canned intents), clearly labelled.
 #include "salient/detail/json.h"
 #include "salient/flows.h"
 #include "salient/html.h"
@@ -17,10 +18,11 @@
 #include "salient/state_client.h"
 #include "salient/stream_token.h"
 
+#include "answer_events.h"
+#include "llm_answer.h"
+
 namespace salient {
 namespace {
-
-enum class event_format { html, json };
 
 /// Splits text into word-sized pieces (each word with the whitespace after it), the unit the
 /// offline answer is streamed in so clients render it the same way as model tokens.
@@ -36,35 +38,6 @@ std::vector<std::string_view> pieces_of(std::string_view text) {
   }
   return out;
 }
-
-class event_writer {
- public:
-  event_writer(exchange& ex, event_format fmt) : ex_(ex), fmt_(fmt) {}
-
-  void meta(offline_intent intent) {
-    if (fmt_ == event_format::json)
-      send("meta", detail::dump(detail::json{{"mode", "offline"}, {"label", "Offline answer"}, {"intent", intent_name(intent)}}));
-    else
-      send("meta", R"(<span class="badge offline" title="Answered without the AI model">Offline answer</span>)");
-  }
-  void token(std::string_view text) {
-    if (fmt_ == event_format::json) send("token", detail::dump(detail::json{{"text", text}}));
-    else send("token", escape_html(text));
-  }
-  void error(const salient::error& e, bool retryable) {
-    if (fmt_ == event_format::json) send("error", sse_error_data(e, retryable));
-    else send("error", escape_html(e.message));
-  }
-  void done(std::string_view message_id) { send("done", detail::dump(detail::json{{"message_id", message_id}})); }
-
- private:
-  void send(std::string_view event, std::string_view data) {
-    ex_.write(sse_event(event, std::to_string(++id_), data));
-  }
-  exchange& ex_;
-  event_format fmt_;
-  int id_ = 0;
-};
 
 }  // namespace
 
@@ -124,17 +97,32 @@ task<void> stream_flow(function_context ctx) {
                {"cache-control", "no-store"},
                {"x-content-type-options", "nosniff"},
                {"x-accel-buffering", "no"}}});
-  event_writer events(ex, fmt);
+  answer_events events(ex, fmt);
+
+  // The model when there is a key, else (or when it cannot be reached) the offline responder.
+  std::string_view offline_reason = "no_llm_key";
+  auto endpoint = llm_endpoint_from_env(ctx.env);
+  if (!endpoint) {
+    ex.log(log_level::error, "config.invalid", {{"reason", endpoint.err().message}});
+    offline_reason = "llm_misconfigured";
+  } else if (*endpoint) {
+    turn_context turn{*agent, *store, *claim, *turn_id};
+    if (co_await answer_with_llm(ctx, turn, **endpoint, events)) co_return;
+    if (ex.cancelled()) co_return;
+    offline_reason = "llm_unavailable";
+  }
+
   offline_intent intent = classify_offline(claim->message);
   const std::string& answer = offline_answer(ctx.cfg.offline, intent);
-  events.meta(intent);
+  events.meta_offline(intent, offline_reason);
   for (std::string_view piece : pieces_of(answer)) events.token(piece);
 
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
   // The visitor may leave while this is stored: the answer they saw is kept regardless.
   auto finished = parse_finish_turn(co_await ex.fetch(
       finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
-                                   detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)}}),
+                                   detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)},
+                                                             {"reason", offline_reason}}),
                                    /*llm_request_json=*/{}}),
       effect_policy::survive_cancel));
   if (!finished) {
@@ -144,7 +132,7 @@ task<void> stream_flow(function_context ctx) {
   }
   ex.log(log_level::info, "stream.answered",
          {{"tenant", ctx.cfg.app.tenant}, {"agent", agent->code}, {"session_id", claim->session_id},
-          {"mode", "offline"}, {"intent", intent_name(intent)}});
+          {"mode", "offline"}, {"intent", intent_name(intent)}, {"reason", std::string(offline_reason)}});
   events.done(finished ? std::string_view(message_id) : std::string_view());
 }
 

@@ -322,3 +322,32 @@ TEST_CASE("exchange: cancel ends a streaming read with aborted, dropping unread 
   CHECK(std::find(kinds.begin(), kinds.end(), step_kind::cancel_effect) != kinds.end());
   CHECK(ex.finished());
 }
+
+namespace {
+task<void> reads_head_then_stops(exchange& ex, std::vector<std::string>* pieces) {
+  outbound_request o = to("http://llm/");
+  o.stream = true;
+  auto upstream = ex.begin_fetch(std::move(o));
+  effect_piece p = co_await upstream.next_piece();
+  pieces->push_back(p.what == effect_piece::kind::head ? "head" : "other");
+  upstream.cancel();
+  upstream.cancel();  // twice is harmless
+  effect_piece after = co_await upstream.next_piece();
+  pieces->push_back(after.what == effect_piece::kind::failed ? "failed" : "other");
+  ex.respond({200, {}});
+}
+}  // namespace
+
+TEST_CASE("exchange: a flow can cancel an effect it no longer wants", "[exchange]") {
+  exchange ex(get("/"), log_level::info);
+  std::vector<std::string> pieces;
+  ex.start(reads_head_then_stops(ex, &pieces));
+  drain(ex);
+  ex.feed_head(1, {200, {}});
+  std::vector<std::string> data;
+  auto kinds = drain(ex, &data);
+  CHECK(pieces == std::vector<std::string>{"head", "failed"});
+  CHECK(kinds == std::vector<step_kind>{step_kind::cancel_effect, step_kind::respond, step_kind::done});
+  CHECK(data[0] == R"({"id":1})");
+  ex.feed_chunk(1, "late");  // ignored
+}

@@ -43,7 +43,7 @@ TEST_CASE("stream: a valid stream_id claims the turn, streams the offline answer
   CHECK(log.effects[1]["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
   CHECK(finish["p_turn_id"] == turn);
   CHECK(finish["p_content"] == "Prices start at $10.\nAsk for a quote.");
-  CHECK(finish["p_metadata"] == json{{"mode", "offline"}, {"intent", "pricing"}});
+  CHECK(finish["p_metadata"] == json{{"mode", "offline"}, {"intent", "pricing"}, {"reason", "no_llm_key"}});
   CHECK_FALSE(log.done);
 
   host.reply(log, 2, 200, R"({"message_id":"m"})");

@@ -86,6 +86,27 @@ class fake_host {
     drain(log);
   }
 
+  /// A streaming response in steps: its head, pieces of body, its end.
+  void feed_head(exchange_log& log, std::uint32_t id, int status, header_list headers = {},
+                 std::int64_t at_ms = 0) {
+    exchange* ex = inst_.find(log.handle);
+    REQUIRE(ex != nullptr);
+    ex->feed_head(id, {status, std::move(headers), at_ms});
+    drain(log);
+  }
+  void feed_chunk(exchange_log& log, std::uint32_t id, std::string_view bytes) {
+    exchange* ex = inst_.find(log.handle);
+    REQUIRE(ex != nullptr);
+    ex->feed_chunk(id, bytes);
+    drain(log);
+  }
+  void feed_end(exchange_log& log, std::uint32_t id) {
+    exchange* ex = inst_.find(log.handle);
+    REQUIRE(ex != nullptr);
+    ex->feed_end(id);
+    drain(log);
+  }
+
   void fail(exchange_log& log, std::uint32_t id, effect_failure_kind kind) {
     exchange* ex = inst_.find(log.handle);
     REQUIRE(ex != nullptr);

@@ -98,6 +98,9 @@ class pending_fetch {
   /// merged into one data piece. After end or failed, the effect is gone: asking again
   /// yields failed (aborted).
   piece_awaiter next_piece() const noexcept { return {ex_, id_}; }
+  /// Stops the effect (e.g. the rest of an upstream stream is not wanted): the host aborts it,
+  /// which for an LLM call stops the billing. No-op once it completed.
+  void cancel() const;
 
   struct awaiter {
     exchange* ex;

@@ -44,13 +44,17 @@ struct outbound_request {
   std::string url;
   header_list headers;
   std::string body;
+  /// Whole effects: until the complete response. Streaming ones: until the head, and then the
+  /// longest silence between two pieces of the body (a stalled upstream fails as a timeout).
   int timeout_ms = 10000;
   bool stream = false;  ///< feed the response body as it arrives (LLM SSE), not whole
+  int delay_ms = 0;     ///< the host waits this long before sending (retry backoff: the core has no timers)
 };
 
 struct response_head {
   int status = 200;
   header_list headers;
+  std::int64_t at_ms = 0;  ///< host clock when the head arrived (effects only; 0 when not given)
 };
 
 enum class effect_failure_kind { timeout, connect, aborted, network };

@@ -1,0 +1,42 @@
+#pragma once
+// The events of an answer stream (GET /a/{agent}/events/stream), in the two formats a client
+// may ask for: `html` (htmx's SSE extension swaps the data in as HTML: text is escaped) and
+// `json` (widget and API clients). Every event carries an increasing `id:`.
+//   meta   how the answer is produced: {"mode":"llm","model":…} or {"mode":"offline","intent":…,"reason":…}
+//   token  a piece of answer text, in order
+//   error  {"code","message","retryable"}: the answer stopped; retryable = sending again may work
+//   done   {"message_id"}: the stored answer's id (empty when it could not be stored)
+#include <string>
+#include <string_view>
+
+#include "salient/exchange.h"
+#include "salient/offline.h"
+#include "salient/result.h"
+
+namespace salient {
+
+enum class event_format { html, json };
+
+class answer_events {
+ public:
+  answer_events(exchange& ex, event_format fmt) : ex_(ex), fmt_(fmt) {}
+
+  void meta_offline(offline_intent intent, std::string_view reason);
+  void meta_llm(std::string_view model);
+  void token(std::string_view text);
+  void error(const salient::error& e, bool retryable);
+  void done(std::string_view message_id);
+
+ private:
+  void send(std::string_view event, std::string_view data);
+  exchange& ex_;
+  event_format fmt_;
+  int id_ = 0;
+  std::string scratch_;  // reused per token: no allocation on the hot path once warm
+};
+
+/// Appends `s` as a JSON string literal (quotes included). UTF-8 passes through; quotes,
+/// backslashes and control characters are escaped. The relay's hot path: no DOM.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace salient

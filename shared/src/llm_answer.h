@@ -1,0 +1,30 @@
+#pragma once
+// The model's answer to a claimed turn, relayed as it streams (stream function, issue 4).
+#include <string>
+
+#include "salient/config.h"
+#include "salient/instance.h"
+#include "salient/llm_client.h"
+#include "salient/state_client.h"
+
+#include "answer_events.h"
+
+namespace salient {
+
+struct turn_context {
+  const agent_config& agent;
+  const state_store& store;
+  const claimed_turn& claim;
+  std::string turn_id;
+};
+
+/// Asks the model and relays its answer, storing it (and its llm_requests row) when it ends,
+/// however it ends. Before the first byte, retryable failures are retried (at most
+/// llm.retries, with backoff); after it, never (no duplicated text): an interruption ends the
+/// stream with an `error` event and the partial answer is stored, marked interrupted.
+/// Resolves to false when the model could not be reached at all and nothing was sent: the
+/// caller answers offline instead.
+task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const llm_endpoint& endpoint,
+                           answer_events& events);
+
+}  // namespace salient

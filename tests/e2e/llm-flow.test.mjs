@@ -1,0 +1,199 @@
+// Answers from the language model, end to end: the real modules in the Node dev server and in
+// workerd, calling the fake OpenRouter (tests/support/fake-openrouter.mjs) over loopback HTTP
+// through OPENROUTER_BASE_URL. Each host gets the same cases; the fake plays each fault.
+//
+//   node --test tests/e2e/llm-flow.test.mjs        (after ./scripts/build)
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { startServer } from "../../hosts/node-dev/server.js";
+import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
+import { answerFor, startFakeOpenRouter } from "../support/fake-openrouter.mjs";
+import { parseSse } from "../support/sse.mjs";
+import { REPO, startWorkerd } from "../support/workerd.mjs";
+
+const SECRET = "e2e-llm-stream-secret-0123456789abcdefghijk";
+const KEY = "sk-or-e2e-test-key";
+
+// A short model timeout so a stalled upstream is noticed within the test (node-dev only:
+// workerd runs the bundled build/salient.json).
+const compiled = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
+const quickConfig = structuredClone(compiled);
+quickConfig.llm.timeout_ms = 1500;
+for (const agent of Object.values(quickConfig.agents)) agent.llm.timeout_ms = 1500;
+
+let fake;
+before(async () => {
+  fake = await startFakeOpenRouter({ port: 0 });
+});
+after(async () => fake?.close());
+
+const hosts = {
+  "node-dev": async () => {
+    const backend = memoryBackend();
+    const server = await startServer({
+      port: 0,
+      state: backend,
+      config: quickConfig,
+      env: { SALIENT_STREAM_SECRET: SECRET, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
+      log: () => {},
+    });
+    return { url: server.url, backend, quickTimeout: true, stop: server.close };
+  },
+  workerd: async () => {
+    const backend = memoryBackend();
+    const state = await startStateServer({ port: 0, backend });
+    const worker = await startWorkerd({
+      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
+    });
+    return {
+      url: worker.url, backend, quickTimeout: false,
+      stop: async () => {
+        await worker.stop();
+        await state.close();
+      },
+    };
+  },
+};
+
+for (const [hostName, startHost] of Object.entries(hosts)) {
+  describe(`LLM answers on ${hostName}`, () => {
+    let host;
+    before(async () => {
+      host = await startHost();
+    });
+    after(async () => host && (await host.stop()));
+
+    async function ask(message, sessionKey = crypto.randomUUID()) {
+      const res = await fetch(`${host.url}/a/sales/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ message, session_key: sessionKey, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return res.json();
+    }
+
+    async function answer(message, sessionKey) {
+      const { stream_url } = await ask(message, sessionKey);
+      const res = await fetch(host.url + stream_url);
+      assert.equal(res.status, 200);
+      const events = parseSse(await res.text());
+      const text = events.filter((e) => e.event === "token").map((e) => JSON.parse(e.data).text).join("");
+      return { events, text, meta: JSON.parse(events[0].data), last: events.at(-1) };
+    }
+
+    async function storedAnswer(sessionKey) {
+      const res = await fetch(`${host.url}/a/sales/history`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ session_key: sessionKey }),
+      });
+      return (await res.json()).messages.filter((m) => m.role === "assistant").at(-1);
+    }
+
+    test("the model's answer streams token by token and is stored", async () => {
+      fake.reset();
+      const session = crypto.randomUUID();
+      const { events, text, meta, last } = await answer("Do you deliver to Fernhill?", session);
+      assert.deepEqual(meta, { mode: "llm", model: compiled.agents.sales.llm.model });
+      const expected = answerFor({ messages: [{ role: "user", content: "Do you deliver to Fernhill?" }] });
+      assert.equal(text, expected);
+      assert.ok(events.filter((e) => e.event === "token").length > 5, "streamed in pieces");
+      assert.equal(last.event, "done");
+      const [call] = fake.requests;
+      assert.equal(call.headers.authorization, `Bearer ${KEY}`);
+      assert.equal(call.body.stream, true);
+      assert.equal(call.body.model, compiled.agents.sales.llm.model);
+      assert.equal(call.body.messages[0].role, "system");
+      assert.match(call.body.messages[0].content, /Brightleaf Gardens/);
+      assert.equal(call.body.messages.at(-1).content, "Do you deliver to Fernhill?");
+      const stored = await storedAnswer(session);
+      assert.equal(stored.content, expected);
+      assert.equal(JSON.parse(last.data).message_id, stored.id);
+    });
+
+    test("the second question carries the first exchange as history", async () => {
+      fake.reset();
+      const session = crypto.randomUUID();
+      await answer("First question", session);
+      await answer("Second question", session);
+      const messages = fake.requests[1].body.messages;
+      assert.deepEqual(messages.slice(1).map((m) => m.role), ["user", "assistant", "user"]);
+      assert.equal(messages[1].content, "First question");
+      assert.match(messages[2].content, /^Fake answer to: First question/);
+    });
+
+    test("429 with Retry-After is retried after the wait; the visitor gets one answer", async () => {
+      fake.reset();
+      fake.enqueue({ kind: "status", status: 429, retryAfter: 1 });
+      const started = performance.now();
+      const { text, meta } = await answer("retry me");
+      assert.equal(meta.mode, "llm");
+      assert.match(text, /^Fake answer to: retry me/);
+      assert.equal(fake.requests.length, 2);
+      assert.ok(performance.now() - started >= 900, "Retry-After was honoured");
+    });
+
+    test("an upstream that keeps failing: the offline responder answers, labelled", async () => {
+      fake.reset();
+      fake.enqueue({ kind: "status", status: 503 }, { kind: "status", status: 502 }, { kind: "status", status: 500 });
+      const { meta, text, last } = await answer("hello");
+      assert.equal(meta.mode, "offline");
+      assert.equal(meta.reason, "llm_unavailable");
+      assert.ok(text.length > 10);
+      assert.equal(last.event, "done");
+      assert.equal(fake.requests.length, 3);
+    });
+
+    test("an error event mid-stream: partial text, a typed error, stored as interrupted", async () => {
+      fake.reset();
+      fake.enqueue({ kind: "error-event", afterPieces: 3 });
+      const session = crypto.randomUUID();
+      const { events, text } = await answer("break please", session);
+      const error = events.find((e) => e.event === "error");
+      assert.ok(error, JSON.stringify(events.map((e) => e.event)));
+      assert.equal(JSON.parse(error.data).retryable, true);
+      assert.ok(text.length > 0);
+      assert.equal(events.at(-1).event, "done");
+      assert.equal(fake.requests.length, 1, "never retried after the first byte");
+      assert.equal((await storedAnswer(session)).content, text);
+    });
+
+    test("a truncated stream and a malformed chunk", async () => {
+      fake.reset();
+      fake.enqueue({ kind: "truncate", afterPieces: 2 }, { kind: "malformed", at: 2 });
+      const cut = await answer("cut me");
+      assert.ok(cut.events.some((e) => e.event === "error"));
+      const odd = await answer("odd chunk");
+      assert.ok(!odd.events.some((e) => e.event === "error"), "one bad chunk is skipped");
+      assert.match(odd.text, /^Fake answer to:/);
+    });
+
+    test("a stalled upstream ends in an error event, not a hung stream", { skip: false }, async (t) => {
+      if (!host.quickTimeout) return t.skip("workerd runs the bundled 30 s model timeout");
+      fake.reset();
+      fake.enqueue({ kind: "stall", afterPieces: 2 });
+      const started = performance.now();
+      const { events } = await answer("stall");
+      assert.ok(events.some((e) => e.event === "error"));
+      assert.ok(performance.now() - started < 10000);
+    });
+
+    test("a visitor who leaves mid-answer aborts the upstream call", async () => {
+      fake.reset();
+      fake.enqueue({ kind: "ok", delayMs: 100 });
+      const { stream_url } = await ask("slow one");
+      const abort = new AbortController();
+      const res = await fetch(host.url + stream_url, { signal: abort.signal });
+      const reader = res.body.getReader();
+      let seen = "";
+      while (!seen.includes("event: token")) seen += new TextDecoder().decode((await reader.read()).value);
+      abort.abort();
+      await fake.settled();
+      assert.equal(fake.requests[0].aborted, true, "the upstream request was cut (billing stops)");
+    });
+  });
+}
