@@ -178,9 +178,18 @@ export function memoryBackend() {
         if (id === turnId) break;
         before.push({ role: m.role, content: m.content, created_at: m.created_at });
       }
+      // 0004: the tenant's model spend this calendar month (UTC), for budget.monthly_usd.
+      const monthStart = new Date();
+      monthStart.setUTCDate(1);
+      monthStart.setUTCHours(0, 0, 0, 0);
+      let monthCost = 0;
+      for (const row of llmRequests.values()) {
+        if (row.tenant === tenant && new Date(row.created_at) >= monthStart) monthCost += row.computed_cost ?? 0;
+      }
       return {
         status: "claimed", message: turn.content, session_id: turn.session_id, agent: turn.agent,
         history: limit === 0 ? [] : before.slice(-limit), persona: null, profile: null,
+        month_cost_usd: monthCost,
       };
     },
 

@@ -106,10 +106,20 @@ task<void> stream_flow(function_context ctx) {
     ex.log(log_level::error, "config.invalid", {{"reason", endpoint.err().message}});
     offline_reason = "llm_misconfigured";
   } else if (*endpoint) {
-    turn_context turn{*agent, *store, *claim, *turn_id};
-    if (co_await answer_with_llm(ctx, turn, **endpoint, events)) co_return;
-    if (ex.cancelled()) co_return;
-    offline_reason = "llm_unavailable";
+    double budget = ctx.cfg.budget.monthly_usd;
+    if (budget > 0 && claim->month_cost_usd >= budget) {
+      // The month's budget is spent: no more model calls until the month turns.
+      ex.log(log_level::warn, "llm.budget_spent", {{"tenant", ctx.cfg.app.tenant}, {"agent", agent->code}});
+      offline_reason = "budget_spent";
+    } else if (ctx.memory.breaker(ctx.cfg.app.tenant).open(req.now_ms)) {
+      ex.log(log_level::info, "llm.breaker_open", {{"tenant", ctx.cfg.app.tenant}, {"agent", agent->code}});
+      offline_reason = "llm_unavailable";
+    } else {
+      turn_context turn{*agent, *store, *claim, *turn_id};
+      if (co_await answer_with_llm(ctx, turn, **endpoint, events)) co_return;
+      if (ex.cancelled()) co_return;
+      offline_reason = "llm_unavailable";
+    }
   }
 
   offline_intent intent = classify_offline(claim->message);

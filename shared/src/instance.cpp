@@ -57,7 +57,7 @@ std::uint32_t instance::start(std::string_view head_json, std::string_view body)
   auto state = std::make_unique<in_flight>(std::move(*req), level_);
   auto& s = *state;
   handles_[handle] = std::move(state);
-  s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng}));
+  s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng, memory_}));
   return handle;
 }
 

@@ -1,6 +1,7 @@
 #include "llm_answer.h"
 
 #include "salient/detail/json.h"
+#include "salient/instance_memory.h"
 
 namespace salient {
 namespace {
@@ -32,7 +33,7 @@ std::string system_prompt_for(const function_context& ctx, const turn_context& t
 /// The llm_requests row of a call that reached the model. The request body is kept as sent
 /// (it holds no key: that is a header); the response is summarised, not copied.
 std::string llm_request_row(const llm_settings& llm, const std::string& request_body, const completion_relay& relay,
-                            std::int64_t latency_ms) {
+                            std::int64_t latency_ms, std::optional<model_price> price) {
   json row{{"provider", "openrouter"}, {"model", llm.model}};
   if (auto body = detail::parse_json(request_body)) row["request_body"] = std::move(*body);
   json response{{"id", relay.generation_id()}, {"finish_reason", relay.finish_reason()},
@@ -43,9 +44,47 @@ std::string llm_request_row(const llm_settings& llm, const std::string& request_
   if (u.prompt_tokens >= 0) row["prompt_tokens"] = u.prompt_tokens;
   if (u.completion_tokens >= 0) row["completion_tokens"] = u.completion_tokens;
   if (u.total_tokens >= 0) row["total_tokens"] = u.total_tokens;
-  if (u.cost) row["cost"] = *u.cost;
+  if (u.cost) {
+    row["cost"] = *u.cost;
+  } else if (price && u.prompt_tokens >= 0 && u.completion_tokens >= 0) {
+    // No cost in the usage: computed from the models endpoint's unit prices.
+    row["unit_cost_prompt"] = price->prompt;
+    row["unit_cost_completion"] = price->completion;
+    row["cost"] = price->prompt * static_cast<double>(u.prompt_tokens) +
+                  price->completion * static_cast<double>(u.completion_tokens);
+  }
   if (latency_ms >= 0) row["latency_ms"] = latency_ms;
   return detail::dump(row);
+}
+
+/// The unit prices of `model`, from this instance's cache or GET {base}/models (at most once
+/// an hour per instance; the endpoint needs no key). nullopt when unknown.
+task<std::optional<model_price>> price_of(function_context& ctx, const llm_endpoint& endpoint, const std::string& model) {
+  constexpr std::int64_t refresh_ms = 3600 * 1000;
+  std::int64_t now = ctx.ex.req().now_ms;
+  if (auto known = ctx.memory.price(model)) co_return known;
+  if (ctx.memory.prices_fetched_ms != 0 && now - ctx.memory.prices_fetched_ms < refresh_ms) co_return std::nullopt;
+  outbound_request req;
+  req.url = endpoint.base_url + "/models";
+  req.headers = {{"accept", "application/json"}};
+  req.timeout_ms = ctx.cfg.limits.upstream_timeout_ms;
+  fetch_result r = co_await ctx.ex.fetch(std::move(req), effect_policy::survive_cancel);
+  ctx.memory.prices_fetched_ms = now;
+  if (!r.success() || !parse_model_prices(r.body, ctx.memory.prices))
+    ctx.ex.log(log_level::warn, "llm.prices_unavailable", {{"model", model}});
+  co_return ctx.memory.price(model);
+}
+
+/// Counts a failed call against the tenant's breaker; true when that opened it.
+bool breaker_failure(function_context& ctx) {
+  const auto& r = ctx.cfg.resilience;
+  bool opened = ctx.memory.breaker(ctx.cfg.app.tenant)
+                    .failure(ctx.ex.req().now_ms, r.breaker_failures, std::int64_t{r.breaker_window_seconds} * 1000,
+                             std::int64_t{r.breaker_cooldown_seconds} * 1000);
+  if (opened)
+    ctx.ex.log(log_level::warn, "llm.breaker_opened",
+               {{"tenant", ctx.cfg.app.tenant}, {"cooldown_seconds", std::int64_t{r.breaker_cooldown_seconds}}});
+  return opened;
 }
 
 }  // namespace
@@ -104,14 +143,22 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
              {{"tenant", ctx.cfg.app.tenant}, {"agent", turn.agent.code}, {"session_id", turn.claim.session_id},
               {"model", llm.model}, {"attempts", static_cast<std::int64_t>(attempt + 1)},
               {"chars", static_cast<std::int64_t>(relay.text().size())}, {"reason", why}});
-      if (!complete && !left)
+      if (!complete && !left) {
         events.error(make_error(errc::upstream, "the answer was interrupted; please send your message again"), true);
+        breaker_failure(ctx);
+      } else if (complete) {
+        ctx.memory.breaker(ctx.cfg.app.tenant).success();
+      }
+      std::optional<model_price> price;
+      const llm_usage& usage = relay.usage();
+      if (!usage.cost && usage.prompt_tokens >= 0 && usage.completion_tokens >= 0)
+        price = co_await price_of(ctx, endpoint, llm.model);
 
       std::string message_id = uuid_v7(ex.req().now_ms, ctx.rng);
       // Stored whether or not the visitor is still there: they may have seen part of it.
       auto finished = parse_finish_turn(co_await ex.fetch(
           finish_turn_request(turn.store, {ctx.cfg.app.tenant, turn.turn_id, message_id, relay.text(),
-                                           detail::dump(metadata), llm_request_row(llm, request_body, relay, latency_ms)}),
+                                           detail::dump(metadata), llm_request_row(llm, request_body, relay, latency_ms, price)}),
           effect_policy::survive_cancel));
       if (!finished) {
         ex.log(log_level::warn, "stream.store_failed", {{"agent", turn.agent.code}, {"reason", finished.err().message}});
@@ -123,7 +170,9 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
     ex.log(log_level::warn, "llm.attempt_failed",
            {{"agent", turn.agent.code}, {"attempt", static_cast<std::int64_t>(attempt + 1)}, {"reason", last.reason},
             {"retryable", last.retryable}});
+    // A failure that is the caller's fault (400, 401, 402…) says nothing about the upstream's health.
     if (!last.retryable) break;
+    if (breaker_failure(ctx)) break;  // the upstream is struggling: stop adding to it
   }
   co_return false;
 }

@@ -163,6 +163,7 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
     out.profile = visitor_profile{string_or_empty(*p, "customer_name"), string_or_empty(*p, "email"),
                                   string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
                                   string_array(*p, "services_of_interest")};
+  out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
   return out;
 }
 

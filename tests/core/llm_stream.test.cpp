@@ -6,6 +6,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "fake_host.h"
@@ -298,4 +299,79 @@ TEST_CASE("llm: a bad OPENROUTER_BASE_URL is a logged configuration error; the o
   bool logged = false;
   for (const auto& l : log.logs) logged = logged || l["event"] == "config.invalid";
   CHECK(logged);
+}
+
+TEST_CASE("llm: once the month's budget is spent the offline responder answers, without calling the model", "[llm]") {
+  json cfg = base_config();
+  cfg["budget"] = {{"monthly_usd", 5.0}};
+  fake_host host(stream_flow, cfg, llm_env());
+  auto log = start_claimed(host, claimed({{"month_cost_usd", 5.01}}));
+  REQUIRE(log.effects.size() == 2);
+  CHECK(log.effects[1]["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
+  CHECK(finish_args(log)["p_metadata"]["reason"] == "budget_spent");
+  auto under = start_claimed(host, claimed({{"month_cost_usd", 4.99}}));
+  CHECK(under.last_effect()["url"] == "http://llm.test/api/v1/chat/completions");
+}
+
+namespace {
+/// A stream request at `at_ms` whose model calls all fail with 503 until the offline answer.
+exchange_log failing_turn(fake_host& host, std::int64_t at_ms) {
+  auto log = host.start(fake_host::head("GET", "/a/sales/events/stream?stream_id=" +
+                                                   percent_encode(sign_stream_id(test_secret, "sales", turn, at_ms / 1000 + 60)) +
+                                                   "&format=json",
+                                        json::array(), at_ms));
+  host.reply(log, 1, 200, claimed());
+  while (log.last_effect()["url"] == "http://llm.test/api/v1/chat/completions")
+    host.reply(log, log.last_effect()["id"], 503, R"({"error":{"code":503,"message":"down"}})");
+  return log;
+}
+int llm_calls(const exchange_log& log) {
+  int n = 0;
+  for (const auto& e : log.effects) n += e["url"] == "http://llm.test/api/v1/chat/completions";
+  return n;
+}
+}  // namespace
+
+TEST_CASE("llm: the circuit breaker opens after repeated failures, skips the model, and closes after the cooldown", "[llm]") {
+  json cfg = base_config();
+  cfg["resilience"] = {{"breaker_failures", 4}, {"breaker_window_seconds", 30}, {"breaker_cooldown_seconds", 30}};
+  fake_host host(stream_flow, cfg, llm_env());
+  auto first = failing_turn(host, now_ms);
+  CHECK(llm_calls(first) == 3);  // 1 + 2 retries: 3 failures, breaker still closed
+  auto second = failing_turn(host, now_ms + 1000);
+  CHECK(llm_calls(second) == 1);  // the 4th failure opens it: no more retries
+  bool opened = false;
+  for (const auto& l : second.logs) opened = opened || l["event"] == "llm.breaker_opened";
+  CHECK(opened);
+  auto third = failing_turn(host, now_ms + 2000);
+  CHECK(llm_calls(third) == 0);  // open: straight to the offline responder
+  CHECK(finish_args(third)["p_metadata"]["reason"] == "llm_unavailable");
+  auto later = failing_turn(host, now_ms + 1000 + 31000);
+  CHECK(llm_calls(later) >= 1);  // cooled down: the model is tried again
+}
+
+TEST_CASE("llm: without a cost in the usage, the models endpoint's prices give it (fetched once per instance)", "[llm]") {
+  fake_host host(stream_flow, base_config(), llm_env());
+  json no_cost = {{"id", "gen-1"}, {"choices", {{{"index", 0}, {"delta", {{"content", ""}}}, {"finish_reason", "stop"}}}},
+                  {"usage", {{"prompt_tokens", 1000}, {"completion_tokens", 200}, {"total_tokens", 1200}}}};
+  std::string tail = "data: " + no_cost.dump() + "\n\ndata: [DONE]\n\n";
+  auto log = start_claimed(host);
+  host.feed_head(log, 2, 200);
+  host.feed_chunk(log, 2, chunk("Hi.") + tail);
+  const json& models = log.last_effect();
+  CHECK(models["url"] == "http://llm.test/api/v1/models");
+  CHECK(models["method"] == "GET");
+  host.reply(log, models["id"], 200,
+             R"({"data":[{"id":"test/model","pricing":{"prompt":"0.000001","completion":"0.000002"}},{"id":"other","pricing":{"prompt":"x"}}]})");
+  json row = finish_args(log)["p_llm_request"];
+  CHECK(row["unit_cost_prompt"] == 0.000001);
+  CHECK(row["unit_cost_completion"] == 0.000002);
+  CHECK(std::abs(row["cost"].get<double>() - 0.0014) < 1e-12);
+  host.reply(log, log.last_effect()["id"], 200, R"({"message_id":"x"})");
+
+  auto again = start_claimed(host);
+  host.feed_head(again, 2, 200);
+  host.feed_chunk(again, 2, chunk("Hi.") + tail);
+  CHECK(again.last_effect()["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");  // cached
+  CHECK(finish_args(again)["p_llm_request"]["unit_cost_prompt"] == 0.000001);
 }

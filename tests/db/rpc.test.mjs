@@ -200,7 +200,7 @@ for (const backend of backends) {
         turn({ p_session_key: "sk-claim", p_content: "what does a patio cost?" }));
       const first = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(first, { status: "claimed", message: "what does a patio cost?", session_id, agent: "sales",
-        history: [], persona: null, profile: null });
+        history: [], persona: null, profile: null, month_cost_usd: 0 });
       const second = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(second, { status: "already_claimed" });
       const [{ claimed }] = await sql("select stream_claimed_at is not null as claimed from messages where id = $1", [turn_id]);
@@ -407,6 +407,28 @@ for (const backend of backends) {
       const claim = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(claim.profile, { customer_name: "Ada", email: "ada@example.com", phone: null,
         products_of_interest: ["patio", "deck, large"], services_of_interest: [] });
+    });
+
+    test("claim_turn reports the tenant's model spend this calendar month", async () => {
+      const answered = async (tenant, cost) => {
+        const { turn_id } = await rpc("salient_begin_turn", turn({ p_tenant: tenant, p_session_key: "sk-budget" }));
+        const id = crypto.randomUUID();
+        await rpc("salient_finish_turn", { p_tenant: tenant, p_turn_id: turn_id, p_message_id: id, p_content: "a",
+          p_metadata: {}, p_llm_request: { model: "m", cost } });
+        return id;
+      };
+      const claimCost = async (tenant) => {
+        const { turn_id } = await rpc("salient_begin_turn", turn({ p_tenant: tenant, p_session_key: "sk-budget" }));
+        return (await rpc("salient_claim_turn", { p_tenant: tenant, p_turn_id: turn_id })).month_cost_usd;
+      };
+      assert.equal(await claimCost("budget-co"), 0);
+      await answered("budget-co", 0.5);
+      await answered("budget-co", 0.25);
+      const old = await answered("budget-co", 1);
+      await answered("spendthrift-co", 10); // another tenant's spend is not ours
+      await sql(`update llm_requests set created_at = date_trunc('month', now()) - interval '1 day' where message_id = $1`, [old]);
+      assert.equal(Number(await claimCost("budget-co")), 0.75);
+      assert.equal(Number(await claimCost("spendthrift-co")), 10);
     });
 
     test("finish_turn records one llm_requests row per answer", async () => {

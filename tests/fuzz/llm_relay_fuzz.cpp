@@ -1,13 +1,16 @@
 // The whole relay (SSE reader → chunk scanner → DOM for the rare chunks) on arbitrary upstream
 // bytes. The first byte seeds how the rest is cut into network pieces. Invariants: no crash;
 // the text relayed, its concatenation in text(), and the end state (done, error, usage) are the
-// same however the bytes were cut; the relayed text is valid UTF-8.
+// same however the bytes were cut; the relayed text is valid UTF-8. The same bytes also go
+// through parse_model_prices (GET /models), whose prices must come out in [0, 1] USD per token.
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 
 #include "salient/http.h"
+#include "salient/instance_memory.h"
 #include "salient/llm_client.h"
 
 namespace {
@@ -49,5 +52,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   outcome whole = run(s, 0);
   if (!salient::is_valid_utf8(whole.relayed)) std::abort();
   if (!(run(s, data[0] | 1) == whole)) std::abort();
+  // The models endpoint's answer (prices for costs the usage lacks) is upstream input too.
+  std::map<std::string, salient::model_price, std::less<>> prices;
+  if (salient::parse_model_prices(s, prices))
+    for (const auto& [id, p] : prices)
+      if (!(p.prompt >= 0 && p.prompt <= 1 && p.completion >= 0 && p.completion <= 1)) std::abort();
   return 0;
 }

@@ -52,7 +52,7 @@ test("state: claim_turn succeeds once, then already_claimed; other tenants see n
   const first = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
   assert.deepEqual(first.body, {
     status: "claimed", message: "what does a patio cost?", session_id: body.session_id, agent: "sales",
-    history: [], persona: null, profile: null,
+    history: [], persona: null, profile: null, month_cost_usd: 0,
   });
   const second = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
   assert.deepEqual(second.body, { status: "already_claimed" });
@@ -230,4 +230,18 @@ test("state: list_sessions summarises the given keys, most recently active first
     assert.equal(res.status, 400);
     assert.equal(res.body.code, "22P02");
   }
+});
+
+test("state: claim_turn reports the tenant's model spend this month (0004)", async () => {
+  const spend = async (tenant, cost) => {
+    const { body } = await rpc("salient_begin_turn", turn({ p_tenant: tenant, p_session_key: "sk-spend" }));
+    await rpc("salient_finish_turn", { p_tenant: tenant, p_turn_id: body.turn_id, p_message_id: crypto.randomUUID(),
+      p_content: "a", p_llm_request: { model: "m", cost } });
+  };
+  await spend("spend-1", 0.5);
+  await spend("spend-1", 0.25);
+  await spend("spend-2", 3);
+  const { body } = await rpc("salient_begin_turn", turn({ p_tenant: "spend-1", p_session_key: "sk-spend" }));
+  const claim = await rpc("salient_claim_turn", { p_tenant: "spend-1", p_turn_id: body.turn_id });
+  assert.equal(claim.body.month_cost_usd, 0.75);
 });

@@ -13,6 +13,7 @@
 #include "salient/config.h"
 #include "salient/entropy.h"
 #include "salient/exchange.h"
+#include "salient/instance_memory.h"
 #include "salient/result.h"
 
 namespace salient {
@@ -36,6 +37,7 @@ struct function_context {
   const environment& env;
   exchange& ex;
   entropy& rng;
+  instance_memory& memory;  ///< kept across this instance's requests (a cache: see instance_memory.h)
 };
 
 using function_entry = task<void> (*)(function_context);
@@ -64,6 +66,7 @@ class instance {
   function_entry entry_;
   std::optional<config> cfg_;
   environment env_;
+  instance_memory memory_;
   log_level level_ = log_level::info;
   std::map<std::uint32_t, std::unique_ptr<in_flight>> handles_;
   std::uint32_t next_handle_ = 1;

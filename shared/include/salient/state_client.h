@@ -85,6 +85,7 @@ struct claimed_turn {
   std::vector<history_message> history;   ///< the session before this turn, oldest first
   std::optional<agent_persona> persona;         ///< none configured: the agent's built-in prompt
   std::optional<visitor_profile> profile;
+  double month_cost_usd = 0;              ///< the tenant's model spend this calendar month (UTC)
 };
 inline constexpr int default_history_limit = 20;
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
