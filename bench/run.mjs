@@ -3,11 +3,13 @@
 //
 //   node bench/run.mjs            full run (≈ 3–5 min on 2 cores)
 //   node bench/run.mjs --quick    short run (≈ 1 min): fewer repetitions, same method
-//   node bench/run.mjs --only=sizes,workerd   a subset of: sizes, instantiate (incl. cold), turn, workerd
+//   node bench/run.mjs --only=sizes,workerd   a subset of: sizes, instantiate (incl. cold), turn, workerd,
+//                                             relay (LLM relay: Node and workerd), ttft (time to first token)
 //
 // Needs ./scripts/build (build/wasi/functions/*.wasm, build/salient.json), clang-19 + wasi-libc
 // (for the peers), wabt (wasm-objdump), llvm-nm-19, and node_modules/.bin/workerd: the tools
-// ./scripts/bootstrap installs. Benchmarks, not tests: no pass/fail beyond sanity checks.
+// ./scripts/bootstrap installs; relay also needs the devDependencies `ai` and
+// `@ai-sdk/openai-compatible` (npm ci). Benchmarks, not tests: no pass/fail beyond sanity checks.
 // Each section runs in its own Node process; see the section files for what they measure.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -24,7 +26,11 @@ const only = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const want = (name) => !only || only.includes(name);
 const RESULTS = path.join(REPO, "bench", "results");
 
-const BUDGET = { gzipBytes: 300 * 1024, instantiateMs: 5, turnCpuMs: 1 };
+const BUDGET = {
+  gzipBytes: 300 * 1024, instantiateMs: 5, turnCpuMs: 1,
+  // issue 4: LLM relay
+  relayNsPerChunk: 1000, relayVsJs: 2, relayVsAiSdk: 50, relayEndToEndVsJs: 1.5, ttftAddedMsP50: 5,
+};
 
 function sh(cmd, args) {
   try {
@@ -82,6 +88,7 @@ function inputs() {
 }
 
 const within = (value, budget) => (value <= budget ? "within" : "OVER");
+const atLeast = (value, budget) => (value >= budget ? "met" : "MISSED");
 
 async function main() {
   for (const file of [path.join(BUILD, "salient.json"), ...FUNCTIONS.map((fn) => wasmPath(fn))]) {
@@ -117,6 +124,17 @@ async function main() {
   if (want("workerd")) {
     console.error("→ workerd (instantiate, cold start, turns)");
     results.workerd = await runSection("workerd.mjs");
+  }
+
+  if (want("relay")) {
+    console.error("→ LLM relay (Node, in-process: wasm core, plain JS, AI SDK, end to end)");
+    results.relayNode = await runSection("relay-node.mjs");
+    console.error("→ LLM relay (workerd)");
+    results.relayWorkerd = await runSection("relay-workerd.mjs");
+  }
+  if (want("ttft")) {
+    console.error("→ time to first token (Node dev server + fake OpenRouter on loopback, separate processes)");
+    results.ttft = await runSection("ttft-node.mjs");
   }
 
   results.inputsChanged = JSON.stringify(inputs()) !== JSON.stringify(results.inputs);
@@ -226,6 +244,54 @@ function report(r) {
     const o = t.targets.ours;
     console.log(`    cross-check, whole-run mean CPU/turn for ours: schedstat ${ms(o.meanCpuSched)} ms, utime+stime ${ms(o.meanCpuStat)} ms; ` +
       `threads: ${Object.entries(o.perThreadMeanCpu).filter(([, v]) => v > 0.005).map(([k, v]) => `${k.split("/")[0]} ${ms(v)}`).join(", ")}`);
+  }
+  reportRelay(r);
+}
+
+function reportRelay(r) {
+  const B = BUDGET;
+  const ns = (x) => (Number.isFinite(x) ? x.toFixed(0) : "–");
+  if (r.relayNode) {
+    const n = r.relayNode, w = r.relayWorkerd;
+    const core = n.core.cpuNsPerChunk.p50;
+    const rows = [["target", "where", "CPU ns/chunk p50", "p95", "wall ns/chunk p50", "CPU ms/stream p50", "this ÷ core (CPU)", "budget"]];
+    const row = (name, where, v, vsCore, budget = "") => rows.push([name, where, ns(v.cpuNsPerChunk.p50), ns(v.cpuNsPerChunk.p95),
+      ns(v.nsPerChunk?.p50), v.cpuMsPerStream ? ms(v.cpuMsPerStream.p50, 2) : "–", vsCore, budget]);
+    row("wasm core", "Node", n.core, "", `≤ 1000 ns: ${within(core, B.relayNsPerChunk)}`);
+    row("plain JS", "Node", n.js, ratio(n.js.cpuNsPerChunk.p50, core), `≥ 2×: ${atLeast(n.ratios.jsOverCore, B.relayVsJs)}`);
+    row("AI SDK", "Node", n.aiSdk, ratio(n.aiSdk.cpuNsPerChunk.p50, core), `≥ 50×: ${atLeast(n.ratios.aiSdkOverCore, B.relayVsAiSdk)}`);
+    if (w) {
+      const wc = w.core.cpuNsPerChunk.p50;
+      row("wasm core", "workerd", w.core, "", `≤ 1000 ns: ${within(wc, B.relayNsPerChunk)}`);
+      row("plain JS", "workerd", w.js, ratio(w.js.cpuNsPerChunk.p50, wc), `≥ 2×: ${atLeast(w.ratios.jsOverCore, B.relayVsJs)}`);
+    }
+    const e = n.e2e;
+    row("ours: driver + Web Streams", "Node e2e", e.ours, "");
+    row("plain JS in a TransformStream", "Node e2e", e.js, `${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)} of e2e ours`,
+      `≥ 1.5×: ${atLeast(n.ratios.e2eJsOverOurs, B.relayEndToEndVsJs)}`);
+    console.log(`(d) LLM relay: ${n.chunks} upstream chunks (${kb(n.bytes)} KB SSE, ${n.comments} comment lines) in ${n.pieces} network pieces of 1–200 bytes; ` +
+      `p50 over ${n.reps.sync} reps (AI SDK ${n.reps.sdk}, e2e ${n.reps.e2e}); Node: process.cpuUsage; workerd: its process CPU from /proc over ${w?.batches ?? "–"} requests × ${w?.perRequest ?? "–"} relays\n` + table(rows));
+    const cl = n.core.lastPiece, cw = n.core.withoutLastPiece;
+    console.log(`    the core's last piece alone ([DONE] → building the finish_turn effect with the whole answer): CPU ${ms(cl.cpuMsPerStream.p50, 2)} ms ` +
+      `per stream p50 (wall ${ms(cl.msPerStream.p50, 2)}); the core without it: CPU ${ns(cw.cpuNsPerChunk.p50)} ns/chunk p50 (wall ${ns(cw.nsPerChunk.p50)})`);
+    console.log(`    ratios (peer ÷ ours, CPU p50): plain JS ${ratio(n.js.cpuNsPerChunk.p50, core)}, AI SDK ${ratio(n.aiSdk.cpuNsPerChunk.p50, core)}, ` +
+      `end to end ${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)}, workerd plain JS ${w ? ratio(w.js.cpuNsPerChunk.p50, w.core.cpuNsPerChunk.p50) : "–"}; ` +
+      `wall p50: ${ratio(n.js.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(n.aiSdk.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(e.js.nsPerChunk.p50, e.ours.nsPerChunk.p50)}; ` +
+      `relayed text checked against the expected text in every rep\n`);
+  }
+  if (r.ttft) {
+    const t = r.ttft;
+    const rows = [["time to first token (ms)", "p50", "p95"]];
+    for (const [k, label] of [["direct", "direct: fetch the fake's chat/completions"], ["directHead", "  of which: to its response head"], ["get", "Salient: GET stream → first token event"],
+      ["full", "Salient: POST chat + GET → first token"], ["added", "added: GET − direct (per turn)"],
+      ["claimStart", "  GET → claim RPC starts"], ["claimRpc", "  claim RPC (the dev server's own state store, over loopback)"], ["claimToLlm", "  claim answered → LLM fetch starts"],
+      ["llmHead", "  LLM fetch → its head"], ["llmHeadToToken", "  LLM head → first token at the client"]]) {
+      rows.push([label, ms(t[k].p50, 2), ms(t[k].p95, 2)]);
+    }
+    console.log(`(d) Time to first token on loopback: client, fake OpenRouter and Node dev server (memory state) each in its own process (${t.turns} turns after ${t.warmup} warm-up)
+` + table(rows));
+    console.log(`    budget ≤ 5 ms added p50: p50(GET) − p50(direct) ${ms(t.addedP50Diff, 2)} ms → ${within(t.addedP50Diff, B.ttftAddedMsP50)}; ` +
+      `per-turn added p50 ${ms(t.added.p50, 2)} ms → ${within(t.added.p50, B.ttftAddedMsP50)}; with the POST: ${ms(t.addedFullP50Diff, 2)} ms\n`);
   }
 }
 

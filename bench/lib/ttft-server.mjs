@@ -1,0 +1,58 @@
+// A server process for bench/ttft-node.mjs, so that the client, the fake upstream and Salient
+// each have their own event loop (as they would across a network):
+//
+//   node bench/lib/ttft-server.mjs fake            the fake OpenRouter (tests/support/fake-openrouter.mjs)
+//   node bench/lib/ttft-server.mjs salient <base>  the Node dev server (memory state store) with
+//                                                  OPENROUTER_BASE_URL=<base>
+//
+// Prints one JSON line with its URL(s) once listening; stops when stdin closes. The salient role
+// also wraps globalThis.fetch before the server starts (the driver calls it for every effect) and
+// serves the start and head times of the claim RPC and the LLM fetch, in ms on the shared clock
+// performance.timeOrigin + performance.now(), at GET {marks}/marks (which also clears them).
+
+import http from "node:http";
+import { startServer } from "../../hosts/node-dev/server.js";
+import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
+import { startFakeOpenRouter } from "../../tests/support/fake-openrouter.mjs";
+import { BENCH_SECRET } from "./common.mjs";
+
+const now = () => performance.timeOrigin + performance.now();
+const [role, base] = process.argv.slice(2);
+let stop;
+if (role === "fake") {
+  const fake = await startFakeOpenRouter({ port: 0 });
+  stop = () => fake.close();
+  console.log(JSON.stringify({ url: fake.url }));
+} else if (role === "salient") {
+  let marks = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    const start = now();
+    const res = await realFetch(url, init);
+    const u = String(url);
+    const kind = u.endsWith("/rpc/salient_claim_turn") ? "claim" : u.endsWith("/chat/completions") ? "llm" : null;
+    if (kind) marks.push({ kind, start, head: now() });
+    return res;
+  };
+  const server = await startServer({
+    port: 0,
+    state: memoryBackend(),
+    env: { SALIENT_STREAM_SECRET: BENCH_SECRET, OPENROUTER_API_KEY: "sk-or-bench", OPENROUTER_BASE_URL: base },
+    log: () => {},
+  });
+  const marksServer = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(marks));
+    marks = [];
+  });
+  await new Promise((resolve) => marksServer.listen(0, "127.0.0.1", resolve));
+  stop = async () => {
+    marksServer.close();
+    await server.close();
+  };
+  console.log(JSON.stringify({ url: server.url, marks: `http://127.0.0.1:${marksServer.address().port}` }));
+} else {
+  throw new Error("usage: ttft-server.mjs fake | salient <openrouter base url>");
+}
+process.stdin.on("end", () => stop().then(() => process.exit(0)));
+process.stdin.resume();
