@@ -7,8 +7,12 @@
 //   node db/migrate.mjs --url postgres://USER@HOST:PORT/DB
 //   node db/migrate.mjs --url /path/to/socket/dir [--port 5432] [--user U] [--database D]
 //   (--url defaults to $DATABASE_URL; node-postgres also reads PGHOST, PGUSER, ...)
+//   ... --sync-config build/salient.json      then, over the same connection, mirror that compiled
+//                                             config's personas and agents into its tenant's rows
+//                                             (salient_sync_config, migration 0005)
 //
-// As a library: migrate(adapter) with pgliteAdapter(db) or pgAdapter(client).
+// As a library: migrate(adapter) with pgliteAdapter(db) or pgAdapter(client); syncConfig(adapter,
+// config); configSyncArgs(config) is salient_sync_config's arguments for a compiled config.
 
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
@@ -82,6 +86,40 @@ export async function migrate(db, { dir = MIGRATIONS_DIR, log = () => {} } = {})
   return { applied, skipped };
 }
 
+/**
+ * salient_sync_config's named arguments for a compiled config (build/salient.json): its
+ * app.tenant, its personas ({code: {name, description, system_prompt}}), its agents reduced to
+ * {code: {persona, enabled}}, and app.default_agent (whose persona becomes the tenant's default).
+ */
+export function configSyncArgs(config) {
+  const tenant = config?.app?.tenant;
+  if (typeof tenant !== "string" || !tenant) throw new Error("the config has no app.tenant");
+  const personas = {};
+  for (const [code, p] of Object.entries(config.personas ?? {})) {
+    personas[code] = { name: p?.name, description: p?.description ?? null, system_prompt: p?.system_prompt };
+  }
+  const agents = {};
+  for (const [code, a] of Object.entries(config.agents ?? {})) {
+    agents[code] = { persona: a?.persona, enabled: a?.enabled ?? true };
+  }
+  const defaultAgent = config.app.default_agent;
+  return {
+    p_tenant: tenant,
+    p_personas: personas,
+    p_agents: agents,
+    p_default_agent: typeof defaultAgent === "string" && Object.hasOwn(agents, defaultAgent) ? defaultAgent : null,
+  };
+}
+
+/** Calls salient_sync_config for a compiled config; resolves to its result, {personas, agents}. */
+export async function syncConfig(db, config) {
+  const args = configSyncArgs(config);
+  const [row] = await db.query(
+    "select salient_sync_config(p_tenant => $1, p_personas => $2::jsonb, p_agents => $3::jsonb, p_default_agent => $4) as result",
+    [args.p_tenant, JSON.stringify(args.p_personas), JSON.stringify(args.p_agents), args.p_default_agent]);
+  return row.result;
+}
+
 function parseArgs(argv) {
   const opts = {};
   for (let i = 0; i < argv.length; i++) {
@@ -95,15 +133,16 @@ function parseArgs(argv) {
     else if (arg === "--port") opts.port = Number(value());
     else if (arg === "--user") opts.user = value();
     else if (arg === "--database") opts.database = value();
+    else if (arg === "--sync-config") opts.syncConfig = value();
     else if (arg === "-h" || arg === "--help") opts.help = true;
     else throw new Error(`unknown argument ${arg}`);
   }
   return opts;
 }
 
-const USAGE = `usage: node db/migrate.mjs --pglite DIR
-       node db/migrate.mjs --url postgres://USER@HOST:PORT/DB
-       node db/migrate.mjs --url SOCKET_DIR [--port N] [--user U] [--database D]`;
+const USAGE = `usage: node db/migrate.mjs --pglite DIR [--sync-config build/salient.json]
+       node db/migrate.mjs --url postgres://USER@HOST:PORT/DB [--sync-config build/salient.json]
+       node db/migrate.mjs --url SOCKET_DIR [--port N] [--user U] [--database D] [--sync-config FILE]`;
 
 async function main(argv) {
   const opts = parseArgs(argv);
@@ -111,22 +150,50 @@ async function main(argv) {
   const url = opts.url ?? (opts.pglite ? undefined : process.env.DATABASE_URL);
   if (!opts.pglite === !url) throw new Error(`give exactly one of --pglite DIR or --url\n${USAGE}`);
   const log = (line) => console.log(`migrate: ${line}`);
+  // Read (and checked) before connecting: a wrong path is reported before anything is applied.
+  const config = opts.syncConfig ? await readConfig(opts.syncConfig) : null;
   let result;
+  let synced;
+  // Migrates, then syncs the config over the same connection.
+  const run = async (db) => {
+    result = await migrate(db, { log });
+    if (!config) return;
+    try {
+      synced = await syncConfig(db, config);
+    } catch (err) {
+      throw new Error(`--sync-config ${opts.syncConfig}: ${err.message}`, { cause: err });
+    }
+  };
   if (opts.pglite) {
     const { PGlite } = await import("@electric-sql/pglite");
     const db = await PGlite.create(path.resolve(opts.pglite));
-    try { result = await migrate(pgliteAdapter(db), { log }); } finally { await db.close(); }
+    try { await run(pgliteAdapter(db)); } finally { await db.close(); }
   } else {
     const { default: pg } = await import("pg");
-    const config = url.startsWith("/")
+    const connection = url.startsWith("/")
       ? { host: url, port: opts.port, user: opts.user, database: opts.database }
       : { connectionString: url, ...(opts.user && { user: opts.user }), ...(opts.database && { database: opts.database }) };
-    const client = new pg.Client(config);
+    const client = new pg.Client(connection);
     await client.connect();
-    try { result = await migrate(pgAdapter(client), { log }); } finally { await client.end(); }
+    try { await run(pgAdapter(client)); } finally { await client.end(); }
   }
   log(result.applied.length ? `${result.applied.length} applied, ${result.skipped.length} already applied`
     : `nothing to do (${result.skipped.length} already applied)`);
+  if (config) {
+    log(`synced ${opts.syncConfig}: ${synced.personas} personas, ${synced.agents} agents for tenant ` +
+      `${config.app.tenant}`);
+  }
+}
+
+async function readConfig(file) {
+  let config;
+  try {
+    config = JSON.parse(await readFile(file, "utf8"));
+    configSyncArgs(config); // throws for a file that is not a compiled config
+  } catch (err) {
+    throw new Error(`--sync-config ${file}: ${err.message}`, { cause: err });
+  }
+  return config;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -1,4 +1,4 @@
-// The in-memory state store: the RPCs of db/migrations/0002 and 0003 implemented with Maps, for
+// The in-memory state store: the RPCs of db/migrations/0002 to 0005 implemented with Maps, for
 // tests, benchmarks and `SALIENT_STATE=memory` (nothing survives the process). The dev server's
 // default is the PGlite backend (pglite-state.js), which runs the real SQL.
 //
@@ -105,7 +105,48 @@ const SIGNATURES = {
   },
   salient_session_history: { required: ["p_tenant", "p_agent", "p_session_key"], optional: ["p_limit"] },
   salient_list_sessions: { required: ["p_tenant", "p_agent", "p_session_keys"], optional: [] },
+  salient_sync_config: { required: ["p_tenant", "p_personas", "p_agents"], optional: ["p_default_agent"] },
 };
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** salient_sync_config's arguments checked as 0005 checks them (22P02, same messages). */
+function syncArgs(args, hasPersona) {
+  const tenant = text(args, "p_tenant");
+  const personas = args.p_personas;
+  if (!isObject(personas)) {
+    throw invalid("invalid input for argument p_personas: expected a JSON object mapping persona codes to {name, description, system_prompt}");
+  }
+  for (const [code, p] of Object.entries(personas)) {
+    const bad = (what) => invalid(`invalid input for argument p_personas: ${what}`);
+    if (code === "") throw bad("a persona code must be a non-empty string");
+    if (!isObject(p)) throw bad(`persona ${code} must be a JSON object {name, description, system_prompt}`);
+    if (typeof p.name !== "string" || p.name === "") throw bad(`persona ${code}: name must be a non-empty string`);
+    if (typeof p.system_prompt !== "string") throw bad(`persona ${code}: system_prompt must be a string`);
+    if (p.description != null && typeof p.description !== "string") {
+      throw bad(`persona ${code}: description must be a string or null`);
+    }
+  }
+  const agents = args.p_agents;
+  if (!isObject(agents)) {
+    throw invalid("invalid input for argument p_agents: expected a JSON object mapping agent codes to {persona, enabled}");
+  }
+  for (const [code, a] of Object.entries(agents)) {
+    const bad = (what) => invalid(`invalid input for argument p_agents: ${what}`);
+    if (code === "") throw bad("an agent code must be a non-empty string");
+    if (!isObject(a)) throw bad(`agent ${code} must be a JSON object {persona, enabled}`);
+    if (typeof a.persona !== "string" || a.persona === "") throw bad(`agent ${code}: persona must be a non-empty string`);
+    if (a.enabled != null && typeof a.enabled !== "boolean") throw bad(`agent ${code}: enabled must be true or false`);
+    if (!Object.hasOwn(personas, a.persona) && !hasPersona(tenant, a.persona)) {
+      throw bad(`agent ${code} names persona ${a.persona}, which is neither in p_personas nor a persona of tenant ${tenant}`);
+    }
+  }
+  const defaultAgent = args.p_default_agent ?? null;
+  if (defaultAgent !== null && !(typeof defaultAgent === "string" && Object.hasOwn(agents, defaultAgent))) {
+    throw invalid(`invalid input for argument p_default_agent: "${defaultAgent}" is not one of the agents in p_agents`);
+  }
+  return { tenant, personas, agents, defaultAgent };
+}
 
 function matchesSignature({ required, optional }, args) {
   return required.every((n) => args[n] !== undefined) &&
@@ -113,9 +154,11 @@ function matchesSignature({ required, optional }, args) {
 }
 
 /**
- * Sessions, messages and llm_requests in Maps; the same answers the SQL functions give, except:
- * there is no tenants table (so no inactive tenant, PT403), no personas and no profiles
- * (claim_turn's persona and profile are always null), and ids are not checked to be uuids.
+ * Sessions, messages, llm_requests, personas and tenant_agents in Maps; the same answers the SQL
+ * functions give, except: there is no tenants table (so no inactive tenant, PT403), no shared
+ * agents table (so no agents.default_persona_id: claim_turn's persona is the tenant's choice for
+ * the agent, else the tenant's default, else null), no profiles (profile is always null), and
+ * ids are not checked to be uuids. Personas exist only through salient_sync_config.
  * "Order by created_at, id" is insertion order here.
  */
 export function memoryBackend() {
@@ -126,6 +169,8 @@ export function memoryBackend() {
   const turnsByIdempotency = new Map(); // `${tenant}\0${session_key}\0${idempotency_key}` → id
   const sessionsById = new Map(); // session id → the sessions entry
   const llmRequests = new Map(); // answer's message id → its llm_requests row
+  const personas = new Map(); // `${tenant}\0${code}` → { tenant, code, name, description, system_prompt, is_default }
+  const tenantAgents = new Map(); // `${tenant}\0${agent}` → { is_enabled, persona (its code) }
 
   const now = () => new Date().toISOString();
   // A session's user and assistant messages, oldest first, as [id, message].
@@ -186,10 +231,15 @@ export function memoryBackend() {
       for (const row of llmRequests.values()) {
         if (row.tenant === tenant && new Date(row.created_at) >= monthStart) monthCost += row.computed_cost ?? 0;
       }
+      // The persona (0003): the tenant's choice for this agent, else the tenant's default.
+      const chosen = tenantAgents.get(`${tenant}\0${turn.agent}`)?.persona;
+      const persona = (chosen != null && personas.get(`${tenant}\0${chosen}`)) ||
+        [...personas.values()].find((p) => p.tenant === tenant && p.is_default) || null;
       return {
         status: "claimed", message: turn.content, session_id: turn.session_id, agent: turn.agent,
-        history: limit === 0 ? [] : before.slice(-limit), persona: null, profile: null,
-        month_cost_usd: monthCost,
+        history: limit === 0 ? [] : before.slice(-limit),
+        persona: persona && { code: persona.code, name: persona.name, system_prompt: persona.system_prompt },
+        profile: null, month_cost_usd: monthCost,
       };
     },
 
@@ -267,6 +317,25 @@ export function memoryBackend() {
     },
   };
 
+  // 0005: the config's personas and agents into the tenant's rows; others are left alone.
+  functions.salient_sync_config = (args) => {
+    const { tenant, personas: given, agents, defaultAgent } =
+      syncArgs(args, (t, code) => personas.has(`${t}\0${code}`));
+    for (const [code, p] of Object.entries(given)) {
+      const key = `${tenant}\0${code}`;
+      personas.set(key, { tenant, code, name: p.name, description: p.description ?? null,
+        system_prompt: p.system_prompt, is_default: personas.get(key)?.is_default ?? false });
+    }
+    for (const [code, a] of Object.entries(agents)) {
+      tenantAgents.set(`${tenant}\0${code}`, { is_enabled: a.enabled ?? true, persona: a.persona });
+    }
+    if (defaultAgent !== null) {
+      const chosen = agents[defaultAgent].persona;
+      for (const p of personas.values()) if (p.tenant === tenant) p.is_default = p.code === chosen;
+    }
+    return { personas: Object.keys(given).length, agents: Object.keys(agents).length };
+  };
+
   return {
     async call(fn, args) {
       if (!Object.hasOwn(functions, fn) || !matchesSignature(SIGNATURES[fn], args)) return null;
@@ -277,6 +346,11 @@ export function memoryBackend() {
       sessions: [...sessions.values()].map(({ message_ids, ...s }) => s),
       messages: [...messages.entries()],
       llmRequests: [...llmRequests.values()],
+      personas: [...personas.values()],
+      tenantAgents: [...tenantAgents.entries()].map(([key, ta]) => {
+        const [tenant, agent] = key.split("\0");
+        return { tenant, agent, ...ta };
+      }),
     }),
   };
 }

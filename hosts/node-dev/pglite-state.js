@@ -15,10 +15,11 @@ import { PGlite } from "@electric-sql/pglite";
 import { migrate, pgliteAdapter } from "../../db/migrate.mjs";
 import { postgrestStatus, RpcError } from "./postgrest.js";
 
-// What `POST /rest/v1/rpc/<fn>` may call; the salient_* helper functions are not exposed.
+// What `POST /rest/v1/rpc/<fn>` (and call()) may call; the salient_* helper functions are not
+// exposed. salient_sync_config is the dev server's own start-up call (server.js).
 const FUNCTIONS = new Set([
   "salient_begin_turn", "salient_claim_turn", "salient_finish_turn",
-  "salient_session_history", "salient_list_sessions",
+  "salient_session_history", "salient_list_sessions", "salient_sync_config",
 ]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -4,7 +4,9 @@
 //
 // The embedded store is PGlite on <root>/.salient/db with db/migrations applied at start
 // (pglite-state.js), so conversations survive restarts; SALIENT_STATE=memory keeps them in
-// memory instead (memory-state.js).
+// memory instead (memory-state.js). At start, the compiled config's personas and agents are
+// written into the embedded store (salient_sync_config, db/migrations/0005), so that editing
+// salient.yaml, ./scripts/build and a restart update the tenant's persona rows.
 //
 //   node hosts/node-dev/server.js        HOST (127.0.0.1) and PORT (8787; 0 = any free port)
 
@@ -14,6 +16,7 @@ import { readFile, stat } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { configSyncArgs } from "../../db/migrate.mjs";
 import { createSalient } from "../driver.js";
 import { jsonlLogger } from "./jsonl-log.js";
 import { sendResponse, toRequest } from "./http.js";
@@ -82,6 +85,15 @@ export async function startServer({
     }
   }
   const state = env.SUPABASE_URL ? null : rpcHandler(backend);
+  let syncDescription = null;
+  if (state) {
+    try {
+      syncDescription = await syncConfig(backend, config);
+    } catch (err) {
+      await ownedBackend?.close();
+      throw err;
+    }
+  }
   const publicDir = path.join(root, "build", "public");
 
   let salient = null; // created once the port (and so the state store URL) is known
@@ -115,6 +127,8 @@ export async function startServer({
     url,
     generatedSecret,
     stateDescription,
+    /** One line on what syncConfig wrote into the embedded store (null with SUPABASE_URL). */
+    syncDescription,
     /** The embedded store's backend (null with SUPABASE_URL), e.g. for tests to look at. */
     state: state ? backend : null,
     close: () => (closing ??= (async () => {
@@ -125,6 +139,26 @@ export async function startServer({
       await ownedBackend?.close();
     })()),
   };
+}
+
+/**
+ * The compiled config's personas and agents into the embedded store's rows for its tenant,
+ * through the backend's call() as the RPC layer calls it; resolves to a line for the start-up
+ * log. A backend without salient_sync_config (a test's own) is left as it is.
+ */
+async function syncConfig(backend, config) {
+  const args = configSyncArgs(config);
+  let res;
+  try {
+    res = await backend.call("salient_sync_config", args);
+  } catch (err) {
+    throw new Error(`syncing the config's personas into the state store: ${err.message}`, { cause: err });
+  }
+  if (!res) return "personas: not synced (the state store has no salient_sync_config)";
+  const { personas, agents } = res.body;
+  const shown = args.p_default_agent ? `; default persona: ${args.p_agents[args.p_default_agent].persona}` : "";
+  return `personas: ${personas} from the compiled config synced into tenant ${args.p_tenant} ` +
+    `(${agents} agent${agents === 1 ? "" : "s"}${shown})`;
 }
 
 async function loadBuild(root) {
@@ -216,6 +250,7 @@ async function main() {
     console.log("SALIENT_STREAM_SECRET is not set: using a random one for this process.");
   }
   console.log(server.stateDescription);
+  if (server.syncDescription) console.log(server.syncDescription);
   console.log(`Salient dev server: ${server.url}/ (chat: /a/sales/)`);
   if (logging) console.log(`logs: ${path.relative(REPO, path.resolve(REPO, logging.path))} (JSON lines)`);
   const stop = () => server.close().then(() => log?.close()).then(() => process.exit(0));

@@ -3,6 +3,7 @@
 // once per backend. The contract is hosts/node-dev/memory-state.js's (tests/hosts/memory-state).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -11,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { migrate, migrationFiles, pgAdapter, pgliteAdapter } from "../../db/migrate.mjs";
+import { configSyncArgs, migrate, migrationFiles, pgAdapter, pgliteAdapter } from "../../db/migrate.mjs";
 import { postgresUnavailable, startPostgres } from "../support/postgres.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -36,7 +37,13 @@ const backends = [
         async cli() {
           const dir = await mkdtemp(path.join(os.tmpdir(), "salient-pglite-"));
           try {
-            return [await migrateCli(["--pglite", dir]), await migrateCli(["--pglite", dir])];
+            const runs = [await migrateCli(["--pglite", dir]), await migrateCli(["--pglite", dir, ...SYNC_ARGS])];
+            const synced = await PGlite.create(dir);
+            try {
+              return [...runs, (await synced.query(PERSONAS_SQL)).rows];
+            } finally {
+              await synced.close();
+            }
           } finally {
             await rm(dir, { recursive: true, force: true });
           }
@@ -63,12 +70,25 @@ const backends = [
           await client.query("create database salient_cli");
           const args = ["--url", server.host, "--port", String(server.port), "--user", server.user,
             "--database", "salient_cli"];
-          return [await migrateCli(args), await migrateCli(args)];
+          const runs = [await migrateCli(args), await migrateCli([...args, ...SYNC_ARGS])];
+          const synced = await connect("salient_cli");
+          try {
+            return [...runs, (await synced.query(PERSONAS_SQL)).rows];
+          } finally {
+            await synced.end();
+          }
         },
       };
     },
   },
 ];
+
+// The migrate command's second run also syncs the compiled config; PERSONAS_SQL shows the result.
+const compiledPath = path.join(root, "build", "salient.json");
+const compiled = JSON.parse(readFileSync(compiledPath, "utf8"));
+const SYNC_ARGS = ["--sync-config", compiledPath];
+const PERSONAS_SQL = `select t.slug as tenant, p.code, p.system_prompt, p.is_default from personas p
+  join tenants t on t.id = p.tenant_id order by p.code`;
 
 async function migrateCli(args) {
   const { stdout } = await run(process.execPath, [path.join(root, "db/migrate.mjs"), ...args]);
@@ -128,13 +148,15 @@ for (const backend of backends) {
       const before = await functions();
       for (const file of await migrationFiles()) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
-      const rpcs = before.map((f) => f.fn).filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions)/.test(f));
+      const rpcs = before.map((f) => f.fn)
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config)/.test(f));
       assert.deepEqual(rpcs, [
         "salient_begin_turn(text,text,text,text,uuid,text)",
         "salient_claim_turn(text,uuid,integer)",
         "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",
         "salient_list_sessions(text,text,text[])",
         "salient_session_history(text,text,text,integer)",
+        "salient_sync_config(text,jsonb,jsonb,text)",
       ]);
       const tables = (await sql(`select tablename from pg_tables where schemaname = 'public' order by 1`))
         .map((r) => r.tablename);
@@ -154,11 +176,19 @@ for (const backend of backends) {
       assert.equal(count, files.length);
     });
 
-    test("the migrate command applies once, then does nothing", async () => {
-      const [first, second] = await db.cli();
+    test("the migrate command applies once, then does nothing; --sync-config syncs the config", async () => {
+      const [first, second, personas] = await db.cli();
       assert.match(first, /applied 0001_schema\.sql/);
       assert.match(first, /2 applied|\d+ applied, 0 already applied/);
+      assert.doesNotMatch(first, /synced/);
       assert.match(second, /nothing to do \(\d+ already applied\)/);
+      const { app } = compiled;
+      const counts = [Object.keys(compiled.personas).length, Object.keys(compiled.agents).length];
+      assert.match(second, new RegExp(`synced .*salient\\.json: ${counts[0]} personas, ${counts[1]} agents for tenant ${app.tenant}`));
+      assert.deepEqual(personas, Object.keys(compiled.personas).sort().map((code) => ({
+        tenant: app.tenant, code, system_prompt: compiled.personas[code].system_prompt,
+        is_default: code === compiled.agents[app.default_agent].persona,
+      })));
     });
 
     test("begin_turn stores the turn, creates tenant and session once, and is idempotent", async () => {
@@ -399,6 +429,127 @@ for (const backend of backends) {
       await sql("update agents set default_persona_id = null where code = 'persona-agent'");
     });
 
+    // salient_sync_config (0005): the config's personas and agents into the tenant's rows.
+    const syncPersonas = (over = {}) => ({
+      sales: { name: "Advisor", description: "Sells", system_prompt: "You sell for {{app_name}}." },
+      support: { name: "Help desk", description: "", system_prompt: "You help." },
+      ...over,
+    });
+    const sync = (personas, agents, defaultAgent = null, tenant = "synced-co") => rpc("salient_sync_config",
+      { p_tenant: tenant, p_personas: personas, p_agents: agents, p_default_agent: defaultAgent });
+    const syncedRows = async (tenant = "synced-co") => ({
+      personas: await sql(`select p.code, p.name, p.description, p.system_prompt, p.is_default from personas p
+        join tenants t on t.id = p.tenant_id where t.slug = $1 order by p.code`, [tenant]),
+      agents: await sql(`select a.code as agent, ta.is_enabled, p.code as persona from tenant_agents ta
+        join tenants t on t.id = ta.tenant_id join agents a on a.id = ta.agent_id
+        left join personas p on p.id = ta.persona_id where t.slug = $1 order by a.code`, [tenant]),
+    });
+    const claimFor = async (agent, tenant = "synced-co") => {
+      const { turn_id } = await rpc("salient_begin_turn", turn({ p_tenant: tenant, p_agent: agent, p_session_key: `sk-sync-${agent}` }));
+      return (await rpc("salient_claim_turn", { p_tenant: tenant, p_turn_id: turn_id })).persona;
+    };
+
+    test("sync_config creates the tenant, its personas and tenant_agents; claim_turn returns the agent's persona", async () => {
+      assert.deepEqual(await sync(syncPersonas(), { sales: { persona: "sales", enabled: true, name: "x", llm: {} } }, "sales"),
+        { personas: 2, agents: 1 });
+      assert.deepEqual(await syncedRows(), {
+        personas: [
+          { code: "sales", name: "Advisor", description: "Sells", system_prompt: "You sell for {{app_name}}.", is_default: true },
+          { code: "support", name: "Help desk", description: "", system_prompt: "You help.", is_default: false },
+        ],
+        agents: [{ agent: "sales", is_enabled: true, persona: "sales" }],
+      });
+      assert.deepEqual(await claimFor("sales"),
+        { code: "sales", name: "Advisor", system_prompt: "You sell for {{app_name}}." });
+      // Re-running the same config changes nothing.
+      const before = await sql(`select p.* from personas p join tenants t on t.id = p.tenant_id where t.slug = 'synced-co'
+        order by p.code`);
+      assert.deepEqual(await sync(syncPersonas(), { sales: { persona: "sales", enabled: true } }, "sales"),
+        { personas: 2, agents: 1 });
+      assert.deepEqual(await sql(`select p.* from personas p join tenants t on t.id = p.tenant_id
+        where t.slug = 'synced-co' order by p.code`), before);
+      const [{ n }] = await sql("select count(*)::int as n from tenants where slug = 'synced-co'");
+      assert.equal(n, 1);
+    });
+
+    test("sync_config updates a changed prompt, moves the default, and leaves other personas alone", async () => {
+      await sync(syncPersonas(), { sales: { persona: "sales", enabled: true } }, "sales", "resync-co");
+      // A persona made by hand, not in the config.
+      await sql(`insert into personas (tenant_id, code, name, system_prompt)
+        select id, 'by-hand', 'By hand', 'Hand-written.' from tenants where slug = 'resync-co'`);
+      const changed = syncPersonas({ sales: { name: "Advisor 2", description: null, system_prompt: "New prompt." } });
+      assert.deepEqual(await sync(changed, { sales: { persona: "sales" }, support: { persona: "support", enabled: false } },
+        "support", "resync-co"), { personas: 2, agents: 2 });
+      assert.deepEqual(await syncedRows("resync-co"), {
+        personas: [
+          { code: "by-hand", name: "By hand", description: null, system_prompt: "Hand-written.", is_default: false },
+          { code: "sales", name: "Advisor 2", description: null, system_prompt: "New prompt.", is_default: false },
+          { code: "support", name: "Help desk", description: "", system_prompt: "You help.", is_default: true },
+        ],
+        agents: [
+          { agent: "sales", is_enabled: true, persona: "sales" },
+          { agent: "support", is_enabled: false, persona: "support" },
+        ],
+      });
+      assert.deepEqual(await claimFor("sales", "resync-co"), { code: "sales", name: "Advisor 2", system_prompt: "New prompt." });
+      assert.equal((await claimFor("support", "resync-co")).code, "support");
+      // An agent the config does not name gets the tenant's default.
+      assert.equal((await claimFor("elsewhere", "resync-co")).code, "support");
+      // An agent may use a hand-made persona; the default moves to it, and without a default
+      // agent no is_default changes.
+      await sync({}, { sales: { persona: "by-hand" } }, "sales", "resync-co");
+      assert.deepEqual((await syncedRows("resync-co")).personas.filter((p) => p.is_default).map((p) => p.code), ["by-hand"]);
+      assert.equal((await claimFor("sales", "resync-co")).code, "by-hand");
+      await sync({}, { sales: { persona: "sales" } }, null, "resync-co");
+      assert.deepEqual((await syncedRows("resync-co")).personas.filter((p) => p.is_default).map((p) => p.code), ["by-hand"]);
+      assert.equal((await claimFor("sales", "resync-co")).code, "sales");
+      // Another tenant's rows are untouched throughout.
+      assert.equal((await syncedRows()).personas.find((p) => p.code === "sales").system_prompt, "You sell for {{app_name}}.");
+    });
+
+    test("sync_config refuses bad shapes with 22P02 and writes nothing", async () => {
+      const good = syncPersonas();
+      const agents = { sales: { persona: "sales" } };
+      const cases = [
+        [{ p_tenant: "" }, /p_tenant/],
+        [{ p_personas: null }, /p_personas: expected a JSON object/],
+        [{ p_personas: json(["sales"]) }, /p_personas: expected a JSON object/],
+        [{ p_personas: json("sales") }, /p_personas: expected a JSON object/],
+        [{ p_personas: { sales: "x" } }, /persona sales must be a JSON object/],
+        [{ p_personas: { ...good, sales: { system_prompt: "x" } } }, /persona sales: name must be a non-empty string/],
+        [{ p_personas: { ...good, sales: { name: "", system_prompt: "x" } } }, /persona sales: name must be/],
+        [{ p_personas: { ...good, sales: { name: "S", system_prompt: 5 } } }, /persona sales: system_prompt must be a string/],
+        [{ p_personas: { ...good, sales: { name: "S", system_prompt: "x", description: [] } } }, /description must be a string or null/],
+        [{ p_agents: null }, /p_agents: expected a JSON object/],
+        [{ p_agents: { sales: "sales" } }, /agent sales must be a JSON object/],
+        [{ p_agents: { sales: {} } }, /agent sales: persona must be a non-empty string/],
+        [{ p_agents: { sales: { persona: "sales", enabled: "yes" } } }, /agent sales: enabled must be true or false/],
+        [{ p_agents: { sales: { persona: "nobody" } } }, /agent sales names persona nobody, which is neither in p_personas nor a persona of tenant bad-co/],
+        [{ p_default_agent: "support" }, /p_default_agent: "support" is not one of the agents in p_agents/],
+      ];
+      for (const [over, message] of cases) {
+        const err = await rpcError("salient_sync_config",
+          { p_tenant: "bad-co", p_personas: good, p_agents: agents, p_default_agent: "sales", ...over });
+        assert.equal(err.code, "22P02", JSON.stringify(over));
+        assert.match(err.message, message);
+      }
+      const [{ n }] = await sql("select count(*)::int as n from tenants where slug = 'bad-co'");
+      assert.equal(n, 0, "nothing was written, not even the tenant");
+    });
+
+    test("configSyncArgs: the compiled config as sync_config's arguments", async () => {
+      const args = configSyncArgs(compiled);
+      assert.equal(args.p_tenant, compiled.app.tenant);
+      assert.equal(args.p_default_agent, compiled.app.default_agent);
+      assert.deepEqual(Object.keys(args.p_personas), Object.keys(compiled.personas));
+      for (const a of Object.values(args.p_agents)) assert.deepEqual(Object.keys(a), ["persona", "enabled"]);
+      assert.deepEqual(await rpc("salient_sync_config", { ...args, p_tenant: "compiled-co" }),
+        { personas: Object.keys(compiled.personas).length, agents: Object.keys(compiled.agents).length });
+      const persona = compiled.agents[compiled.app.default_agent].persona;
+      assert.equal((await claimFor(compiled.app.default_agent, "compiled-co")).system_prompt,
+        compiled.personas[persona].system_prompt);
+    });
+
     test("claim_turn carries the session's profile", async () => {
       const { turn_id, session_id } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-profile" }));
       await sql(`insert into profiles (tenant_id, session_id, customer_name, email, phone, products_of_interest, address_city)
@@ -618,6 +769,27 @@ for (const backend of backends) {
       assert.equal(history.code, "42501");
       const allowed = await as("authenticated", () => rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id }));
       assert.equal(allowed.status, "claimed", String(allowed.message ?? ""));
+    });
+
+    test("execute grants: 0005 repeats the grants block, so anon may not call salient_sync_config", async () => {
+      // Supabase's default privileges again (roles made by the test above), then 0005 alone.
+      await db.adapter.exec("grant execute on all functions in schema public to anon, public");
+      const [file] = (await migrationFiles()).filter((f) => f.name === "0005_sync_personas.sql");
+      await db.adapter.exec(file.sql);
+      const [grant] = await sql(`select has_function_privilege('anon', 'salient_sync_config(text,jsonb,jsonb,text)', 'execute') as anon,
+          has_function_privilege('authenticated', 'salient_sync_config(text,jsonb,jsonb,text)', 'execute') as authenticated`);
+      assert.deepEqual(grant, { anon: false, authenticated: true });
+      const open = await sql(`select p.oid::regprocedure::text as fn from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = current_schema() and p.proname like 'salient\\_%' and has_function_privilege('anon', p.oid, 'execute')`);
+      assert.deepEqual(open, []);
+      await db.adapter.exec("begin");
+      try {
+        await db.adapter.exec("set local role anon");
+        const err = await rpcError("salient_sync_config", { p_tenant: "anon-co", p_personas: {}, p_agents: {} });
+        assert.equal(err.code, "42501");
+      } finally {
+        await db.adapter.exec("rollback");
+      }
     });
   });
 }

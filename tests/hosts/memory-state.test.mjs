@@ -137,7 +137,7 @@ test("state: claim_turn carries the history before the turn, oldest first, at mo
     [["user", "two"], ["assistant", "re: two"], ["user", "three"], ["assistant", "re: three"]],
     "the 4 most recent before the turn; neither the turn itself nor the later message");
   assert.ok(claim.body.history.every((m) => typeof m.created_at === "string"));
-  assert.equal(claim.body.persona, null);
+  assert.equal(claim.body.persona, null, "no personas synced for t1");
   assert.equal(claim.body.profile, null);
   const all = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: later.turn_id });
   assert.equal(all.body.history.length, 7, "default limit 20: everything before, including the unanswered turn");
@@ -244,4 +244,84 @@ test("state: claim_turn reports the tenant's model spend this month (0004)", asy
   const { body } = await rpc("salient_begin_turn", turn({ p_tenant: "spend-1", p_session_key: "sk-spend" }));
   const claim = await rpc("salient_claim_turn", { p_tenant: "spend-1", p_turn_id: body.turn_id });
   assert.equal(claim.body.month_cost_usd, 0.75);
+});
+
+// salient_sync_config (0005): the same contract as tests/db/rpc.test.mjs's sync_config cases.
+const syncPersonas = (over = {}) => ({
+  sales: { name: "Advisor", description: "Sells", system_prompt: "You sell for {{app_name}}." },
+  support: { name: "Help desk", description: "", system_prompt: "You help." },
+  ...over,
+});
+const sync = (tenant, personas, agents, defaultAgent = null) => rpc("salient_sync_config",
+  { p_tenant: tenant, p_personas: personas, p_agents: agents, p_default_agent: defaultAgent });
+const claimPersona = async (tenant, agent) => {
+  const { body } = await rpc("salient_begin_turn", turn({ p_tenant: tenant, p_agent: agent, p_session_key: `sk-sync-${agent}` }));
+  return (await rpc("salient_claim_turn", { p_tenant: tenant, p_turn_id: body.turn_id })).body.persona;
+};
+const defaults = (tenant) => server.backend.dump().personas.filter((p) => p.tenant === tenant && p.is_default)
+  .map((p) => p.code);
+
+test("state: sync_config stores personas and tenant_agents; claim_turn returns the agent's persona", async () => {
+  assert.equal(await claimPersona("sync-1", "sales"), null, "no persona before a sync");
+  const res = await sync("sync-1", syncPersonas(), { sales: { persona: "sales", enabled: true, name: "x", llm: {} } }, "sales");
+  assert.deepEqual(res, { status: 200, body: { personas: 2, agents: 1 } });
+  const dump = server.backend.dump();
+  assert.deepEqual(dump.personas.filter((p) => p.tenant === "sync-1"), [
+    { tenant: "sync-1", code: "sales", name: "Advisor", description: "Sells", system_prompt: "You sell for {{app_name}}.",
+      is_default: true },
+    { tenant: "sync-1", code: "support", name: "Help desk", description: "", system_prompt: "You help.", is_default: false },
+  ]);
+  assert.deepEqual(dump.tenantAgents.filter((t) => t.tenant === "sync-1"),
+    [{ tenant: "sync-1", agent: "sales", is_enabled: true, persona: "sales" }]);
+  assert.deepEqual(await claimPersona("sync-1", "sales"),
+    { code: "sales", name: "Advisor", system_prompt: "You sell for {{app_name}}." });
+  assert.equal(await claimPersona("sync-other", "sales"), null, "another tenant has none");
+});
+
+test("state: sync_config updates a changed prompt and moves the default", async () => {
+  await sync("sync-2", syncPersonas(), { sales: { persona: "sales" } }, "sales");
+  const changed = syncPersonas({ sales: { name: "Advisor 2", description: null, system_prompt: "New prompt." } });
+  assert.deepEqual((await sync("sync-2", changed, { sales: { persona: "sales" }, support: { persona: "support", enabled: false } },
+    "support")).body, { personas: 2, agents: 2 });
+  assert.deepEqual(defaults("sync-2"), ["support"]);
+  assert.deepEqual(await claimPersona("sync-2", "sales"), { code: "sales", name: "Advisor 2", system_prompt: "New prompt." });
+  assert.equal((await claimPersona("sync-2", "support")).code, "support");
+  assert.equal((await claimPersona("sync-2", "elsewhere")).code, "support", "an agent not in the config: the default");
+  assert.deepEqual(server.backend.dump().tenantAgents.filter((t) => t.tenant === "sync-2").map((t) => [t.agent, t.is_enabled]),
+    [["sales", true], ["support", false]]);
+  // Personas the config no longer names stay; without a default agent no default changes.
+  await sync("sync-2", {}, { sales: { persona: "support" } });
+  assert.deepEqual(defaults("sync-2"), ["support"]);
+  assert.equal(server.backend.dump().personas.filter((p) => p.tenant === "sync-2").length, 2);
+  assert.equal((await claimPersona("sync-2", "sales")).code, "support");
+});
+
+test("state: sync_config refuses bad shapes with 22P02 and stores nothing", async () => {
+  const good = syncPersonas();
+  const agents = { sales: { persona: "sales" } };
+  const cases = [
+    [{ p_tenant: "" }, /p_tenant/],
+    [{ p_personas: null }, /p_personas: expected a JSON object/],
+    [{ p_personas: ["sales"] }, /p_personas: expected a JSON object/],
+    [{ p_personas: { sales: "x" } }, /persona sales must be a JSON object/],
+    [{ p_personas: { ...good, sales: { system_prompt: "x" } } }, /persona sales: name must be a non-empty string/],
+    [{ p_personas: { ...good, sales: { name: "S", system_prompt: 5 } } }, /persona sales: system_prompt must be a string/],
+    [{ p_personas: { ...good, sales: { name: "S", system_prompt: "x", description: [] } } }, /description must be a string or null/],
+    [{ p_agents: null }, /p_agents: expected a JSON object/],
+    [{ p_agents: { sales: "sales" } }, /agent sales must be a JSON object/],
+    [{ p_agents: { sales: {} } }, /agent sales: persona must be a non-empty string/],
+    [{ p_agents: { sales: { persona: "sales", enabled: "yes" } } }, /agent sales: enabled must be true or false/],
+    [{ p_agents: { sales: { persona: "nobody" } } }, /agent sales names persona nobody, which is neither in p_personas nor a persona of tenant bad-co/],
+    [{ p_default_agent: "support" }, /p_default_agent: "support" is not one of the agents in p_agents/],
+  ];
+  for (const [over, message] of cases) {
+    const res = await rpc("salient_sync_config",
+      { p_tenant: "bad-co", p_personas: good, p_agents: agents, p_default_agent: "sales", ...over });
+    assert.equal(res.status, 400, JSON.stringify(over));
+    assert.equal(res.body.code, "22P02");
+    assert.match(res.body.message, message);
+  }
+  assert.ok(!server.backend.dump().personas.some((p) => p.tenant === "bad-co"), "nothing stored");
+  const missing = await rpc("salient_sync_config", { p_tenant: "bad-co", p_personas: good });
+  assert.equal(missing.status, 404, "p_agents is required (no such function)");
 });

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -29,9 +29,9 @@ before(async () => {
 });
 after(() => rm(tmp, { recursive: true, force: true }));
 
-async function start(dataDir) {
+async function start(dataDir, { config } = {}) {
   const started = performance.now();
-  const server = await startServer({ port: 0, env, dataDir, log: () => {} });
+  const server = await startServer({ port: 0, env, dataDir, log: () => {}, ...(config && { config }) });
   console.log(`dev server on PGlite started in ${Math.round(performance.now() - started)} ms ` +
     `(PGlite open + migrations ${server.state.openMs} ms, applied ${server.state.migrated.applied.length})`);
   return server;
@@ -149,6 +149,40 @@ test("the embedded RPC endpoint answers PostgREST's errors", async () => {
   } finally {
     await server.close();
   }
+});
+
+test("the compiled config's personas are synced at start; a changed config updates them at restart", async () => {
+  const compiled = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
+  const { tenant, default_agent: agent } = compiled.app;
+  const code = compiled.agents[agent].persona;
+  const agents = Object.keys(compiled.agents).length;
+  const claimPersona = async (server) => {
+    const begun = await rpc(server.url, "salient_begin_turn", { p_tenant: tenant, p_agent: agent,
+      p_session_key: crypto.randomUUID(), p_idempotency_key: "k", p_message_id: crypto.randomUUID(), p_content: "hi" });
+    return (await rpc(server.url, "salient_claim_turn", { p_tenant: tenant, p_turn_id: begun.body.turn_id })).body.persona;
+  };
+  const server = await start(dataDir);
+  try {
+    assert.equal(server.syncDescription, `personas: ${Object.keys(compiled.personas).length} from the compiled config ` +
+      `synced into tenant ${tenant} (${agents} agent${agents === 1 ? "" : "s"}; default persona: ${code})`);
+    const persona = await claimPersona(server);
+    assert.equal(persona.code, code);
+    assert.equal(persona.name, compiled.personas[code].name);
+    assert.equal(persona.system_prompt, compiled.personas[code].system_prompt);
+  } finally {
+    await server.close();
+  }
+  // salient.yaml edited and rebuilt: the next start writes the new prompt.
+  const edited = structuredClone(compiled);
+  edited.personas[code].system_prompt = "You are the edited assistant of {{app_name}}.";
+  const restarted = await start(dataDir, { config: edited });
+  try {
+    assert.equal((await claimPersona(restarted)).system_prompt, "You are the edited assistant of {{app_name}}.");
+  } finally {
+    await restarted.close();
+  }
+  // And back (the later tests run with build/salient.json).
+  await (await start(dataDir)).close();
 });
 
 test("one process per data folder; SALIENT_STATE picks the store", async () => {

@@ -1,6 +1,7 @@
 // The Node dev server's own parts: static files, .env parsing, startup. (The chat flow through
 // it is tests/e2e/chat-flow.test.mjs.)
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { parseEnvFile, startServer } from "../../hosts/node-dev/server.js";
@@ -69,6 +70,26 @@ test("node-dev: SUPABASE_URL defaults to the embedded store; a stream secret is 
       body: JSON.stringify({ p_tenant: "t", p_turn_id: "none" }),
     });
     assert.deepEqual(await res.json(), { status: "not_found" });
+  } finally {
+    await server.close();
+  }
+});
+
+test("node-dev: the compiled config's personas are synced into the embedded store at start", async () => {
+  const server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
+  try {
+    const compiled = JSON.parse(readFileSync(new URL("../../build/salient.json", import.meta.url), "utf8"));
+    const { tenant, default_agent: agent } = compiled.app;
+    assert.match(server.syncDescription, new RegExp(`^personas: \\d+ from the compiled config synced into tenant ${tenant} `));
+    const call = async (fn, args) => (await fetch(`${server.url}/rest/v1/rpc/${fn}`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(args),
+    })).json();
+    const { turn_id } = await call("salient_begin_turn", { p_tenant: tenant, p_agent: agent, p_session_key: "sk",
+      p_idempotency_key: "k", p_message_id: crypto.randomUUID(), p_content: "hi" });
+    const claim = await call("salient_claim_turn", { p_tenant: tenant, p_turn_id: turn_id });
+    const code = compiled.agents[agent].persona;
+    assert.deepEqual(claim.persona, { code, name: compiled.personas[code].name,
+      system_prompt: compiled.personas[code].system_prompt });
   } finally {
     await server.close();
   }
