@@ -1,36 +1,14 @@
 #include "answer_events.h"
 
+#include <charconv>
+
 #include "salient/detail/json.h"
 #include "salient/html.h"
+#include "salient/json_write.h"
 #include "salient/respond.h"
 #include "salient/sse.h"
 
 namespace salient {
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.substr(run, i - run));
-    run = i + 1;
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        out.append("\\u00");
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 0xF]);
-    }
-  }
-  out.append(s.substr(run));
-  out.push_back('"');
-}
 
 void answer_events::meta_offline(offline_intent intent, std::string_view reason) {
   if (fmt_ == event_format::json)
@@ -67,7 +45,12 @@ void answer_events::done(std::string_view message_id) {
 }
 
 void answer_events::send(std::string_view event, std::string_view data) {
-  ex_.write(sse_event(event, std::to_string(++id_), data));
+  // Built in a buffer kept across events: no allocation per token once it has grown.
+  event_buf_.clear();
+  char id[16];
+  auto [end, ec] = std::to_chars(id, id + sizeof id, ++id_);
+  append_sse_event(event_buf_, event, std::string_view(id, ec == std::errc() ? static_cast<std::size_t>(end - id) : 0), data);
+  ex_.write(event_buf_);
 }
 
 }  // namespace salient

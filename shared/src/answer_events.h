@@ -32,11 +32,8 @@ class answer_events {
   exchange& ex_;
   event_format fmt_;
   int id_ = 0;
-  std::string scratch_;  // reused per token: no allocation on the hot path once warm
+  std::string scratch_;    // reused per token: no allocation on the hot path once warm
+  std::string event_buf_;  // likewise for the framed event
 };
-
-/// Appends `s` as a JSON string literal (quotes included). UTF-8 passes through; quotes,
-/// backslashes and control characters are escaped. The relay's hot path: no DOM.
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace salient

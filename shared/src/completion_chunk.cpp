@@ -1,6 +1,7 @@
 #include "salient/completion_chunk.h"
 
 #include <cstdint>
+#include <cstring>
 
 #include "salient/http.h"
 
@@ -44,16 +45,23 @@ class cursor {
   bool key(std::string_view& out) {
     if (!eat('"')) return false;
     const char* start = p_;
-    while (p_ != end_ && *p_ != '"') {
-      if (*p_ == '\\') {
-        if (++p_ == end_) return false;
-      }
-      ++p_;
-    }
-    if (p_ == end_) return false;
-    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
+    if (!past_string()) return false;
+    out = std::string_view(start, static_cast<std::size_t>(p_ - 1 - start));
     return eat(':');
+  }
+
+  /// From just inside a string to just past its closing quote. memchr finds the candidate
+  /// quote; it closes the string unless an odd run of backslashes precedes it.
+  bool past_string() {
+    for (;;) {
+      const void* q = std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_));
+      if (!q) return false;
+      const char* quote = static_cast<const char*>(q);
+      std::size_t slashes = 0;
+      while (quote - static_cast<std::ptrdiff_t>(slashes) > p_ && quote[-1 - static_cast<std::ptrdiff_t>(slashes)] == '\\') ++slashes;
+      p_ = quote + 1;
+      if (slashes % 2 == 0) return true;
+    }
   }
 
   /// Any value, skipped: strings honour escapes, brackets are counted.
@@ -65,12 +73,7 @@ class cursor {
       if (p_ == end_) return false;
       char c = *p_++;
       if (c == '"') {
-        while (p_ != end_ && *p_ != '"') {
-          if (*p_ == '\\' && ++p_ == end_) return false;
-          ++p_;
-        }
-        if (p_ == end_) return false;
-        ++p_;
+        if (!past_string()) return false;
       } else if (c == '{' || c == '[') {
         ++depth;
       } else if (c == '}' || c == ']') {

@@ -35,7 +35,6 @@ std::string system_prompt_for(const function_context& ctx, const turn_context& t
 std::string llm_request_row(const llm_settings& llm, const std::string& request_body, const completion_relay& relay,
                             std::int64_t latency_ms, std::optional<model_price> price) {
   json row{{"provider", "openrouter"}, {"model", llm.model}};
-  if (auto body = detail::parse_json(request_body)) row["request_body"] = std::move(*body);
   json response{{"id", relay.generation_id()}, {"finish_reason", relay.finish_reason()},
                 {"chars", static_cast<std::int64_t>(relay.text().size())}};
   if (relay.error()) response["error"] = relay.error()->reason;
@@ -54,7 +53,14 @@ std::string llm_request_row(const llm_settings& llm, const std::string& request_
                   price->completion * static_cast<double>(u.completion_tokens);
   }
   if (latency_ms >= 0) row["latency_ms"] = latency_ms;
-  return detail::dump(row);
+  // The request body, as sent (our own JSON; it holds no key: that is a header), is spliced in
+  // rather than parsed again: it carries the whole prompt and history.
+  std::string text = detail::dump(row);
+  text.pop_back();
+  text += ",\"request_body\":";
+  text += request_body;
+  text += '}';
+  return text;
 }
 
 /// The unit prices of `model`, from this instance's cache or GET {base}/models (at most once

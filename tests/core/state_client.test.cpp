@@ -118,7 +118,7 @@ TEST_CASE("state_client: finish_turn sends the llm_requests row only when there 
   CHECK(plain.body.find("p_llm_request") == std::string::npos);
   CHECK(plain.body.find(R"("p_metadata":{"mode":"offline"})") != std::string::npos);
   auto billed = finish_turn_request(s, {"t", "turn", "msg", "text", "{}", R"({"model":"m","cost":0.5})"});
-  CHECK(billed.body.find(R"("p_llm_request":{"cost":0.5,"model":"m"})") != std::string::npos);
+  CHECK(billed.body.find(R"("p_llm_request":{"model":"m","cost":0.5})") != std::string::npos);  // spliced as built
   // Metadata that is not an object is stored as {} rather than sent as a type error.
   CHECK(finish_turn_request(s, {"t", "turn", "msg", "text", "[1]", ""}).body.find(R"("p_metadata":{})") != std::string::npos);
 }

@@ -75,8 +75,11 @@ void sse_reader::feed(std::string_view bytes, F&& on_event) {
   }
   std::size_t pos = 0;
   while (pos < bytes.size()) {
-    std::size_t end = bytes.find_first_of("\r\n", pos);
-    if (end == std::string_view::npos) {
+    // A plain loop, not find_first_of: that is an out-of-line call per line in wasm and was
+    // the relay's biggest single cost (docs/BENCHMARKS.md (d)).
+    std::size_t end = pos;
+    while (end < bytes.size() && bytes[end] != '\n' && bytes[end] != '\r') ++end;
+    if (end == bytes.size()) {
       if (partial_.size() + bytes.size() - pos > max_event_bytes) {
         overflowed_ = true;
         return;

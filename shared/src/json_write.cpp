@@ -1,0 +1,36 @@
+#include "salient/json_write.h"
+
+namespace salient {
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        out.append("\\u00");
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xF]);
+    }
+  }
+  out.append(s.substr(run));
+  out.push_back('"');
+}
+
+bool looks_like_json_object(std::string_view s) {
+  std::size_t first = s.find_first_not_of(" \t\r\n");
+  std::size_t last = s.find_last_not_of(" \t\r\n");
+  return first != std::string_view::npos && s[first] == '{' && s[last] == '}';
+}
+
+}  // namespace salient
