@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "salient/detail/json.h"
+#include "salient/json_write.h"
 
 namespace salient {
 namespace {
@@ -103,11 +104,20 @@ result<effect_failure> parse_effect_failure(std::string_view text) {
 
 std::string effect_to_json(std::uint32_t id, const outbound_request& req) {
   json doc = {{"id", id}, {"method", req.method}, {"url", req.url}, {"headers", headers_to_json(req.headers)}};
-  if (!req.body.empty()) doc["body"] = req.body;
   doc["timeout_ms"] = req.timeout_ms;
   if (req.stream) doc["stream"] = true;
   if (req.delay_ms > 0) doc["delay_ms"] = req.delay_ms;
-  return detail::dump(doc);
+  std::string out = detail::dump(doc);
+  if (!req.body.empty()) {
+    // The body (a stored answer, a prompt with its history) can be large: escaped straight into
+    // the text instead of copied into a DOM and serialised from there. Invalid UTF-8 cannot
+    // occur: the core builds bodies from validated input and its own JSON.
+    out.pop_back();
+    out += ",\"body\":";
+    append_json_string(out, req.body);
+    out += '}';
+  }
+  return out;
 }
 
 std::string response_head_to_json(const response_head& head) {

@@ -1,5 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "salient/envelope.h"
 
 using namespace salient;
@@ -65,7 +67,13 @@ TEST_CASE("envelope: effect failures map kinds and default to network", "[envelo
 TEST_CASE("envelope: effects serialise to the documented shape", "[envelope]") {
   outbound_request r{"POST", "http://x/y", {{"content-type", "application/json"}}, "{}", 1500};
   CHECK(effect_to_json(3, r) ==
-        R"({"body":"{}","headers":[["content-type","application/json"]],"id":3,"method":"POST","timeout_ms":1500,"url":"http://x/y"})");
+        R"({"headers":[["content-type","application/json"]],"id":3,"method":"POST","timeout_ms":1500,"url":"http://x/y","body":"{}"})");
+  // The body is escaped as text (not through a DOM): it must still read back exactly.
+  r.body = "line\n\"quoted\" café \x01";
+  auto doc = nlohmann::json::parse(effect_to_json(5, r));
+  CHECK(doc["body"] == r.body);
+  CHECK(doc["id"] == 5);
+  r.body = "{}";
   r.body.clear();
   CHECK(effect_to_json(4, r).find("\"body\"") == std::string::npos);
   CHECK(effect_to_json(4, r).find("\"stream\"") == std::string::npos);
