@@ -94,10 +94,13 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- Execute grants, as in 0003 (a replaced function keeps its grants; repeated so that a function
--- added here later is covered too).
+-- Execute grants (why: see 0003's header), as a function so that every later migration that
+-- adds or replaces a salient_* function ends with one line, `select salient_grant_execute();`,
+-- instead of a copy of this block. A replaced function keeps its grants; a new one starts with
+-- PUBLIC's (and, on Supabase, anon's) and needs this.
 
-do $$
+create or replace function salient_grant_execute() returns void
+language plpgsql as $$
 declare
   f regprocedure;
   has_anon boolean := exists (select 1 from pg_roles where rolname = 'anon');
@@ -120,3 +123,5 @@ begin
   end loop;
 end
 $$;
+
+select salient_grant_execute();

@@ -156,29 +156,7 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- Execute grants, as in 0003 (why: see its header): without them PUBLIC, and on Supabase `anon`,
--- could call salient_sync_config and rewrite any tenant's prompts.
+-- Execute grants (0004's salient_grant_execute; why: see 0003's header): without them PUBLIC,
+-- and on Supabase `anon`, could call salient_sync_config and rewrite any tenant's prompts.
 
-do $$
-declare
-  f regprocedure;
-  has_anon boolean := exists (select 1 from pg_roles where rolname = 'anon');
-  has_authenticated boolean := exists (select 1 from pg_roles where rolname = 'authenticated');
-  has_service boolean := exists (select 1 from pg_roles where rolname = 'service_role');
-begin
-  for f in select p.oid::regprocedure
-             from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = current_schema() and p.proname like 'salient\_%' loop
-    execute format('revoke execute on function %s from public', f);
-    if has_anon then
-      execute format('revoke execute on function %s from anon', f);
-    end if;
-    if has_authenticated then
-      execute format('grant execute on function %s to authenticated', f);
-    end if;
-    if has_service then
-      execute format('grant execute on function %s to service_role', f);
-    end if;
-  end loop;
-end
-$$;
+select salient_grant_execute();

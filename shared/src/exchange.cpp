@@ -33,7 +33,7 @@ fetch_result pending_fetch::awaiter::await_resume() const {
 
 bool pending_fetch::piece_awaiter::await_ready() const noexcept {
   auto* s = ex->slot(id);
-  return !s || s->complete || (s->head_fed && !s->head_read) || (s->head_read && !s->body.empty());
+  return !s || s->complete || (s->head_fed && !s->head_read) || (s->head_read && s->body.size() > s->handed_out);
 }
 
 void pending_fetch::piece_awaiter::await_suspend(std::coroutine_handle<> h) const noexcept {
@@ -58,10 +58,10 @@ effect_piece pending_fetch::piece_awaiter::await_resume() const {
     out.head = s->head;
     return out;
   }
-  if (!aborted && s->head_read && !s->body.empty()) {
+  if (!aborted && s->head_read && s->body.size() > s->handed_out) {
     out.what = effect_piece::kind::data;
-    out.bytes = std::move(s->body);
-    s->body.clear();
+    out.bytes = std::string_view(s->body).substr(s->handed_out);
+    s->handed_out = s->body.size();
     return out;
   }
   // complete: nothing unread is left
@@ -88,9 +88,11 @@ void exchange::start(task<void> flow) {
 
 step exchange::next() {
   if (!queue_.empty()) {
-    auto [kind, data] = std::move(queue_.front());
+    step_kind kind = queue_.front().first;
+    // The previous step's buffer becomes the spare a later write reuses.
+    spare_ = std::move(current_);
+    current_ = std::move(queue_.front().second);
     queue_.pop_front();
-    current_ = std::move(data);
     return {kind, current_};
   }
   current_.clear();
@@ -122,8 +124,14 @@ void exchange::wake_piece_reader(effect_slot& s) {
 void exchange::feed_chunk(std::uint32_t id, std::string_view bytes) {
   auto* s = slot(id);
   if (!s || s->complete) return;
+  if (s->streaming && s->handed_out == s->body.size()) {
+    // Everything so far was read, and the flow is suspended again, so its view is gone:
+    // start over in the same buffer (its capacity is kept).
+    s->body.clear();
+    s->handed_out = 0;
+  }
   // For a streaming effect the bound is on what the flow has not read yet.
-  if (s->body.size() + bytes.size() > max_effect_body) {
+  if (s->body.size() - s->handed_out + bytes.size() > max_effect_body) {
     s->failure = effect_failure{effect_failure_kind::network, "upstream response body too large"};
     push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
     complete(id, *s);
@@ -213,7 +221,9 @@ void exchange::write(std::string_view bytes) {
     queue_.back().second.append(bytes);
     return;
   }
-  push(step_kind::write, std::string(bytes));
+  spare_.assign(bytes);  // no allocation once the spare is as large as a usual write
+  push(step_kind::write, std::move(spare_));
+  spare_ = std::string();
 }
 
 void exchange::log(log_level level, std::string_view event, std::vector<log_field> fields) {

@@ -254,7 +254,7 @@ task<void> read_stream(exchange& ex, std::vector<std::string>* pieces) {
     effect_piece p = co_await upstream.next_piece();
     switch (p.what) {
       case effect_piece::kind::head: pieces->push_back("head " + std::to_string(p.head.status)); break;
-      case effect_piece::kind::data: pieces->push_back("data " + p.bytes); break;
+      case effect_piece::kind::data: pieces->push_back("data " + std::string(p.bytes)); break;
       case effect_piece::kind::end: pieces->push_back("end"); co_return;
       case effect_piece::kind::failed:
         pieces->push_back(std::string("failed ") + (p.failure->kind == effect_failure_kind::aborted ? "aborted" : "other"));

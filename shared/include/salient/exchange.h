@@ -76,7 +76,9 @@ enum class effect_policy {
 struct effect_piece {
   enum class kind { head, data, end, failed } what = kind::failed;
   response_head head;                     ///< kind::head
-  std::string bytes;                      ///< kind::data: everything that arrived since the last read
+  /// kind::data: everything that arrived since the last read. A view into the effect's buffer,
+  /// valid until the flow next suspends (the buffer is reused: no allocation per piece).
+  std::string_view bytes;
   std::optional<effect_failure> failure;  ///< kind::failed
 };
 
@@ -157,7 +159,8 @@ class exchange {
   friend class pending_fetch;
   struct effect_slot {
     response_head head;
-    std::string body;  ///< whole effects: the body so far; streaming ones: what was not read yet
+    std::string body;  ///< whole effects: the body so far; streaming ones: what arrived, from `handed_out` on unread
+    std::size_t handed_out = 0;  ///< streaming: bytes of `body` already given to the flow
     std::optional<effect_failure> failure;
     bool complete = false;
     bool survives_cancel = false;
@@ -182,6 +185,7 @@ class exchange {
   std::uint32_t next_effect_id_ = 1;
   std::deque<std::pair<step_kind, std::string>> queue_;
   std::string current_;
+  std::string spare_;  // the buffer of the last step the host read, reused by the next write
   bool responded_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
