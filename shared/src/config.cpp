@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "salient/detail/config_json.h"
 #include "salient/detail/json.h"
 
 namespace salient {
@@ -680,16 +681,23 @@ const persona_config* config::find_persona(std::string_view code) const {
   return nullptr;
 }
 
-result<config> parse_config(std::string_view json_text) {
+std::optional<error> detail::find_duplicate_key(std::string_view json_text) {
   duplicate_key_finder dup;
   json::sax_parse(json_text.begin(), json_text.end(), &dup);
-  if (dup.found) return std::move(*dup.found);
+  return std::move(dup.found);
+}
+
+result<config> parse_config(std::string_view json_text) {
+  if (auto dup = detail::find_duplicate_key(json_text)) return std::move(*dup);
   auto doc = detail::parse_json(json_text);
   if (!doc) return make_error(errc::misconfigured, "the configuration is not valid JSON");
+  return detail::config_from_json(*doc);
+}
 
+result<config> detail::config_from_json(const json& doc) {
   validator v;
   config c;
-  const json* root = v.section(&*doc, loc{},
+  const json* root = v.section(&doc, loc{},
                                {"app", "chat", "email", "logging", "vector", "embeddings", "llm", "ui", "limits",
                                 "budget", "resilience", "offline", "personas", "agents"});
   read_app(v, root, c);

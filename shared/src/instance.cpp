@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "salient/detail/config_json.h"
 #include "salient/detail/json.h"
 #include "salient/envelope.h"
 #include "salient/respond.h"
@@ -25,10 +26,13 @@ task<void> reject_bad_head(exchange& ex, error e) {
 
 result<void> instance::configure(std::string_view text) {
   if (sodium_init() < 0) return make_error(errc::internal, "libsodium failed to initialise");
+  // One duplicate-key scan and one parse of the whole input (config and env): this runs for
+  // every new instance, and the compiled config carries the personas' prompts.
+  if (auto dup = detail::find_duplicate_key(text)) return std::move(*dup);
   auto doc = detail::parse_json(text);
   if (!doc || !doc->is_object()) return make_error(errc::misconfigured, "configure input is not a JSON object");
   const detail::json* cfg_json = detail::member(*doc, "config");
-  auto cfg = parse_config(cfg_json ? detail::dump(*cfg_json) : "{}");
+  auto cfg = detail::config_from_json(cfg_json ? *cfg_json : detail::json::object());
   if (!cfg) return cfg.err();
   environment env;
   if (const detail::json* vars = detail::member(*doc, "env"); vars && vars->is_object()) {
