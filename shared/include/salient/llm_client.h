@@ -100,7 +100,6 @@ class completion_relay {
   }
 
   bool done() const { return done_; }                    ///< `[DONE]` arrived
-  bool truncated() const { return reader_.mid_event(); } ///< the body so far ends inside an event
   bool overflowed() const { return reader_.overflowed(); }
   const std::optional<llm_failure>& error() const { return error_; }  ///< an in-stream error object
   const std::string& text() const { return received_; }  ///< all the answer text so far
