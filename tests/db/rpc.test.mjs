@@ -771,7 +771,7 @@ for (const backend of backends) {
       assert.equal(allowed.status, "claimed", String(allowed.message ?? ""));
     });
 
-    test("execute grants: 0005 repeats the grants block, so anon may not call salient_sync_config", async () => {
+    test("execute grants: 0005 ends with salient_grant_execute(), so anon may not call salient_sync_config", async () => {
       // Supabase's default privileges again (roles made by the test above), then 0005 alone.
       await db.adapter.exec("grant execute on all functions in schema public to anon, public");
       const [file] = (await migrationFiles()).filter((f) => f.name === "0005_sync_personas.sql");
