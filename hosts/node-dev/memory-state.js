@@ -1,4 +1,4 @@
-// The in-memory state store: the RPCs of db/migrations/0002 to 0005 implemented with Maps, for
+// The in-memory state store: the RPCs of db/migrations/0002 to 0006 implemented with Maps, for
 // tests, benchmarks and `SALIENT_STATE=memory` (nothing survives the process). The dev server's
 // default is the PGlite backend (pglite-state.js), which runs the real SQL.
 //
@@ -87,6 +87,11 @@ export function sessionTitle(content) {
   return chars.length > 80 ? `${chars.slice(0, 80).join("")}…` : line;
 }
 
+/** 0006: the PT404 of a function given an agent the tenant switched off (tenant_agents.is_enabled). */
+const agentNotEnabled = (tenant, agent) => new RpcError(404, "PT404", `agent "${agent}" is not enabled for tenant "${tenant}"`,
+  null, `enable it in salient.yaml (agents.${agent}.enabled: true) and sync the config, ` +
+    "or set tenant_agents.is_enabled for this tenant");
+
 const duplicateId = (id) => new RpcError(409, "23505", 'duplicate key value violates unique constraint "messages_pkey"',
   `Key (id)=(${id}) already exists.`);
 
@@ -158,7 +163,8 @@ function matchesSignature({ required, optional }, args) {
  * functions give, except: there is no tenants table (so no inactive tenant, PT403), no shared
  * agents table (so no agents.default_persona_id: claim_turn's persona is the tenant's choice for
  * the agent, else the tenant's default, else null), no profiles (profile is always null), and
- * ids are not checked to be uuids. Personas exist only through salient_sync_config.
+ * ids are not checked to be uuids. Personas and tenant_agents rows exist only through
+ * salient_sync_config (begin_turn makes no row: a missing row is an enabled agent, as in SQL).
  * "Order by created_at, id" is insertion order here.
  */
 export function memoryBackend() {
@@ -176,6 +182,10 @@ export function memoryBackend() {
   // A session's user and assistant messages, oldest first, as [id, message].
   const conversation = (session) => session.message_ids.map((id) => [id, messages.get(id)])
     .filter(([, m]) => m.role === "user" || m.role === "assistant");
+  // 0006: an agent the tenant switched off is refused (PT404); no tenant_agents row: enabled.
+  const requireEnabled = (tenant, agent) => {
+    if (tenantAgents.get(`${tenant}\0${agent}`)?.is_enabled === false) throw agentNotEnabled(tenant, agent);
+  };
 
   const functions = {
     salient_begin_turn(args) {
@@ -185,6 +195,7 @@ export function memoryBackend() {
       const idempotencyKey = text(args, "p_idempotency_key");
       const messageId = text(args, "p_message_id");
       const content = string(args, "p_content");
+      requireEnabled(tenant, agent); // before the duplicate lookup: resubmissions are refused too
       const sessionKeyId = `${tenant}\0${sessionKey}`;
       const existing = turnsByIdempotency.get(`${sessionKeyId}\0${idempotencyKey}`);
       if (existing) {
@@ -216,6 +227,7 @@ export function memoryBackend() {
       const limit = integer(args, "p_history_limit", 0, 200, 20);
       const turn = messages.get(turnId);
       if (!turn || turn.tenant !== tenant || turn.role !== "user") return { status: "not_found" };
+      requireEnabled(tenant, turn.agent); // before claiming: a refused claim does not use the turn up
       if (turn.claimed) return { status: "already_claimed" };
       turn.claimed = true;
       const before = [];
@@ -281,6 +293,7 @@ export function memoryBackend() {
       const agent = text(args, "p_agent");
       const sessionKey = text(args, "p_session_key");
       const limit = integer(args, "p_limit", 1, 200, 50);
+      requireEnabled(tenant, agent);
       const session = sessions.get(`${tenant}\0${sessionKey}`);
       if (!session || session.agent !== agent) return { session_key: sessionKey, session_id: null, messages: [] };
       return {
@@ -300,6 +313,7 @@ export function memoryBackend() {
       if (!Array.isArray(keys) || keys.length > 50) {
         throw invalid("invalid input for argument p_session_keys: expected an array of at most 50 session keys");
       }
+      requireEnabled(tenant, agent);
       const found = [...new Set(keys.filter((k) => k !== null).map(String))]
         .map((key) => sessions.get(`${tenant}\0${key}`))
         .filter((s) => s && s.agent === agent);

@@ -32,6 +32,14 @@ error unreadable() {
   return make_error(errc::unavailable, "the conversation store sent an unreadable answer; please try again");
 }
 
+/// The functions that take an agent, for which PT404 means one thing only: the tenant switched
+/// that agent off (tenant_agents.is_enabled = false, db/migrations/0006). finish_turn's PT404
+/// is an unknown turn.
+bool refuses_disabled_agent(std::string_view fn) {
+  return fn == "salient_begin_turn" || fn == "salient_claim_turn" || fn == "salient_session_history" ||
+         fn == "salient_list_sessions";
+}
+
 /// The typed error of a failed call, or nullopt for a 2xx.
 std::optional<error> rpc_error(const fetch_result& r, std::string_view fn) {
   auto e = parse_postgrest_error(r);
@@ -92,6 +100,8 @@ error to_error(const postgrest_error& e, std::string_view fn) {
   if (e.status == 404 && e.code == "PGRST202")
     return make_error(errc::misconfigured,
                       "the conversation store has no function " + std::string(fn) + ": run db/migrations there");
+  if (e.status == 404 && e.code == "PT404" && refuses_disabled_agent(fn))
+    return make_error(errc::not_found, "this assistant is not enabled here");
   if (e.status == 404) return make_error(errc::not_found, "this conversation was not found");
   if (e.status == 403 && e.code == "PT403")
     return make_error(errc::forbidden, "this assistant is not available at the moment");

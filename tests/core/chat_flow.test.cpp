@@ -268,3 +268,25 @@ TEST_CASE("chat: a second 409 is answered as a conflict, and an inactive tenant 
   CHECK(inactive.body.find("not available") != std::string::npos);
   CHECK(inactive.body.find("tenant default") == std::string::npos);  // the database's words stay in the log
 }
+
+TEST_CASE("chat: an agent the tenant switched off in the store is a 404 that says so", "[chat]") {
+  // Enabled in the config, but the tenant's tenant_agents row says no (db/migrations/0006).
+  const char* off = R"({"code":"PT404","message":"agent \"sales\" is not enabled for tenant \"default\"","details":null,"hint":null})";
+  fake_host host(chat_flow);
+  auto page = host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi");
+  REQUIRE(page.effects.size() == 1);
+  host.reply(page, page.last_effect()["id"], 404, off);
+  CHECK(page.effects.size() == 1);  // not retried
+  CHECK(page.status == 404);
+  CHECK(page.body.find("this assistant is not enabled here") != std::string::npos);
+  CHECK(page.body.find(R"(class="msg error")") != std::string::npos);  // an htmx fragment
+  CHECK(page.body.find("tenant") == std::string::npos);  // the database's words stay in the store
+  auto api = host.start(fake_host::head("POST", "/a/sales/chat", {{"content-type", "application/json"}, {"accept", "application/json"}}),
+                        R"({"message":"hi"})");
+  host.reply(api, api.last_effect()["id"], 404, off);
+  CHECK(api.status == 404);
+  CHECK(api.header("content-type") == "application/json");
+  json doc = json::parse(api.body);
+  CHECK(doc["error"]["code"] == "not_found");
+  CHECK(doc["error"]["message"] == "this assistant is not enabled here");
+}

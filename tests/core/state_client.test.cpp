@@ -90,6 +90,27 @@ TEST_CASE("state_client: each kind of store failure maps to what the visitor sho
   CHECK(parse_finish_turn(answer(404, R"({"code":"PT404","message":"turn x not found"})")).err().kind == errc::not_found);
 }
 
+TEST_CASE("state_client: PT404 from a function that takes an agent is a switched-off agent", "[state_client]") {
+  // db/migrations/0006: the tenant's tenant_agents row for the agent says is_enabled = false.
+  const std::string body =
+      R"({"code":"PT404","message":"agent \"support\" is not enabled for tenant \"acme\"","details":null,"hint":"enable it"})";
+  std::vector<error> refused = {parse_begin_turn(answer(404, body)).err(), parse_claim_turn(answer(404, body)).err(),
+                                parse_session_history(answer(404, body)).err(),
+                                parse_list_sessions(answer(404, body)).err()};
+  for (const error& e : refused) {
+    INFO(e.message);
+    CHECK(e.kind == errc::not_found);
+    CHECK(e.status() == 404);
+    CHECK(e.message == "this assistant is not enabled here");
+    CHECK(e.message.find("acme") == std::string::npos);  // the database's words stay out
+  }
+  // finish_turn's PT404 is an unknown turn; a 404 without PostgREST's code (a proxy) is not a
+  // statement about the agent either.
+  CHECK(parse_finish_turn(answer(404, body)).err().message == "this conversation was not found");
+  CHECK(parse_begin_turn(answer(404, "<html>Not Found</html>")).err().message == "this conversation was not found");
+  CHECK(to_error({404, "PGRST202", "", "", ""}, "salient_begin_turn").kind == errc::misconfigured);
+}
+
 TEST_CASE("state_client: a claimed turn carries its history, persona and profile", "[state_client]") {
   auto c = parse_claim_turn(answer(200, R"({"status":"claimed","message":"and delivery?","session_id":"s","agent":"sales",
     "history":[{"role":"user","content":"hi","created_at":"t1"},{"role":"assistant","content":"Hello!"},{"role":7}],

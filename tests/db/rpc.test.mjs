@@ -492,7 +492,10 @@ for (const backend of backends) {
         ],
       });
       assert.deepEqual(await claimFor("sales", "resync-co"), { code: "sales", name: "Advisor 2", system_prompt: "New prompt." });
-      assert.equal((await claimFor("support", "resync-co")).code, "support");
+      // support is switched off (enabled: false): 0006 refuses its turns, and stores nothing.
+      const off = await rpcError("salient_begin_turn",
+        turn({ p_tenant: "resync-co", p_agent: "support", p_session_key: "sk-sync-support" }));
+      assert.equal(off.code, "PT404");
       // An agent the config does not name gets the tenant's default.
       assert.equal((await claimFor("elsewhere", "resync-co")).code, "support");
       // An agent may use a hand-made persona; the default moves to it, and without a default
@@ -655,6 +658,102 @@ for (const backend of backends) {
       assert.equal(n, 1);
       await sql("update tenants set is_active = true where slug = 'sleepy'");
       assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "sleepy" }))).duplicate, false);
+    });
+
+    // 0006: tenant_agents.is_enabled is enforced; a missing row is an enabled agent.
+    const setEnabled = (tenant, agent, enabled) => sql(`update tenant_agents set is_enabled = $3
+      where tenant_id = (select id from tenants where slug = $1) and agent_id = (select id from agents where code = $2)`,
+    [tenant, agent, enabled]);
+    const notEnabled = (err, tenant, agent) => {
+      assert.equal(err.code, "PT404", `PostgREST: 404 (${err.message})`);
+      assert.equal(err.message, `agent "${agent}" is not enabled for tenant "${tenant}"`);
+      assert.equal(err.hint, `enable it in salient.yaml (agents.${agent}.enabled: true) and sync the config, ` +
+        "or set tenant_agents.is_enabled for this tenant");
+    };
+    const storedFor = async (tenant) => (await sql(`select count(*)::int as n from messages m
+      join tenants t on t.id = m.tenant_id where t.slug = $1`, [tenant]))[0].n;
+
+    test("a tenant's disabled agent: begin_turn, claim_turn and the history functions are PT404 until re-enabled", async () => {
+      const first = turn({ p_tenant: "switch-co", p_agent: "support", p_session_key: "sk-switch" });
+      const pending = await rpc("salient_begin_turn", first);
+      assert.equal(pending.duplicate, false, "no row yet: the agent is enabled, and begin_turn makes its row");
+      const [row] = await sql(`select ta.is_enabled from tenant_agents ta join tenants t on t.id = ta.tenant_id
+        join agents a on a.id = ta.agent_id where t.slug = 'switch-co' and a.code = 'support'`);
+      assert.deepEqual(row, { is_enabled: true });
+      const theirs = await rpc("salient_begin_turn",
+        turn({ p_tenant: "switch-other", p_agent: "support", p_session_key: "sk-switch" }));
+
+      await setEnabled("switch-co", "support", false);
+      notEnabled(await rpcError("salient_begin_turn", turn({ p_tenant: "switch-co", p_agent: "support",
+        p_session_key: "sk-switch" })), "switch-co", "support");
+      notEnabled(await rpcError("salient_begin_turn", first), "switch-co", "support"); // a resubmission too
+      notEnabled(await rpcError("salient_begin_turn", turn({ p_tenant: "switch-co", p_agent: "support",
+        p_session_key: "sk-switch-new" })), "switch-co", "support");
+      assert.equal(await storedFor("switch-co"), 1, "nothing stored");
+      notEnabled(await rpcError("salient_claim_turn", { p_tenant: "switch-co", p_turn_id: pending.turn_id }),
+        "switch-co", "support");
+      const [{ claimed }] = await sql("select stream_claimed_at is not null as claimed from messages where id = $1",
+        [pending.turn_id]);
+      assert.equal(claimed, false, "a refused claim does not use the turn up");
+      notEnabled(await rpcError("salient_session_history",
+        { p_tenant: "switch-co", p_agent: "support", p_session_key: "sk-switch" }), "switch-co", "support");
+      notEnabled(await rpcError("salient_list_sessions",
+        { p_tenant: "switch-co", p_agent: "support", p_session_keys: ["sk-switch"] }), "switch-co", "support");
+      // An unknown turn is still not_found, and bad arguments are still 22P02.
+      assert.deepEqual(await rpc("salient_claim_turn", { p_tenant: "switch-co", p_turn_id: crypto.randomUUID() }),
+        { status: "not_found" });
+      assert.equal((await rpcError("salient_session_history",
+        { p_tenant: "switch-co", p_agent: "support", p_session_key: "sk-switch", p_limit: 0 })).code, "22P02");
+
+      // The tenant's other agents, and the same agent of another tenant, are unaffected.
+      assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "switch-co", p_agent: "sales",
+        p_session_key: "sk-switch-sales" }))).duplicate, false);
+      assert.equal((await rpc("salient_claim_turn", { p_tenant: "switch-other", p_turn_id: theirs.turn_id })).status,
+        "claimed");
+      assert.equal((await rpc("salient_session_history",
+        { p_tenant: "switch-other", p_agent: "support", p_session_key: "sk-switch" })).messages.length, 1);
+
+      // Switched on again: the pending turn is claimed (once), new turns are stored.
+      await setEnabled("switch-co", "support", true);
+      const claim = await rpc("salient_claim_turn", { p_tenant: "switch-co", p_turn_id: pending.turn_id });
+      assert.equal(claim.status, "claimed");
+      assert.equal(claim.agent, "support");
+      assert.deepEqual(await rpc("salient_claim_turn", { p_tenant: "switch-co", p_turn_id: pending.turn_id }),
+        { status: "already_claimed" });
+      assert.deepEqual(await rpc("salient_begin_turn", first), { ...pending, duplicate: true });
+      assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "switch-co", p_agent: "support",
+        p_session_key: "sk-switch" }))).duplicate, false);
+      assert.equal((await rpc("salient_session_history",
+        { p_tenant: "switch-co", p_agent: "support", p_session_key: "sk-switch" })).messages.length, 2);
+      assert.equal((await rpc("salient_list_sessions",
+        { p_tenant: "switch-co", p_agent: "support", p_session_keys: ["sk-switch"] })).sessions.length, 1);
+    });
+
+    test("sync_config's enabled: false switches the tenant's agent off, enabled: true on again", async () => {
+      const agents = (support, sales = true) =>
+        ({ sales: { persona: "sales", enabled: sales }, support: { persona: "support", enabled: support } });
+      await sync(syncPersonas(), agents(false), "sales", "sync-switch-co");
+      const support = turn({ p_tenant: "sync-switch-co", p_agent: "support", p_session_key: "sk-sync-switch" });
+      notEnabled(await rpcError("salient_begin_turn", support), "sync-switch-co", "support");
+      assert.equal(await storedFor("sync-switch-co"), 0);
+      const sales = await rpc("salient_begin_turn",
+        turn({ p_tenant: "sync-switch-co", p_agent: "sales", p_session_key: "sk-sync-sales" }));
+      // An agent the config does not name has no row: enabled, as before 0006.
+      assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "sync-switch-co", p_agent: "elsewhere",
+        p_session_key: "sk-sync-elsewhere" }))).duplicate, false);
+      // Another tenant's support agent is not switched off by this tenant's config.
+      assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "sync-switch-other", p_agent: "support",
+        p_session_key: "sk-sync-switch" }))).duplicate, false);
+
+      await sync(syncPersonas(), agents(true), "sales", "sync-switch-co");
+      assert.equal((await rpc("salient_begin_turn", support)).duplicate, false);
+      // sales switched off after its turn was stored: the turn cannot be claimed until it is back.
+      await sync(syncPersonas(), agents(true, false), "support", "sync-switch-co");
+      notEnabled(await rpcError("salient_claim_turn", { p_tenant: "sync-switch-co", p_turn_id: sales.turn_id }),
+        "sync-switch-co", "sales");
+      await sync(syncPersonas(), agents(true, true), "sales", "sync-switch-co");
+      assert.equal((await rpc("salient_claim_turn", { p_tenant: "sync-switch-co", p_turn_id: sales.turn_id })).status,
+        "claimed");
     });
 
     test("session_history shows one session of one tenant and agent, oldest first", async () => {

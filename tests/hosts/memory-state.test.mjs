@@ -285,7 +285,9 @@ test("state: sync_config updates a changed prompt and moves the default", async 
     "support")).body, { personas: 2, agents: 2 });
   assert.deepEqual(defaults("sync-2"), ["support"]);
   assert.deepEqual(await claimPersona("sync-2", "sales"), { code: "sales", name: "Advisor 2", system_prompt: "New prompt." });
-  assert.equal((await claimPersona("sync-2", "support")).code, "support");
+  // support is switched off (enabled: false): 0006 refuses its turns.
+  const off = await rpc("salient_begin_turn", turn({ p_tenant: "sync-2", p_agent: "support", p_session_key: "sk-sync-support" }));
+  assert.deepEqual([off.status, off.body.code], [404, "PT404"]);
   assert.equal((await claimPersona("sync-2", "elsewhere")).code, "support", "an agent not in the config: the default");
   assert.deepEqual(server.backend.dump().tenantAgents.filter((t) => t.tenant === "sync-2").map((t) => [t.agent, t.is_enabled]),
     [["sales", true], ["support", false]]);
@@ -294,6 +296,72 @@ test("state: sync_config updates a changed prompt and moves the default", async 
   assert.deepEqual(defaults("sync-2"), ["support"]);
   assert.equal(server.backend.dump().personas.filter((p) => p.tenant === "sync-2").length, 2);
   assert.equal((await claimPersona("sync-2", "sales")).code, "support");
+});
+
+// 0006: tenant_agents.is_enabled is enforced (the memory store's rows come from sync_config);
+// a missing row is an enabled agent. The same contract as tests/db/rpc.test.mjs's cases.
+const notEnabled = (res, tenant, agent) => {
+  assert.equal(res.status, 404, JSON.stringify(res.body));
+  assert.deepEqual(res.body, {
+    code: "PT404", message: `agent "${agent}" is not enabled for tenant "${tenant}"`, details: null,
+    hint: `enable it in salient.yaml (agents.${agent}.enabled: true) and sync the config, ` +
+      "or set tenant_agents.is_enabled for this tenant",
+  });
+};
+const storedFor = (tenant) => server.backend.dump().messages.filter(([, m]) => m.tenant === tenant).length;
+
+test("state: sync_config's enabled: false switches the tenant's agent off (PT404) until enabled: true", async () => {
+  const agents = (support, sales = true) =>
+    ({ sales: { persona: "sales", enabled: sales }, support: { persona: "support", enabled: support } });
+  const first = turn({ p_tenant: "switch-1", p_agent: "support", p_session_key: "sk-switch" });
+  const pending = (await rpc("salient_begin_turn", first)).body;
+  assert.equal(pending.duplicate, false, "no tenant_agents row yet: enabled");
+  const theirs = (await rpc("salient_begin_turn", turn({ p_tenant: "switch-2", p_agent: "support", p_session_key: "sk-switch" }))).body;
+
+  await sync("switch-1", syncPersonas(), agents(false), "sales");
+  notEnabled(await rpc("salient_begin_turn", turn({ p_tenant: "switch-1", p_agent: "support", p_session_key: "sk-switch" })),
+    "switch-1", "support");
+  notEnabled(await rpc("salient_begin_turn", first), "switch-1", "support"); // a resubmission too
+  assert.equal(storedFor("switch-1"), 1, "nothing stored");
+  notEnabled(await rpc("salient_claim_turn", { p_tenant: "switch-1", p_turn_id: pending.turn_id }), "switch-1", "support");
+  assert.equal(server.backend.dump().messages.find(([id]) => id === pending.turn_id)[1].claimed, false,
+    "a refused claim does not use the turn up");
+  notEnabled(await rpc("salient_session_history", { p_tenant: "switch-1", p_agent: "support", p_session_key: "sk-switch" }),
+    "switch-1", "support");
+  notEnabled(await rpc("salient_list_sessions", { p_tenant: "switch-1", p_agent: "support", p_session_keys: ["sk-switch"] }),
+    "switch-1", "support");
+  assert.deepEqual((await rpc("salient_claim_turn", { p_tenant: "switch-1", p_turn_id: crypto.randomUUID() })).body,
+    { status: "not_found" }, "an unknown turn is still not_found");
+  assert.equal((await rpc("salient_session_history",
+    { p_tenant: "switch-1", p_agent: "support", p_session_key: "sk-switch", p_limit: 0 })).body.code, "22P02");
+
+  // The tenant's other agents (named in the config or not), and another tenant's, are unaffected.
+  const sales = (await rpc("salient_begin_turn", turn({ p_tenant: "switch-1", p_agent: "sales", p_session_key: "sk-switch-sales" })));
+  assert.equal(sales.status, 200);
+  assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "switch-1", p_agent: "elsewhere",
+    p_session_key: "sk-switch-elsewhere" }))).status, 200);
+  assert.equal((await rpc("salient_claim_turn", { p_tenant: "switch-2", p_turn_id: theirs.turn_id })).body.status, "claimed");
+  assert.equal((await rpc("salient_session_history",
+    { p_tenant: "switch-2", p_agent: "support", p_session_key: "sk-switch" })).body.messages.length, 1);
+
+  // Switched on again: the pending turn is claimed (once), new turns are stored.
+  await sync("switch-1", syncPersonas(), agents(true), "sales");
+  const claim = await rpc("salient_claim_turn", { p_tenant: "switch-1", p_turn_id: pending.turn_id });
+  assert.deepEqual([claim.status, claim.body.status, claim.body.agent], [200, "claimed", "support"]);
+  assert.deepEqual((await rpc("salient_claim_turn", { p_tenant: "switch-1", p_turn_id: pending.turn_id })).body,
+    { status: "already_claimed" });
+  assert.deepEqual((await rpc("salient_begin_turn", first)).body, { ...pending, duplicate: true });
+  assert.equal((await rpc("salient_begin_turn", turn({ p_tenant: "switch-1", p_agent: "support",
+    p_session_key: "sk-switch" }))).body.duplicate, false);
+  assert.equal((await rpc("salient_list_sessions",
+    { p_tenant: "switch-1", p_agent: "support", p_session_keys: ["sk-switch"] })).body.sessions.length, 1);
+
+  // sales switched off after its turn was stored: not claimable until it is back.
+  await sync("switch-1", syncPersonas(), agents(true, false), "support");
+  notEnabled(await rpc("salient_claim_turn", { p_tenant: "switch-1", p_turn_id: sales.body.turn_id }), "switch-1", "sales");
+  await sync("switch-1", syncPersonas(), agents(true, true), "sales");
+  assert.equal((await rpc("salient_claim_turn", { p_tenant: "switch-1", p_turn_id: sales.body.turn_id })).body.status,
+    "claimed");
 });
 
 test("state: sync_config refuses bad shapes with 22P02 and stores nothing", async () => {
