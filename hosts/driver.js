@@ -194,15 +194,22 @@ class Instance {
     const wasi = wasiImports(module, () => this.x.memory, log);
     this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
     this.x._initialize();
+    this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len} of the last step, as u32 indexes
     if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
       throw new Error("salient_configure failed: " + decoder.decode(this.output()));
     }
   }
 
-  /** A byte view of the whole memory, re-made only when a call has grown (replaced) the buffer. */
+  /**
+   * A byte view of the whole memory, re-made only when a call has grown the memory: growing
+   * detaches the old buffer, whose views then have length 0. (Reading `memory.buffer` on every
+   * call is a runtime call per relayed piece.)
+   */
   bytes() {
-    const buffer = this.x.memory.buffer;
-    if (this.u8?.buffer !== buffer) this.u8 = new Uint8Array(buffer);
+    if (!this.u8?.byteLength) {
+      this.u8 = new Uint8Array(this.x.memory.buffer);
+      this.u32 = new Uint32Array(this.u8.buffer);
+    }
     return this.u8;
   }
 
@@ -223,14 +230,14 @@ class Instance {
 
   /** The last step's bytes: a view valid only until the next call into the module. */
   output() {
-    const ptr = this.x.salient_output_ptr();
-    return this.bytes().subarray(ptr, ptr + this.x.salient_output_len());
+    const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
+    return u8.subarray(ptr, ptr + len);
   }
 
   /** A copy of the last step's bytes, for WRITE: the one allocation per relayed chunk. */
   outputCopy() {
-    const ptr = this.x.salient_output_ptr();
-    return this.bytes().slice(ptr, ptr + this.x.salient_output_len());
+    const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
+    return u8.slice(ptr, ptr + len);
   }
 
   start(head, body) {

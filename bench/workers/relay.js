@@ -58,6 +58,7 @@ export class CoreRelay {
     };
     this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports }).exports;
     this.x._initialize();
+    this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len} of the last step (docs/ABI.md)
     this.scratch = 0;
     this.scratchLen = 0;
     this.u8 = null;
@@ -67,8 +68,11 @@ export class CoreRelay {
   }
 
   bytes() {
-    const buffer = this.x.memory.buffer;
-    if (this.u8?.buffer !== buffer) this.u8 = new Uint8Array(buffer);
+    // As hosts/driver.js: growing the memory detaches the old buffer (its views' length is 0).
+    if (!this.u8?.byteLength) {
+      this.u8 = new Uint8Array(this.x.memory.buffer);
+      this.u32 = new Uint32Array(this.u8.buffer);
+    }
     return this.u8;
   }
 
@@ -86,8 +90,8 @@ export class CoreRelay {
 
   /** Copy out. */
   outputCopy() {
-    const ptr = this.x.salient_output_ptr();
-    return this.bytes().slice(ptr, ptr + this.x.salient_output_len());
+    const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
+    return u8.slice(ptr, ptr + len);
   }
 
   /**

@@ -22,6 +22,18 @@ salient::instance& inst() {
 std::string_view output;
 std::string error_output;
 
+// The same as two u32 in memory, at a fixed address (salient_output_slot): a host reads them
+// from its memory view instead of making two more calls per step.
+struct {
+  std::uint32_t ptr = 0, len = 0;
+} output_slot;
+
+void set_output(std::string_view bytes) {
+  output = bytes;
+  output_slot.ptr = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(bytes.data()));
+  output_slot.len = static_cast<std::uint32_t>(bytes.size());
+}
+
 std::string_view bytes(const char* ptr, std::uint32_t len) { return {ptr, len}; }
 
 }  // namespace
@@ -35,12 +47,12 @@ SALIENT_EXPORT("salient_free") void salient_free(void* ptr) { std::free(ptr); }
 SALIENT_EXPORT("salient_configure") std::uint32_t salient_configure(const char* ptr, std::uint32_t len) {
   auto r = inst().configure(bytes(ptr, len));
   if (r) {
-    output = {};
+    set_output({});
     return 0;
   }
   error_output = salient::detail::dump(
       salient::detail::json{{"error", {{"code", salient::code_name(r.err().kind)}, {"message", r.err().message}, {"path", r.err().path}}}});
-  output = error_output;
+  set_output(error_output);
   return 1;
 }
 
@@ -52,11 +64,11 @@ std::uint32_t salient_start(const char* head, std::uint32_t head_len, const char
 SALIENT_EXPORT("salient_next") std::uint32_t salient_next(std::uint32_t handle) {
   salient::exchange* ex = inst().find(handle);
   if (!ex) {
-    output = {};
+    set_output({});
     return static_cast<std::uint32_t>(salient::step_kind::done);
   }
   salient::step s = ex->next();
-  output = s.data;
+  set_output(s.data);
   return static_cast<std::uint32_t>(s.kind);
 }
 
@@ -65,6 +77,8 @@ SALIENT_EXPORT("salient_output_ptr") const char* salient_output_ptr() { return o
 SALIENT_EXPORT("salient_output_len") std::uint32_t salient_output_len() {
   return static_cast<std::uint32_t>(output.size());
 }
+
+SALIENT_EXPORT("salient_output_slot") const void* salient_output_slot() { return &output_slot; }
 
 SALIENT_EXPORT("salient_effect_head")
 void salient_effect_head(std::uint32_t handle, std::uint32_t id, const char* ptr, std::uint32_t len) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "salient/detail/byte_scan.h"
 #include "salient/http.h"
 
 namespace salient {
@@ -13,7 +14,9 @@ namespace {
 /// parser does for the chunks that matter beyond their content.
 class cursor {
  public:
-  explicit cursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+  explicit cursor(std::string_view s) : begin_(s.data()), p_(s.data()), end_(s.data() + s.size()) {}
+
+  std::size_t position() const { return static_cast<std::size_t>(p_ - begin_); }
 
   void ws() {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -50,17 +53,19 @@ class cursor {
     return eat(':');
   }
 
-  /// From just inside a string to just past its closing quote. memchr finds the candidate
-  /// quote; it closes the string unless an odd run of backslashes precedes it.
+  /// From just inside a string to just past its closing quote: the next `"` or `\\`, 16 bytes
+  /// at a time; a backslash takes the byte after it along (escapes are checked by the DOM
+  /// parser, for the chunks that matter beyond their content).
   bool past_string() {
     for (;;) {
-      const void* q = std::memchr(p_, '"', static_cast<std::size_t>(end_ - p_));
-      if (!q) return false;
-      const char* quote = static_cast<const char*>(q);
-      std::size_t slashes = 0;
-      while (quote - static_cast<std::ptrdiff_t>(slashes) > p_ && quote[-1 - static_cast<std::ptrdiff_t>(slashes)] == '\\') ++slashes;
-      p_ = quote + 1;
-      if (slashes % 2 == 0) return true;
+      const char* stop = detail::find_either(p_, end_, '"', '\\');
+      if (stop == end_) return false;
+      if (*stop == '"') {
+        p_ = stop + 1;
+        return true;
+      }
+      if (end_ - stop < 2) return false;
+      p_ = stop + 2;
     }
   }
 
@@ -94,14 +99,11 @@ class cursor {
     if (!eat('"')) return false;
     const char* run = p_;
     while (true) {
+      p_ = detail::find_json_string_stop(p_, end_);
       if (p_ == end_) return false;
       unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') break;
       if (c < 0x20) return false;
-      if (c != '\\') {
-        ++p_;
-        continue;
-      }
       out.append(run, p_);
       if (++p_ == end_) return false;
       char e = *p_++;
@@ -170,13 +172,20 @@ class cursor {
     }
   }
 
+  const char* begin_;
   const char* p_;
   const char* end_;
 };
 
+/// Where choices[0].delta.content's string sits in the chunk: from its opening quote to just
+/// past its closing one (open == npos: no content string).
+struct content_span {
+  std::size_t open = std::string_view::npos, close = 0;
+};
+
 /// choices[0]: its delta's content appended; false when malformed. `cold` is set for a
 /// non-null finish_reason.
-bool first_choice(cursor& c, std::string& text, bool& cold) {
+bool first_choice(cursor& c, std::string& text, bool& cold, content_span& span) {
   if (!c.eat('{')) return false;
   if (c.eat('}')) return true;
   bool seen_delta = false;
@@ -200,8 +209,13 @@ bool first_choice(cursor& c, std::string& text, bool& cold) {
           if (c.null_literal()) continue;
           if (!c.peek('"')) return false;
           std::size_t before = text.size();
+          span.open = c.position();
           if (!c.string_value(text)) return false;
-          if (!is_valid_utf8(std::string_view(text).substr(before))) return false;
+          span.close = c.position();
+          const char* added = text.data() + before;
+          if (detail::find_non_ascii(added, text.data() + text.size()) != text.data() + text.size() &&
+              !is_valid_utf8(std::string_view(text).substr(before)))
+            return false;
         } else if (!c.skip_value()) {
           return false;
         }
@@ -219,12 +233,15 @@ bool first_choice(cursor& c, std::string& text, bool& cold) {
   return c.eat('}');
 }
 
-}  // namespace
-
-chunk_kind scan_completion_chunk(std::string_view data, std::string& text) {
-  if (std::size_t start = data.find_first_not_of(" \t\r\n"); start != std::string_view::npos &&
-      data.substr(start, data.find_last_not_of(" \t\r\n") + 1 - start) == "[DONE]")
-    return chunk_kind::done;
+chunk_kind scan(std::string_view data, std::string& text, content_span& span) {
+  auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t start = 0;
+  while (start < data.size() && is_ws(data[start])) ++start;
+  if (start < data.size() && data[start] == '[') {
+    std::size_t stop = data.size();
+    while (stop > start && is_ws(data[stop - 1])) --stop;
+    if (data.substr(start, stop - start) == "[DONE]") return chunk_kind::done;
+  }
   std::size_t original = text.size();
   auto fail = [&](chunk_kind k) {
     text.resize(original);
@@ -246,7 +263,7 @@ chunk_kind scan_completion_chunk(std::string_view data, std::string& text) {
           continue;
         }
         if (c.eat(']')) continue;
-        if (!first_choice(c, text, cold)) return fail(chunk_kind::malformed);
+        if (!first_choice(c, text, cold, span)) return fail(chunk_kind::malformed);
         while (c.eat(','))
           if (!c.skip_value()) return fail(chunk_kind::malformed);
         if (!c.eat(']')) return fail(chunk_kind::malformed);
@@ -264,6 +281,45 @@ chunk_kind scan_completion_chunk(std::string_view data, std::string& text) {
   if (!c.at_end()) return fail(chunk_kind::malformed);
   if (cold) return fail(chunk_kind::needs_dom);
   return chunk_kind::delta;
+}
+
+/// Reads the content string at the start of `s` (its opening quote) into `text`; the number
+/// of bytes it took, or 0 when it is not a well-formed string of valid UTF-8.
+std::size_t content_string(std::string_view s, std::string& text) {
+  std::size_t before = text.size();
+  cursor c(s);
+  if (!c.string_value(text)) return 0;
+  const char* added = text.data() + before;
+  const char* end = text.data() + text.size();
+  if (detail::find_non_ascii(added, end) != end && !is_valid_utf8(std::string_view(added, end - added))) return 0;
+  return c.position();
+}
+
+}  // namespace
+
+chunk_kind scan_completion_chunk(std::string_view data, std::string& text) {
+  content_span span;
+  return scan(data, text, span);
+}
+
+chunk_kind completion_scanner::scan(std::string_view data, std::string& text) {
+  const std::size_t before = text.size();
+  if (!prefix_.empty() && data.size() > prefix_.size() + suffix_.size() &&
+      detail::bytes_equal(data.data(), prefix_.data(), prefix_.size())) {
+    std::string_view rest = data.substr(prefix_.size());
+    std::size_t took = content_string(rest, text);
+    if (took > 0 && rest.size() - took == suffix_.size() &&
+        detail::bytes_equal(rest.data() + took, suffix_.data(), suffix_.size()))
+      return chunk_kind::delta;
+    text.resize(before);
+  }
+  content_span span;
+  chunk_kind kind = salient::scan(data, text, span);
+  if (kind == chunk_kind::delta && span.open != std::string_view::npos) {
+    prefix_.assign(data.substr(0, span.open));
+    suffix_.assign(data.substr(span.close));
+  }
+  return kind;
 }
 
 }  // namespace salient

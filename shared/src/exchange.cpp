@@ -33,7 +33,8 @@ fetch_result pending_fetch::awaiter::await_resume() const {
 
 bool pending_fetch::piece_awaiter::await_ready() const noexcept {
   auto* s = ex->slot(id);
-  return !s || s->complete || (s->head_fed && !s->head_read) || (s->head_read && s->body.size() > s->handed_out);
+  return !s || s->complete || (s->head_fed && !s->head_read) || !s->direct.empty() ||
+         (s->head_read && s->body.size() > s->handed_out);
 }
 
 void pending_fetch::piece_awaiter::await_suspend(std::coroutine_handle<> h) const noexcept {
@@ -56,6 +57,11 @@ effect_piece pending_fetch::piece_awaiter::await_resume() const {
     s->head_read = true;
     out.what = effect_piece::kind::head;
     out.head = s->head;
+    return out;
+  }
+  if (!aborted && s->head_read && !s->direct.empty()) {
+    out.what = effect_piece::kind::data;
+    out.bytes = std::exchange(s->direct, {});
     return out;
   }
   if (!aborted && s->head_read && s->body.size() > s->handed_out) {
@@ -135,6 +141,13 @@ void exchange::feed_chunk(std::uint32_t id, std::string_view bytes) {
     s->failure = effect_failure{effect_failure_kind::network, "upstream response body too large"};
     push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
     complete(id, *s);
+    return;
+  }
+  if (s->streaming && s->waits_for_piece && s->head_read && s->handed_out == s->body.size() && !bytes.empty()) {
+    // The flow is waiting and has read everything: it reads these bytes where they are, in
+    // the host's buffer, while it runs inside this call.
+    s->direct = bytes;
+    wake_piece_reader(*s);
     return;
   }
   s->body.append(bytes);
@@ -224,6 +237,16 @@ void exchange::write(std::string_view bytes) {
   spare_.assign(bytes);  // no allocation once the spare is as large as a usual write
   push(step_kind::write, std::move(spare_));
   spare_ = std::string();
+}
+
+std::string* exchange::write_buffer() {
+  if (!responded_ || cancelled_) return nullptr;
+  if (queue_.empty() || queue_.back().first != step_kind::write) {
+    spare_.clear();
+    push(step_kind::write, std::move(spare_));
+    spare_ = std::string();
+  }
+  return &queue_.back().second;
 }
 
 void exchange::log(log_level level, std::string_view event, std::vector<log_field> fields) {

@@ -1,16 +1,20 @@
 #include "salient/json_write.h"
 
+#include "salient/detail/byte_scan.h"
+
 namespace salient {
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.substr(run, i - run));
-    run = i + 1;
+  const char* run = s.data();
+  const char* end = s.data() + s.size();
+  for (;;) {
+    const char* stop = detail::find_json_string_stop(run, end);  // 16 bytes at a time
+    out.append(run, stop);
+    if (stop == end) break;
+    unsigned char c = static_cast<unsigned char>(*stop);
+    run = stop + 1;
     switch (c) {
       case '"': out.append("\\\""); break;
       case '\\': out.append("\\\\"); break;
@@ -23,7 +27,6 @@ void append_json_string(std::string& out, std::string_view s) {
         out.push_back(hex[c & 0xF]);
     }
   }
-  out.append(s.substr(run));
   out.push_back('"');
 }
 

@@ -146,7 +146,7 @@ void completion_relay::read_whole(std::string_view data) {
   const json& first = (*choices)[0];
   if (auto reason = detail::string_member(first, "finish_reason")) finish_reason_ = std::string(*reason);
   if (const json* delta = detail::member(first, "delta"))
-    if (auto content = detail::string_member(*delta, "content")) text_.assign(*content);
+    if (auto content = detail::string_member(*delta, "content")) received_.append(*content);
 }
 
 }  // namespace salient

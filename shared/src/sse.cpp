@@ -1,5 +1,7 @@
 #include "salient/sse.h"
 
+#include "salient/detail/byte_scan.h"
+
 namespace salient {
 namespace {
 
@@ -16,15 +18,17 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 void append_sse_event(std::string& out, std::string_view event, std::string_view id, std::string_view data) {
   if (!id.empty()) append_field(out, "id", id);
   append_field(out, "event", event);
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= data.size(); ++i) {
-    bool end = i == data.size();
-    if (!end && data[i] != '\r' && data[i] != '\n') continue;
+  // One `data:` line per line of `data` (CR, LF or CRLF end a line).
+  const char* p = data.data();
+  const char* end = data.data() + data.size();
+  for (;;) {
+    const char* eol = detail::find_either(p, end, '\r', '\n');
     out.append("data: ");
-    out.append(data.substr(start, i - start));
+    out.append(p, eol);
     out.push_back('\n');
-    if (!end && data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n') ++i;
-    start = i + 1;
+    if (eol == end) break;
+    p = eol + 1;
+    if (*eol == '\r' && p != end && *p == '\n') ++p;
   }
   out.push_back('\n');
 }

@@ -67,3 +67,41 @@ TEST_CASE("completion_chunk: malformed chunks change nothing", "[relay]") {
     scan(bad, chunk_kind::malformed);
   }
 }
+
+TEST_CASE("completion_chunk: the stream scanner reads a repeated layout's content alone, with the same results", "[relay]") {
+  auto chunk = [](std::string_view content, std::string_view finish = "null") {
+    return std::string(R"({"id":"gen-7","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":)") +
+           std::string(content) + R"(},"finish_reason":)" + std::string(finish) + "}]}";
+  };
+  completion_scanner scanner;
+  // Each case against the stateless scan: same kind, same text (the scanner has seen the
+  // layout from the first chunk on, so every later one takes the shortcut or falls back).
+  auto same = [&](const std::string& data, chunk_kind expect) {
+    std::string a = "<", b = "<";
+    INFO(data);
+    CHECK(scanner.scan(data, a) == expect);
+    CHECK(scan_completion_chunk(data, b) == expect);
+    CHECK(a == b);
+    return a.substr(1);
+  };
+  CHECK(same(chunk(R"("Hello")"), chunk_kind::delta) == "Hello");
+  CHECK(same(chunk(R"(" wor\"ld \u00e9\ud83d\ude00")"), chunk_kind::delta) == " wor\"ld é😀");
+  CHECK(same(chunk(R"("")"), chunk_kind::delta).empty());
+  // Content that tries to end the string early and add keys is one string, or not the layout.
+  CHECK(same(chunk(R"("a","content":"b")"), chunk_kind::needs_dom).empty());
+  CHECK(same(chunk(R"("a"},"usage":{"x":1},"z":{"q":"b")"), chunk_kind::delta) == "a");  // usage inside the choice
+  // The same prefix and suffix around bad content: malformed, as the full scan says.
+  same(chunk("\"a\x01\""), chunk_kind::malformed);
+  same(chunk(R"("\ud83d")"), chunk_kind::malformed);
+  same(chunk("\"\xC3\""), chunk_kind::malformed);
+  same(chunk(R"(5)"), chunk_kind::malformed);
+  // Null content after the remembered prefix: not a string, so the full scan answers.
+  CHECK(same(chunk("null"), chunk_kind::delta).empty());
+  // A different suffix (a finish reason) is not the remembered layout.
+  CHECK(same(chunk(R"(".")", R"("stop")"), chunk_kind::needs_dom).empty());
+  // A new layout is learned and used.
+  std::string other = R"({"choices":[{"delta":{"content":"x"}}],"id":"gen-8"})";
+  CHECK(same(other, chunk_kind::delta) == "x");
+  CHECK(same(R"({"choices":[{"delta":{"content":"yz"}}],"id":"gen-8"})", chunk_kind::delta) == "yz");
+  CHECK(same("[DONE]", chunk_kind::done).empty());
+}

@@ -52,9 +52,11 @@ TEST_CASE("sse_reader: the same stream split at every pair of points reads the s
       "\xEF\xBB\xBF: OPENROUTER PROCESSING\r\n\r\n"
       "data: {\"choices\":[{\"delta\":{\"content\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"}}]}\r\n\r\n"
       "event: x\ndata: a\ndata: b\n\n"
+      "data\ndata: after an empty one\n\n"  // `data` without a colon: an empty data line
       "data: [DONE]\r\r";
   auto expected = read_all(stream);
-  REQUIRE(expected.size() == 3);
+  REQUIRE(expected.size() == 4);
+  CHECK(expected[2].data == "\nafter an empty one");
   CHECK(expected[0].data == "{\"choices\":[{\"delta\":{\"content\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"}}]}");
   std::string_view s = stream;
   for (std::size_t i = 0; i <= s.size(); ++i) {

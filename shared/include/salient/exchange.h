@@ -76,8 +76,9 @@ enum class effect_policy {
 struct effect_piece {
   enum class kind { head, data, end, failed } what = kind::failed;
   response_head head;                     ///< kind::head
-  /// kind::data: everything that arrived since the last read. A view into the effect's buffer,
-  /// valid until the flow next suspends (the buffer is reused: no allocation per piece).
+  /// kind::data: everything that arrived since the last read. A view valid until the flow next
+  /// suspends: into the host's input when the flow was waiting for it (no copy at all), else
+  /// into the effect's buffer (reused: no allocation per piece).
   std::string_view bytes;
   std::optional<effect_failure> failure;  ///< kind::failed
 };
@@ -151,6 +152,10 @@ class exchange {
   /// Body bytes; ignored before respond() (a flow bug) and after cancel(). Consecutive writes
   /// are merged into one WRITE step.
   void write(std::string_view bytes);
+  /// The WRITE step being built, for a caller that appends body bytes itself instead of
+  /// passing a finished buffer to write() (one copy fewer per relayed token). Null when
+  /// write() would ignore the bytes. Append only; valid until the next call into the exchange.
+  std::string* write_buffer();
   void log(log_level level, std::string_view event, std::vector<log_field> fields = {});
   bool responded() const { return responded_; }
   bool cancelled() const { return cancelled_; }
@@ -161,6 +166,7 @@ class exchange {
     response_head head;
     std::string body;  ///< whole effects: the body so far; streaming ones: what arrived, from `handed_out` on unread
     std::size_t handed_out = 0;  ///< streaming: bytes of `body` already given to the flow
+    std::string_view direct;     ///< streaming: a piece the flow was waiting for, in the host's buffer
     std::optional<effect_failure> failure;
     bool complete = false;
     bool survives_cancel = false;

@@ -84,17 +84,15 @@ class completion_relay {
     if (done_ || error_) return;  // the answer is over: anything after it is ignored
     reader_.feed(bytes, [&](const sse_reader::event& e) {
       if (done_) return false;
-      text_.clear();
-      switch (scan_completion_chunk(e.data, text_)) {
+      // The chunk's text is appended to the answer where it is scanned: no copy in between.
+      const std::size_t before = received_.size();
+      switch (scanner_.scan(e.data, received_)) {
         case chunk_kind::delta: break;
         case chunk_kind::done: done_ = true; return false;
         case chunk_kind::needs_dom: read_whole(e.data); break;
         case chunk_kind::malformed: ++malformed_; return true;
       }
-      if (!text_.empty()) {
-        received_ += text_;
-        on_text(std::string_view(text_));
-      }
+      if (received_.size() > before) on_text(std::string_view(received_).substr(before));
       return !error_;
     });
   }
@@ -109,11 +107,12 @@ class completion_relay {
   int malformed_chunks() const { return malformed_; }
 
  private:
-  /// The rare chunk with an error, usage or finish_reason: parsed completely (cold path).
+  /// The rare chunk with an error, usage or finish_reason: parsed completely (cold path); its
+  /// content is appended to received_.
   void read_whole(std::string_view data);
 
   sse_reader reader_;
-  std::string text_;      // the current chunk's delta
+  completion_scanner scanner_;
   std::string received_;  // the whole answer so far
   std::string finish_reason_, generation_id_;
   std::optional<llm_failure> error_;

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "salient/detail/byte_scan.h"
+
 namespace salient {
 
 class sse_reader {
@@ -41,7 +43,8 @@ class sse_reader {
  private:
   /// One complete, non-blank line. `transient`: the line's bytes die before the event is
   /// dispatched, so what the event keeps of it is copied.
-  void field_line(std::string_view line, bool transient);
+  /// `owner`: the line is the whole of that buffer (partial_), whose bytes data_ may take over.
+  void field_line(std::string_view line, bool transient, std::string* owner = nullptr);
   void dispatched();
   void keep_pending();  // copies views into the caller's piece before feed() returns
 
@@ -49,6 +52,7 @@ class sse_reader {
   std::string data_buf_, type_buf_, id_;
   std::string_view data_, type_;
   bool has_data_ = false;
+  bool data_owned_ = false;   // data_ views data_buf_ (else the caller's piece)
   bool skip_lf_ = false;      // the last piece ended with CR: a leading LF belongs to that line
   bool started_ = false;      // past the optional BOM
   bool overflowed_ = false;
@@ -75,10 +79,10 @@ void sse_reader::feed(std::string_view bytes, F&& on_event) {
   }
   std::size_t pos = 0;
   while (pos < bytes.size()) {
-    // A plain loop, not find_first_of: that is an out-of-line call per line in wasm and was
-    // the relay's biggest single cost (docs/BENCHMARKS.md (d)).
-    std::size_t end = pos;
-    while (end < bytes.size() && bytes[end] != '\n' && bytes[end] != '\r') ++end;
+    // Inline and 16 bytes at a time: finding line ends was the relay's biggest single cost
+    // (docs/BENCHMARKS.md (d)).
+    std::size_t end = static_cast<std::size_t>(
+        detail::find_either(bytes.data() + pos, bytes.data() + bytes.size(), '\n', '\r') - bytes.data());
     if (end == bytes.size()) {
       if (partial_.size() + bytes.size() - pos > max_event_bytes) {
         overflowed_ = true;
@@ -95,7 +99,7 @@ void sse_reader::feed(std::string_view bytes, F&& on_event) {
     }
     if (!partial_.empty()) {
       partial_.append(text);
-      field_line(partial_, true);
+      field_line(partial_, true, &partial_);
       partial_.clear();
     } else if (!text.empty()) {
       field_line(text, false);
