@@ -66,7 +66,7 @@ section(async () => {
     await fake.stop();
     throw err;
   });
-  const raw = { direct: [], directHead: [], get: [], full: [], added: [], claimStart: [], claimRpc: [], claimToLlm: [], llmHead: [], llmHeadToToken: [] };
+  const raw = { direct: [], directHead: [], get: [], full: [], added: [], claimStart: [], claimRpc: [], claimToLlm: [], llmHead: [], llmHeadToToken: [], llmHeadToContent: [], contentToTokenWrite: [], tokenWriteToClient: [] };
   try {
     const direct = async () => {
       const t0 = now();
@@ -95,11 +95,13 @@ section(async () => {
       const first = await firstAndRest(res, (t) => /^event: token$/m.test(t));
       const marks = await (await fetch(`${salient.marks}/marks`)).json();
       const claim = marks.find((m) => m.kind === "claim"), llm = marks.find((m) => m.kind === "llm");
-      if (!claim || !llm) throw new Error(`ttft: the claim or LLM fetch was not seen: ${JSON.stringify(marks)}`);
+      const content = marks.find((m) => m.kind === "llmContent"), tokenWrite = marks.find((m) => m.kind === "tokenWrite");
+      if (!claim || !llm || !content || !tokenWrite) throw new Error(`ttft: a mark is missing: ${JSON.stringify(marks)}`);
       return {
         get: first - t1, full: first - t0,
         claimStart: claim.start - t1, claimRpc: claim.head - claim.start, claimToLlm: llm.start - claim.head,
         llmHead: llm.head - llm.start, llmHeadToToken: first - llm.head,
+        llmHeadToContent: content.at - llm.head, contentToTokenWrite: tokenWrite.at - content.at, tokenWriteToClient: first - tokenWrite.at,
       };
     };
     for (let i = 0; i < WARMUP + TURNS; i++) {
@@ -115,7 +117,7 @@ section(async () => {
       raw.direct.push(d.first);
       raw.directHead.push(d.head);
       raw.added.push(s.get - d.first);
-      for (const k of ["get", "full", "claimStart", "claimRpc", "claimToLlm", "llmHead", "llmHeadToToken"]) raw[k].push(s[k]);
+      for (const k of ["get", "full", "claimStart", "claimRpc", "claimToLlm", "llmHead", "llmHeadToToken", "llmHeadToContent", "contentToTokenWrite", "tokenWriteToClient"]) raw[k].push(s[k]);
     }
   } finally {
     await salient.stop();

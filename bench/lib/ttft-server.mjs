@@ -8,7 +8,9 @@
 // Prints one JSON line with its URL(s) once listening; stops when stdin closes. The salient role
 // also wraps globalThis.fetch before the server starts (the driver calls it for every effect) and
 // serves the start and head times of the claim RPC and the LLM fetch, in ms on the shared clock
-// performance.timeOrigin + performance.now(), at GET {marks}/marks (which also clears them).
+// performance.timeOrigin + performance.now(), at GET {marks}/marks (which also clears them). It
+// also marks, inside the dev server, when the LLM body's first piece with content was read and
+// when the first `event: token` was written to the client's socket (the relay of the first token).
 
 import http from "node:http";
 import { startServer } from "../../hosts/node-dev/server.js";
@@ -17,6 +19,7 @@ import { startFakeOpenRouter } from "../../tests/support/fake-openrouter.mjs";
 import { BENCH_SECRET } from "./common.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
+const decoder = new TextDecoder();
 const [role, base] = process.argv.slice(2);
 let stop;
 if (role === "fake") {
@@ -32,7 +35,26 @@ if (role === "fake") {
     const u = String(url);
     const kind = u.endsWith("/rpc/salient_claim_turn") ? "claim" : u.endsWith("/chat/completions") ? "llm" : null;
     if (kind) marks.push({ kind, start, head: now() });
-    return res;
+    if (kind !== "llm" || !res.body) return res;
+    // The same body, read through a pass-through that notes when the first content arrives.
+    let seen = false;
+    const body = res.body.pipeThrough(new TransformStream({
+      transform(piece, controller) {
+        if (!seen && decoder.decode(piece).includes('"content":"')) {
+          seen = true;
+          marks.push({ kind: "llmContent", at: now() });
+        }
+        controller.enqueue(piece);
+      },
+    }));
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+  const write = http.ServerResponse.prototype.write;
+  http.ServerResponse.prototype.write = function (chunk, ...rest) {
+    if (typeof chunk !== "string" && decoder.decode(chunk).includes("event: token") && !marks.some((m) => m.kind === "tokenWrite")) {
+      marks.push({ kind: "tokenWrite", at: now() });
+    }
+    return write.call(this, chunk, ...rest);
   };
   const server = await startServer({
     port: 0,
