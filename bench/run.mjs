@@ -4,7 +4,8 @@
 //   node bench/run.mjs            full run (≈ 3–5 min on 2 cores)
 //   node bench/run.mjs --quick    short run (≈ 1 min): fewer repetitions, same method
 //   node bench/run.mjs --only=sizes,workerd   a subset of: sizes, instantiate (incl. cold), turn, workerd,
-//                                             relay (LLM relay: Node and workerd), ttft (time to first token)
+//                                             relay (LLM relay: Node and workerd), ttft (time to first token),
+//                                             retrieval (hit@3 and CPU per query of the local index)
 //
 // Needs ./scripts/build (build/wasi/functions/*.wasm, build/salient.json), clang-19 + wasi-libc
 // (for the peers), wabt (wasm-objdump), llvm-nm-19, and node_modules/.bin/workerd: the tools
@@ -30,6 +31,8 @@ const BUDGET = {
   gzipBytes: 300 * 1024, instantiateMs: 5, turnCpuMs: 1,
   // issue 4: LLM relay
   relayNsPerChunk: 1000, relayVsJs: 2, relayVsAiSdk: 50, relayEndToEndVsJs: 1.5, ttftAddedMsP50: 5,
+  // issue 5: local retrieval
+  retrievalHitAt3: 0.8, retrievalMsP50: 1,
 };
 
 function sh(cmd, args) {
@@ -135,6 +138,10 @@ async function main() {
   if (want("ttft")) {
     console.error("→ time to first token (Node dev server + fake OpenRouter on loopback, separate processes)");
     results.ttft = await runSection("ttft-node.mjs");
+  }
+  if (want("retrieval")) {
+    console.error("→ local retrieval (hit@3 on the demo knowledge base; CPU per query on 2,000 chunks)");
+    results.retrieval = await runSection("retrieval.mjs");
   }
 
   results.inputsChanged = JSON.stringify(inputs()) !== JSON.stringify(results.inputs);
@@ -278,6 +285,14 @@ function reportRelay(r) {
       `end to end ${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)}, workerd plain JS ${w ? ratio(w.js.cpuNsPerChunk.p50, w.core.cpuNsPerChunk.p50) : "–"}; ` +
       `wall p50: ${ratio(n.js.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(n.aiSdk.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(e.js.nsPerChunk.p50, e.ours.nsPerChunk.p50)}; ` +
       `relayed text checked against the expected text in every rep\n`);
+  }
+  if (r.retrieval) {
+    const x = r.retrieval, d = x.demo, s = x.synthetic;
+    console.log(`(e) Local retrieval: ${x.questions} questions (tests/retrieval/questions.json); MiniSearch ${x.versions.minisearch} as the peer\n` +
+      `    hit@3 on the demo knowledge base (${d.chunks} chunks): ours ${d.ours.hits}/${x.questions} = ${d.ours.rate.toFixed(3)} → ` +
+      `${d.ours.rate >= B.retrievalHitAt3 ? "met" : "MISSED"} (≥ ${B.retrievalHitAt3}); MiniSearch ${d.miniSearch.hits}/${x.questions} = ${d.miniSearch.rate.toFixed(3)}\n` +
+      `    CPU per query, ${s.chunks} chunks, k = ${s.k} (p50 / p95 over ${s.batches} batches): ours ${s.oursCpuUsPerQuery.p50.toFixed(1)} / ${s.oursCpuUsPerQuery.p95.toFixed(1)} µs → ` +
+      `${within(s.oursCpuUsPerQuery.p50 / 1000, B.retrievalMsP50)} (≤ ${B.retrievalMsP50} ms); MiniSearch ${s.miniSearchCpuUsPerQuery.p50.toFixed(1)} / ${s.miniSearchCpuUsPerQuery.p95.toFixed(1)} µs (${s.ratio.toFixed(1)}× ours)\n`);
   }
   if (r.ttft) {
     const t = r.ttft;

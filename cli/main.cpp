@@ -1,9 +1,11 @@
-// The native `salient` CLI: checks salient.yaml and compiles it to the JSON the functions read.
+// The native `salient` CLI: checks salient.yaml and compiles it to the JSON the functions read,
+// and builds the knowledge index from knowledge/ (`salient ingest`, ingest.h).
 // The YAML is converted to JSON (yaml_json.h) and validated by the same salient::parse_config
 // the functions run, so the CLI and the functions cannot disagree about what is valid.
 //
-// Exit status: 0 ok, 1 invalid configuration or unreadable/unwritable file, 2 bad usage.
+// Exit status: 0 ok, 1 invalid configuration or input, or unreadable/unwritable file, 2 bad usage.
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingest.h"
 #include "salient/config.h"
+#include "salient/knowledge.h"
 #include "yaml_json.h"
 
 #ifndef SALIENT_VERSION
@@ -36,10 +40,19 @@ constexpr const char* usage_text =
     "                                                   validate it and write the normalised JSON\n"
     "                                                   (to stdout without -o; the file is rewritten\n"
     "                                                   only when its content changes)\n"
+    "  salient ingest [<dir>] [-o <out>] [--json <chunks.json>]\n"
+    "                                                   build the knowledge index from the .md,\n"
+    "                                                   .html and .txt files under <dir> (default\n"
+    "                                                   knowledge) into <out> (default\n"
+    "                                                   build/knowledge.bin), rewritten only when\n"
+    "                                                   its content changes; --json also writes the\n"
+    "                                                   chunks as JSON\n"
+    "                                                   not yet: --pinecone (upsert to Pinecone)\n"
     "  salient --help | --version\n"
     "\n"
-    "Errors are printed as FILE:LINE:COLUMN: error: MESSAGE. Exit status: 0 ok, 1 invalid\n"
-    "configuration or file error, 2 bad usage. Keys and defaults: docs/CONFIG.md.\n";
+    "Errors are printed as FILE:LINE:COLUMN: error: MESSAGE (config) or FILE: error: MESSAGE\n"
+    "(ingest). Exit status: 0 ok, 1 invalid configuration or input, or file error, 2 bad usage.\n"
+    "Keys and defaults: docs/CONFIG.md; the knowledge index: docs/KNOWLEDGE.md.\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "salient: " << message << "\n\n" << usage_text;
@@ -84,13 +97,13 @@ std::optional<std::string> compile(const std::string& file) {
   return nlohmann::ordered_json::parse(salient::to_json(*c)).dump(2) + "\n";
 }
 
+enum class write_outcome { unchanged, written, failed };
+
 /// Writes `content` to `path` via a temporary file and a rename, and only if it differs from
-/// what is there, so that build steps depending on the file do not rerun needlessly.
-bool write_if_changed(const std::string& path, const std::string& content) {
-  if (read_file(path) == content) {
-    std::cout << path << " is up to date\n";
-    return true;
-  }
+/// what is there, so that build steps depending on the file do not rerun needlessly. Prints
+/// only errors.
+write_outcome write_file_if_changed(const std::string& path, const std::string& content) {
+  if (read_file(path) == content) return write_outcome::unchanged;
   std::error_code ec;
   fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
@@ -102,17 +115,24 @@ bool write_if_changed(const std::string& path, const std::string& content) {
     if (!out) {
       std::cerr << "salient: error: cannot write " << tmp << ": " << std::strerror(errno) << "\n";
       fs::remove(tmp, ec);
-      return false;
+      return write_outcome::failed;
     }
   }
   fs::rename(tmp, target, ec);
   if (ec) {
     std::cerr << "salient: error: cannot replace " << path << ": " << ec.message() << "\n";
     fs::remove(tmp, ec);
-    return false;
+    return write_outcome::failed;
   }
-  std::cout << "wrote " << path << "\n";
-  return true;
+  return write_outcome::written;
+}
+
+/// write_file_if_changed, saying on stdout what it did.
+bool write_if_changed(const std::string& path, const std::string& content) {
+  write_outcome w = write_file_if_changed(path, content);
+  if (w == write_outcome::unchanged) std::cout << path << " is up to date\n";
+  if (w == write_outcome::written) std::cout << "wrote " << path << "\n";
+  return w != write_outcome::failed;
 }
 
 int config_command(const std::vector<std::string>& args) {
@@ -149,6 +169,109 @@ int config_command(const std::vector<std::string>& args) {
   return write_if_changed(*output, *json) ? 0 : 1;
 }
 
+/// "812 B", "61.2 KB", "123 KB", "4.5 MB" (1 KB = 1024 bytes).
+std::string human_size(std::size_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  char out[32];
+  if (u == 0) std::snprintf(out, sizeof out, "%zu B", bytes);
+  else std::snprintf(out, sizeof out, v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+  return out;
+}
+
+std::string chunks_json(const std::vector<salient::knowledge_chunk>& chunks) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const salient::knowledge_chunk& c = chunks[i];
+    out.push_back({{"id", i}, {"source", c.source}, {"title", c.title}, {"heading", c.heading}, {"url", c.url}, {"text", c.text}});
+  }
+  return out.dump(2) + "\n";
+}
+
+/// `salient ingest`: knowledge/ → chunks (ingest.h) → the BM25 index (salient/knowledge.h).
+/// Every file is read before anything is written; any error leaves the outputs alone.
+int ingest_command(const std::vector<std::string>& args) {
+  std::optional<std::string> input, output, json_output;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage_text;
+      return 0;
+    }
+    if (a == "-o" || a == "--output" || a == "--json") {
+      if (i + 1 == args.size()) return usage_error(a + " needs a file name");
+      std::optional<std::string>& target = a == "--json" ? json_output : output;
+      if (target) return usage_error("more than one " + a + " file");
+      target = args[++i];
+    } else if (a == "--pinecone") {
+      // NOT YET (issue 5): `--pinecone` will upsert the chunks (with their embeddings) to
+      // Pinecone, after the local index below is written. Until then it is a usage error.
+      return usage_error("--pinecone is not implemented yet");
+    } else if (a.size() > 1 && a[0] == '-') {
+      return usage_error("unknown option " + a);
+    } else if (input) {
+      return usage_error("more than one knowledge directory");
+    } else {
+      input = a;
+    }
+  }
+  const std::string root = input.value_or("knowledge");
+  const std::string out = output.value_or("build/knowledge.bin");
+
+  auto files = salient::cli::list_knowledge_files(root);
+  if (!files) {
+    std::cerr << root << ": error: " << files.err().message << "\n";
+    return 1;
+  }
+  const bool progress = ::isatty(STDERR_FILENO) == 1;
+  std::vector<salient::knowledge_chunk> chunks;
+  std::size_t documents = 0, text_bytes = 0;
+  bool failed = false;
+  for (const salient::cli::knowledge_file& f : *files) {
+    const std::string name = (fs::path(root) / f.source).generic_string();
+    std::optional<std::string> bytes = read_file(f.path.string());
+    if (!bytes) {
+      std::cerr << name << ": error: cannot read: " << std::strerror(errno) << "\n";
+      failed = true;
+      continue;
+    }
+    auto doc = salient::cli::extract_document(*bytes, f.format, f.source);
+    if (!doc) {
+      std::cerr << name << ": error: " << doc.err().message << "\n";
+      failed = true;
+      continue;
+    }
+    std::vector<salient::knowledge_chunk> mine = salient::cli::chunk_document(*doc);
+    if (mine.empty()) {
+      std::cerr << name << ": warning: " << (bytes->empty() ? "empty file" : "no text") << ", skipped\n";
+      continue;
+    }
+    ++documents;
+    for (salient::knowledge_chunk& c : mine) {
+      text_bytes += c.text.size();
+      chunks.push_back(std::move(c));
+    }
+    if (progress) std::cerr << "ingest: " << f.source << ": " << mine.size() << (mine.size() == 1 ? " chunk\n" : " chunks\n");
+  }
+  if (failed) return 1;
+  if (documents == 0) std::cerr << root << ": warning: no .md, .markdown, .html, .htm or .txt files with text\n";
+
+  std::string index = salient::build_knowledge_index(chunks);
+  write_outcome wrote = write_file_if_changed(out, index);
+  if (wrote == write_outcome::failed) return 1;
+  if (json_output && write_file_if_changed(*json_output, chunks_json(chunks)) == write_outcome::failed) return 1;
+  std::cerr << "ingest: " << documents << (documents == 1 ? " document, " : " documents, ") << chunks.size()
+            << (chunks.size() == 1 ? " chunk, " : " chunks, ") << human_size(text_bytes) << " text \xE2\x86\x92 " << out << " ("
+            << human_size(index.size()) << (wrote == write_outcome::unchanged ? ", unchanged)" : ")")
+            << (json_output ? ", chunks \xE2\x86\x92 " + *json_output : std::string()) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,5 +286,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "config") return config_command({args.begin() + 1, args.end()});
+  if (args[0] == "ingest") return ingest_command({args.begin() + 1, args.end()});
   return usage_error("unknown command: " + args[0]);
 }

@@ -33,12 +33,14 @@ export function createSalient({
   fetch = globalThis.fetch,
   log = (obj) => console.log(JSON.stringify(obj)),
   now = Date.now,
+  knowledge = null, // Uint8Array: the local knowledge index (build/knowledge.bin), for the stream module
 }) {
   const configure = encoder.encode(JSON.stringify({ config, env: coreEnv(env) }));
   const maxBody = config?.limits?.max_body_bytes ?? 65536;
   const pools = {};
   for (const [name, module] of Object.entries(modules)) {
-    pools[name] = new Pool(name, module, configure, log);
+    // Only the stream function retrieves (it answers); the others need not hold a copy.
+    pools[name] = new Pool(name, module, configure, name === "stream" ? knowledge : null, log);
     pools[name].release(pools[name].acquire()); // eager: fail at startup on a bad config or module
   }
   // Called unbound: Workers' fetch throws "Illegal invocation" when `this` is not the global.
@@ -175,11 +177,11 @@ const SSE_INTERNAL_ERROR = encoder.encode(
 // Instances and pools
 
 class Pool {
-  constructor(name, module, configure, log) {
-    Object.assign(this, { name, module, configure, log, idle: [] });
+  constructor(name, module, configure, knowledge, log) {
+    Object.assign(this, { name, module, configure, knowledge, log, idle: [] });
   }
   acquire() {
-    return this.idle.pop() ?? new Instance(this.module, this.configure, this.log);
+    return this.idle.pop() ?? new Instance(this.module, this.configure, this.knowledge, this.log);
   }
   release(instance) {
     if (!instance.broken && this.idle.length < MAX_IDLE) this.idle.push(instance);
@@ -187,7 +189,7 @@ class Pool {
 }
 
 class Instance {
-  constructor(module, configure, log) {
+  constructor(module, configure, knowledge, log) {
     this.broken = false;
     this.scratch = 0;
     this.scratchLen = 0;
@@ -197,6 +199,9 @@ class Instance {
     this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len} of the last step, as u32 indexes
     if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
       throw new Error("salient_configure failed: " + decoder.decode(this.output()));
+    }
+    if (knowledge && this.x.salient_knowledge(this.input(knowledge), knowledge.length) !== 0) {
+      throw new Error("salient_knowledge failed: " + decoder.decode(this.output()));
     }
   }
 

@@ -8,6 +8,7 @@ import stream from "../../build/wasi/functions/stream.wasm";
 import otp from "../../build/wasi/functions/otp.wasm";
 import summary from "../../build/wasi/functions/summary.wasm";
 import config from "../../build/salient.json";
+import knowledgeData from "../../build/knowledge.bin"; // the local knowledge index (a Data module)
 import { createSalient } from "../driver.js";
 
 // Created on the first request, because secrets and vars (`env`) arrive with requests. One
@@ -18,7 +19,8 @@ export default {
   async fetch(request, env, ctx) {
     if (!salient) {
       try {
-        salient = createSalient({ modules: { chat, stream, otp, summary }, config, env });
+        const knowledge = new Uint8Array(knowledgeData);
+        salient = createSalient({ modules: { chat, stream, otp, summary }, config, env, knowledge });
       } catch (err) {
         // An invalid compiled config or a broken module (a missing secret is reported per request
         // instead, so the pages still load). Not cached: the next request tries again.

@@ -120,7 +120,7 @@ export async function startServer({
   }
   const url = `http://${host}:${server.address().port}`;
   if (state) env.SUPABASE_URL = url;
-  salient = createSalient({ modules, config, env, log });
+  salient = createSalient({ modules, config, env, log, knowledge: build.knowledge });
 
   let closing = null;
   return {
@@ -170,7 +170,10 @@ async function loadBuild(root) {
   }
   const config = JSON.parse(await readFile(configPath, "utf8"));
   const compiled = await Promise.all(wasmPaths.map(async (p) => WebAssembly.compile(await readFile(p))));
-  return { config, modules: Object.fromEntries(MODULES.map((fn, i) => [fn, compiled[i]])) };
+  // The local knowledge index (`salient ingest`, run by ./scripts/build when knowledge/ exists).
+  const knowledgePath = path.join(root, "build", "knowledge.bin");
+  const knowledge = existsSync(knowledgePath) ? new Uint8Array(await readFile(knowledgePath)) : null;
+  return { config, knowledge, modules: Object.fromEntries(MODULES.map((fn, i) => [fn, compiled[i]])) };
 }
 
 /** A file under build/public, or null to let the driver answer (it renders the 404 page). */

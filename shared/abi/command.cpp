@@ -97,6 +97,14 @@ void handle_line(salient::instance& inst, std::string_view text, std::size_t lin
     emit(json{{"configured", true}});
     return;
   }
+  if (op == "knowledge") {
+    std::string bytes;
+    if (!read_bytes(*line, "data", "data_base64", bytes)) return fail("knowledge: unreadable data");
+    auto r = inst.load_knowledge(std::move(bytes));
+    if (!r) return fail("knowledge: " + r.err().message);
+    emit(json{{"knowledge", true}});
+    return;
+  }
   if (op == "start") {
     const json* head = salient::detail::member(*line, "request");
     std::string body;

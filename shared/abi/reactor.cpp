@@ -8,6 +8,7 @@
 #include "function_entry.h"
 #include "salient/detail/json.h"
 #include "salient/envelope.h"
+#include "salient/json_write.h"
 
 #define SALIENT_EXPORT(name) extern "C" __attribute__((export_name(name)))
 
@@ -21,6 +22,7 @@ salient::instance& inst() {
 // The bytes of the last step (or configure error), valid until the next call into the module.
 std::string_view output;
 std::string error_output;
+std::string search_output;
 
 // The same as two u32 in memory, at a fixed address (salient_output_slot): a host reads them
 // from its memory view instead of making two more calls per step.
@@ -54,6 +56,43 @@ SALIENT_EXPORT("salient_configure") std::uint32_t salient_configure(const char* 
       salient::detail::json{{"error", {{"code", salient::code_name(r.err().kind)}, {"message", r.err().message}, {"path", r.err().path}}}});
   set_output(error_output);
   return 1;
+}
+
+SALIENT_EXPORT("salient_knowledge") std::uint32_t salient_knowledge(const char* ptr, std::uint32_t len) {
+  auto r = inst().load_knowledge(std::string(ptr, len));
+  if (r) {
+    set_output({});
+    return 0;
+  }
+  error_output = salient::detail::dump(
+      salient::detail::json{{"error", {{"code", salient::code_name(r.err().kind)}, {"message", r.err().message}}}});
+  set_output(error_output);
+  return 1;
+}
+
+// The local index's answer to a query, exactly as the stream function retrieves (minus the
+// config's cut-offs): [{"chunk","score","source","title","heading","url"}]. For the retrieval
+// evaluation and benchmark (bench/retrieval.mjs); it reads nothing else and changes nothing.
+SALIENT_EXPORT("salient_search")
+std::uint32_t salient_search(const char* ptr, std::uint32_t len, std::uint32_t k) {
+  search_output.clear();
+  search_output.push_back('[');
+  for (const auto& h : inst().knowledge().search(bytes(ptr, len), k)) {
+    auto c = inst().knowledge().chunk(h.chunk);
+    if (search_output.size() > 1) search_output.push_back(',');
+    search_output += R"({"chunk":)" + std::to_string(h.chunk) + R"(,"score":)" + std::to_string(h.score) + R"(,"source":)";
+    salient::append_json_string(search_output, c.source);
+    search_output += R"(,"title":)";
+    salient::append_json_string(search_output, c.title);
+    search_output += R"(,"heading":)";
+    salient::append_json_string(search_output, c.heading);
+    search_output += R"(,"url":)";
+    salient::append_json_string(search_output, c.url);
+    search_output.push_back('}');
+  }
+  search_output.push_back(']');
+  set_output(search_output);
+  return 0;
 }
 
 SALIENT_EXPORT("salient_start")

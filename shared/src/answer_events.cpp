@@ -1,6 +1,7 @@
 #include "answer_events.h"
 
 #include <charconv>
+#include <cstdio>
 
 #include "salient/detail/json.h"
 #include "salient/html.h"
@@ -10,12 +11,15 @@
 
 namespace salient {
 
-void answer_events::meta_offline(offline_intent intent, std::string_view reason) {
-  if (fmt_ == event_format::json)
-    send("meta", detail::dump(detail::json{
-                     {"mode", "offline"}, {"label", "Offline answer"}, {"intent", intent_name(intent)}, {"reason", reason}}));
-  else
-    send("meta", R"(<span class="badge offline" title="Answered without the AI model">Offline answer</span>)");
+void answer_events::meta_offline(offline_intent intent, std::string_view reason, bool excerpts) {
+  std::string_view label = excerpts ? "Offline answer: excerpts from our pages" : "Offline answer";
+  if (fmt_ == event_format::json) {
+    detail::json meta{{"mode", "offline"}, {"label", label}, {"intent", intent_name(intent)}, {"reason", reason}};
+    if (excerpts) meta["excerpts"] = true;
+    send("meta", detail::dump(meta));
+  } else {
+    send("meta", R"(<span class="badge offline" title="Answered without the AI model">)" + escape_html(label) + "</span>");
+  }
 }
 
 void answer_events::meta_llm(std::string_view model) {
@@ -42,6 +46,35 @@ void answer_events::token(std::string_view text) {
   }
   scratch_ = escape_html(text);
   send("token", scratch_);
+}
+
+void answer_events::citations(const std::vector<source>& sources, const std::vector<int>& numbers) {
+  if (numbers.empty()) return;
+  if (fmt_ == event_format::json) {
+    send("citations", R"({"citations":)" + citations_json(sources, numbers) + "}");
+    return;
+  }
+  // html: the sources list under the answer. Built from the same checked JSON, so the page
+  // and the widget show the same links (unsafe URLs already removed).
+  auto list = detail::parse_json(citations_json(sources, numbers));
+  std::string html = R"(<ol class="sources" aria-label="Sources">)";
+  for (const auto& c : *list) {
+    std::string n = std::to_string(c.value("n", 0));
+    std::string title = c.value("title", std::string()), heading = c.value("heading", std::string());
+    std::string url = c.value("url", std::string());
+    html += R"(<li value=")" + n + R"(" data-n=")" + n + R"(">)";
+    if (!url.empty())
+      html += R"(<a href=")" + escape_html(url) + R"(" target="_blank" rel="noopener noreferrer">)" + escape_html(title) + "</a>";
+    else
+      html += escape_html(title);
+    if (!heading.empty()) html += R"( <span class="source-heading">)" + escape_html(heading) + "</span>";
+    char score[32];
+    std::snprintf(score, sizeof score, "%.2f", c.value("score", 0.0));
+    html += R"(<details><summary>match )" + std::to_string(c.value("rank", 0)) + " · score " + score + "</summary><p>" +
+            escape_html(c.value("snippet", std::string())) + "</p></details></li>";
+  }
+  html += "</ol>";
+  send("citations", html);
 }
 
 void answer_events::error(const salient::error& e, bool retryable) {

@@ -4,6 +4,8 @@
 // `json` (widget and API clients). Every event carries an increasing `id:`.
 //   meta   how the answer is produced: {"mode":"llm","model":…} or {"mode":"offline","intent":…,"reason":…}
 //   token  a piece of answer text, in order
+//   citations  {"citations":[{n,title,heading,url,source,score,rank,snippet}]}: the sources the
+//          answer cited ([n] in its text), after the last token; in html, a sources list
 //   error  {"code","message","retryable"}: the answer stopped; retryable = sending again may work
 //   done   {"message_id"}: the stored answer's id (empty when it could not be stored)
 #include <string>
@@ -13,6 +15,8 @@
 #include "salient/offline.h"
 #include "salient/result.h"
 
+#include "retrieval.h"
+
 namespace salient {
 
 enum class event_format { html, json };
@@ -21,9 +25,12 @@ class answer_events {
  public:
   answer_events(exchange& ex, event_format fmt) : ex_(ex), fmt_(fmt) {}
 
-  void meta_offline(offline_intent intent, std::string_view reason);
+  /// `excerpts`: the answer quotes retrieved passages rather than a canned reply.
+  void meta_offline(offline_intent intent, std::string_view reason, bool excerpts = false);
   void meta_llm(std::string_view model);
   void token(std::string_view text);
+  /// The sources `numbers` names (citations_json in retrieval.h); nothing when there are none.
+  void citations(const std::vector<source>& sources, const std::vector<int>& numbers);
   void error(const salient::error& e, bool retryable);
   void done(std::string_view message_id);
 

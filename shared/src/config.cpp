@@ -473,6 +473,11 @@ void read_services(validator& v, const json* root, config& c) {
   s = v.section(child(root, "budget"), at, {"monthly_usd"});
   v.number(s, "monthly_usd", at, 0.0, 1000000.0, c.budget.monthly_usd);
 
+  at = loc{}.key("rag");
+  s = v.section(child(root, "rag"), at, {"enabled", "top_k"});
+  v.flag(s, "enabled", at, c.rag.enabled);
+  v.integer(s, "top_k", at, 1, 20, c.rag.top_k);
+
   at = loc{}.key("resilience");
   s = v.section(child(root, "resilience"), at,
                 {"breaker_failures", "breaker_window_seconds", "breaker_cooldown_seconds"});
@@ -699,7 +704,7 @@ result<config> detail::config_from_json(const json& doc) {
   config c;
   const json* root = v.section(&doc, loc{},
                                {"app", "chat", "email", "logging", "vector", "embeddings", "llm", "ui", "limits",
-                                "budget", "resilience", "offline", "personas", "agents"});
+                                "budget", "rag", "resilience", "offline", "personas", "agents"});
   read_app(v, root, c);
   read_chat(v, root, c);
   read_services(v, root, c);
@@ -759,6 +764,7 @@ std::string to_json(const config& c) {
         {"stream_ttl_seconds", c.limits.stream_ttl_seconds},
         {"upstream_timeout_ms", c.limits.upstream_timeout_ms}}},
       {"budget", {{"monthly_usd", c.budget.monthly_usd}}},
+      {"rag", {{"enabled", c.rag.enabled}, {"top_k", c.rag.top_k}}},
       {"resilience",
        {{"breaker_failures", c.resilience.breaker_failures},
         {"breaker_window_seconds", c.resilience.breaker_window_seconds},

@@ -20,6 +20,7 @@
 
 #include "answer_events.h"
 #include "llm_answer.h"
+#include "retrieval.h"
 
 namespace salient {
 namespace {
@@ -37,6 +38,30 @@ std::vector<std::string_view> pieces_of(std::string_view text) {
     start = end;
   }
   return out;
+}
+
+/// The offline answer from retrieved passages: their beginnings, each with its citation,
+/// introduced as what it is (quoted pages, not a conversation).
+std::string excerpts_answer(const std::vector<source>& sources) {
+  std::string out = "Our assistant is offline right now, so here are excerpts from our pages that may answer you:\n";
+  std::size_t shown = 0;
+  for (const source& s : sources) {
+    if (shown++ == 3) break;
+    out += "\n“" + s.title + (s.heading.empty() ? "" : " — " + s.heading) + "”: " + snippet_of(s.text, 300) + " [" +
+           std::to_string(s.n) + "]\n";
+  }
+  return out;
+}
+
+std::string offline_metadata(offline_intent intent, std::string_view reason, bool excerpts, const std::vector<source>& sources,
+                             const std::vector<int>& cited) {
+  detail::json m{{"mode", "offline"}, {"intent", intent_name(intent)}, {"reason", reason}};
+  if (excerpts) {
+    m["excerpts"] = true;
+    m["retrieval"] = {{"mode", "local"}, {"passages", sources.size()}};
+    if (auto list = detail::parse_json(citations_json(sources, cited))) m["citations"] = std::move(*list);
+  }
+  return detail::dump(m);
 }
 
 }  // namespace
@@ -98,6 +123,8 @@ task<void> stream_flow(function_context ctx) {
                {"x-content-type-options", "nosniff"},
                {"x-accel-buffering", "no"}}});
   answer_events events(ex, fmt);
+  // The business's own passages for this question (local index; no network, so no wait).
+  const std::vector<source> sources = retrieve_local(ctx, claim->message, claim->history);
 
   // The model when there is a key, else (or when it cannot be reached) the offline responder.
   std::string_view offline_reason = "no_llm_key";
@@ -115,7 +142,7 @@ task<void> stream_flow(function_context ctx) {
       ex.log(log_level::info, "llm.breaker_open", {{"tenant", ctx.cfg.app.tenant}, {"agent", agent->code}});
       offline_reason = "llm_unavailable";
     } else {
-      turn_context turn{*agent, *store, *claim, *turn_id};
+      turn_context turn{*agent, *store, *claim, *turn_id, sources};
       if (co_await answer_with_llm(ctx, turn, **endpoint, events)) co_return;
       if (ex.cancelled()) co_return;
       offline_reason = "llm_unavailable";
@@ -123,16 +150,20 @@ task<void> stream_flow(function_context ctx) {
   }
 
   offline_intent intent = classify_offline(claim->message);
-  const std::string& answer = offline_answer(ctx.cfg.offline, intent);
-  events.meta_offline(intent, offline_reason);
+  // Excerpts from the best passages when there are any (a greeting or a request for a person
+  // gets its canned answer: passages would not help), else the canned answer for the intent.
+  bool excerpts = !sources.empty() && intent != offline_intent::greeting && intent != offline_intent::human;
+  const std::string answer = excerpts ? excerpts_answer(sources) : offline_answer(ctx.cfg.offline, intent);
+  std::vector<int> cited = excerpts ? cited_numbers(answer, sources.size()) : std::vector<int>{};
+  events.meta_offline(intent, offline_reason, excerpts);
   for (std::string_view piece : pieces_of(answer)) events.token(piece);
+  events.citations(sources, cited);
 
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
   // The visitor may leave while this is stored: the answer they saw is kept regardless.
   auto finished = parse_finish_turn(co_await ex.fetch(
       finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
-                                   detail::dump(detail::json{{"mode", "offline"}, {"intent", intent_name(intent)},
-                                                             {"reason", offline_reason}}),
+                                   offline_metadata(intent, offline_reason, excerpts, sources, cited),
                                    /*llm_request_json=*/{}}),
       effect_policy::survive_cancel));
   if (!finished) {

@@ -24,6 +24,13 @@ task<void> reject_bad_head(exchange& ex, error e) {
 
 }  // namespace
 
+result<void> instance::load_knowledge(std::string bytes) {
+  auto ix = knowledge_index::load(std::move(bytes));
+  if (!ix) return ix.err();
+  knowledge_ = std::move(*ix);
+  return {};
+}
+
 result<void> instance::configure(std::string_view text) {
   if (sodium_init() < 0) return make_error(errc::internal, "libsodium failed to initialise");
   // One duplicate-key scan and one parse of the whole input (config and env): this runs for
@@ -61,7 +68,7 @@ std::uint32_t instance::start(std::string_view head_json, std::string_view body)
   auto state = std::make_unique<in_flight>(std::move(*req), level_);
   auto& s = *state;
   handles_[handle] = std::move(state);
-  s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng, memory_}));
+  s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng, memory_, knowledge_}));
   return handle;
 }
 

@@ -61,3 +61,27 @@ foreach(fixture ${SALIENT_BAD_CONFIGS})
            COMMAND ${CMAKE_COMMAND} "-DCLI=$<TARGET_FILE:salient>" "-DFIXTURE=${fixture}"
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/run_cli.cmake)
 endforeach()
+
+# `salient ingest` over tests/fixtures/knowledge/ (its README says what each folder holds).
+set(SALIENT_KNOWLEDGE_FIXTURES ${CMAKE_SOURCE_DIR}/tests/fixtures/knowledge)
+salient_cli_test(cli.ingest-help EXIT 0 ARGS ingest --help STDOUT "salient ingest \\[<dir>\\] \\[-o <out>\\]")
+salient_cli_test(cli.ingest-usage-error EXIT 2 ARGS ingest a b STDERR "^salient: more than one knowledge directory\n")
+salient_cli_test(cli.ingest-output-needs-file EXIT 2 ARGS ingest ${SALIENT_KNOWLEDGE_FIXTURES}/site -o STDERR "-o needs a file name")
+salient_cli_test(cli.ingest-pinecone-not-yet EXIT 2 ARGS ingest --pinecone STDERR "--pinecone is not implemented yet")
+salient_cli_test(cli.ingest-missing-dir EXIT 1 ARGS ingest ${SALIENT_CLI_OUT}/no-such-dir -o ${SALIENT_CLI_OUT}/never.bin
+                 STDERR "^[^\n]*/no-such-dir: error: no such directory\n$")
+salient_cli_test(cli.ingest-bad-utf8 EXIT 1 ARGS ingest ${SALIENT_KNOWLEDGE_FIXTURES}/bad-utf8 -o ${SALIENT_CLI_OUT}/never.bin
+                 STDERR "^[^\n]*/bad-utf8/menu.txt: error: not valid UTF-8 \\(line 1, byte 4\\): save it as UTF-8\n$")
+# Writes the index (removed first, so it is written, not "unchanged") and the chunks as JSON;
+# the empty file is skipped with a warning; the second run leaves the index alone.
+salient_cli_test(cli.ingest-site EXIT 0
+                 ARGS ingest ${SALIENT_KNOWLEDGE_FIXTURES}/site -o ${SALIENT_CLI_OUT}/knowledge.bin --json ${SALIENT_CLI_OUT}/chunks.json
+                 REMOVE ${SALIENT_CLI_OUT}/knowledge.bin STDOUT "^$"
+                 STDERR "site/empty.md: warning: empty file, skipped\ningest: 3 documents, 3 chunks, [0-9]+ B text → [^\n]*/knowledge.bin \\([0-9.]+ KB\\), chunks → [^\n]*/chunks.json\n$"
+                 FILE ${SALIENT_CLI_OUT}/chunks.json
+                 FILE_REGEX "\"id\": 2,\n    \"source\": \"pricing.md\",\n    \"title\": \"Prices & booking\",\n    \"heading\": \"Prices and booking\",\n    \"url\": \"https://harbour-bikes.example/pricing#prices-and-booking\"")
+salient_cli_test(cli.ingest-site-unchanged EXIT 0
+                 ARGS ingest ${SALIENT_KNOWLEDGE_FIXTURES}/site -o ${SALIENT_CLI_OUT}/knowledge.bin
+                 STDERR "→ [^\n]*/knowledge.bin \\([0-9.]+ KB, unchanged\\)\n$")
+set_tests_properties(cli.ingest-site PROPERTIES FIXTURES_SETUP salient_knowledge_bin)
+set_tests_properties(cli.ingest-site-unchanged PROPERTIES FIXTURES_REQUIRED salient_knowledge_bin)

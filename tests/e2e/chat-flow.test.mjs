@@ -133,7 +133,10 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       assert.equal(events.at(-1).event, "done");
       const tokens = events.filter((e) => e.event === "token");
       assert.ok(tokens.length > 0, "at least one token");
-      assert.ok(events.slice(1, -1).every((e) => e.event === "token"), "only tokens between meta and done");
+      // Tokens between meta and done; the sources list, when there is one, right before done.
+      const middle = events.slice(1, -1);
+      if (middle.at(-1)?.event === "citations") middle.pop();
+      assert.ok(middle.every((e) => e.event === "token"), "only tokens (then citations) between meta and done");
       const text = tokens.map((t) => (json ? JSON.parse(t.data).text : t.data)).join("");
       assert.ok(text.trim().length > 0, "the answer is not empty");
       return { meta: events[0].data, text };
@@ -176,6 +179,30 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       assert.equal(streamIdParts(body.stream_url).turnId, body.message_id);
       const { meta } = assertAnswer(await stream(body.stream_url), { json: /format=json/.test(body.stream_url) });
       assert.match(meta, /Offline answer|"mode":"offline"/);
+    });
+
+    test("offline, a question about the business is answered with excerpts and their sources", async () => {
+      const turn = await chatJson("how much deposit do you take?", newKeys());
+      const jsonUrl = turn.stream_url.includes("format=json") ? turn.stream_url : `${turn.stream_url}&format=json`;
+      const answer = await stream(jsonUrl);
+      const { meta, text } = assertAnswer(answer, { json: true });
+      assert.equal(JSON.parse(meta).excerpts, true);
+      assert.match(text, /excerpts from our pages/);
+      assert.match(text, /\[1\]/);
+      const cites = answer.events.filter((e) => e.event === "citations");
+      assert.equal(cites.length, 1);
+      const { citations } = JSON.parse(cites[0].data);
+      assert.ok(citations.length >= 1 && citations.length <= 3, JSON.stringify(citations));
+      assert.ok(citations.some((c) => /deposit/i.test(c.snippet)), JSON.stringify(citations));
+      for (const c of citations) assert.ok(c.url === "" || c.url.startsWith("/") || /^https?:/.test(c.url), c.url);
+
+      // The page's HTML stream carries the same sources as an escaped list.
+      const html = await postForm({ message: "how much deposit do you take?", ...newKeys() });
+      const page = await stream(streamUrlFromPartial(await html.text()));
+      const list = page.events.find((e) => e.event === "citations");
+      assert.ok(list, JSON.stringify(page.events.map((e) => e.event)));
+      assert.match(list.data, /^<ol class="sources"/);
+      assert.doesNotMatch(list.data, /<script|javascript:/i);
     });
 
     test("resubmitting with the same idempotency key returns the same message", async () => {

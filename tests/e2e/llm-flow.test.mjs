@@ -36,6 +36,7 @@ function quickRoot() {
     symlinkSync(path.join(REPO, file), path.join(root, file));
   }
   writeFileSync(path.join(root, "build", "salient.json"), JSON.stringify(quickConfig));
+  symlinkSync(path.join(REPO, "build", "knowledge.bin"), path.join(root, "build", "knowledge.bin"));
   return root;
 }
 
@@ -131,6 +132,26 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       const stored = await storedAnswer(session);
       assert.equal(stored.content, expected);
       assert.equal(JSON.parse(last.data).message_id, stored.id);
+    });
+
+    test("the answer is grounded: sources from the demo knowledge base in the prompt, citations checked", async () => {
+      fake.reset();
+      // The model cites the first source, and a number no source has (dropped).
+      fake.enqueue({ kind: "ok", text: "A 25% deposit secures your date [1]. See also [9]." });
+      const session = crypto.randomUUID();
+      const { events, text, last } = await answer("how much deposit do you take?", session);
+      assert.equal(text, "A 25% deposit secures your date [1]. See also [9].");
+      const prompt = fake.requests[0].body.messages[0].content;
+      assert.match(prompt, /Sources: passages from the business's own pages/);
+      assert.match(prompt, /\n\[1\] [^\n]+\n/);
+      const cites = events.filter((e) => e.event === "citations");
+      assert.equal(cites.length, 1);
+      const { citations } = JSON.parse(cites[0].data);
+      assert.deepEqual(citations.map((c) => c.n), [1]);
+      assert.ok(citations[0].title && citations[0].source.length > 0 && citations[0].snippet.length > 0, JSON.stringify(citations[0]));
+      assert.match(citations[0].snippet.toLowerCase(), /deposit/);
+      assert.equal(events.at(-2).event, "citations");
+      assert.equal(last.event, "done");
     });
 
     test("the second question carries the first exchange as history", async () => {

@@ -235,6 +235,25 @@ describe("full-page chat in Chromium", { skip }, () => {
     await page.fill("#message", "");
   });
 
+  test("an answer from the knowledge base links its [n] markers to the sources listed under it", async () => {
+    await page.fill("#message", "how much deposit do you take?");
+    await page.press("#message", "Control+Enter");
+    await answerDone();
+    const bubble = page.locator(".msg.assistant").last();
+    await bubble.locator(".sources li").first().waitFor();
+    const links = await bubble.locator(".text a.cite").evaluateAll((as) => as.map((a) => ({ href: a.getAttribute("href"), text: a.textContent })));
+    assert.ok(links.length >= 1, "the [n] markers became links");
+    for (const { href, text } of links) {
+      assert.match(text, /^\[\d+\]$/);
+      const target = await page.evaluate((id) => {
+        const el = document.getElementById(id);
+        return el ? { tag: el.tagName, n: el.getAttribute("data-n") } : null;
+      }, href.slice(1));
+      assert.ok(target && target.tag === "LI" && `[${target.n}]` === text, `${href} → ${JSON.stringify(target)}`);
+    }
+    assert.match(await bubble.locator(".label").textContent(), /excerpts/);
+  });
+
   test("no console errors and no CSP violations", () => {
     assert.deepEqual(problems, []);
   });

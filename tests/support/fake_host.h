@@ -48,6 +48,9 @@ class fake_host {
     REQUIRE(r.ok());
   }
 
+  /// Loads a local knowledge index (knowledge.h), as the host does after configure.
+  void load_knowledge(std::string bytes) { REQUIRE(inst_.load_knowledge(std::move(bytes)).ok()); }
+
   static json default_env() {
     return {{"SALIENT_STREAM_SECRET", test_secret}, {"SUPABASE_URL", test_store}};
   }

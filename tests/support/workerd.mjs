@@ -27,6 +27,7 @@ export const SALIENT_MODULES = [
   ["build/wasi/functions/otp.wasm", "wasm"],
   ["build/wasi/functions/summary.wasm", "wasm"],
   ["build/salient.json", "json"],
+  ["build/knowledge.bin", "data"],
 ];
 
 /** A port that was free a moment ago (workerd binds it itself). */

@@ -13,7 +13,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const functions = ["chat", "stream", "otp", "summary"];
 const exportsDocumented = [
   "_initialize", "memory", "salient_abi_version", "salient_alloc", "salient_free", "salient_configure",
-  "salient_start", "salient_next", "salient_output_ptr", "salient_output_len", "salient_output_slot", "salient_effect_head",
+  "salient_start", "salient_next", "salient_output_ptr", "salient_output_len", "salient_output_slot", "salient_effect_head", "salient_knowledge", "salient_search",
   "salient_effect_chunk", "salient_effect_end", "salient_effect_fail", "salient_cancel", "salient_release",
 ];
 const [WAIT, EFFECT, RESPOND, WRITE, DONE, CANCEL_EFFECT, LOG] = [0, 1, 2, 3, 4, 5, 6];

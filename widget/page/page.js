@@ -156,6 +156,51 @@
       stopStream(bubble, event.detail.source);
     });
 
+    // Citations: once a bubble's sources list has arrived, its answer's [n] markers become links
+    // to the matching source. Ids get a per-bubble prefix: many answers share one page.
+    var citedBubbles = 0;
+    // (htmx:sseMessage fires on the sse-swap element once the extension has swapped the data in.)
+    document.addEventListener("htmx:sseMessage", function (event) {
+      var slot = event.target;
+      if (!slot || !slot.classList || !slot.classList.contains("sources-slot")) return;
+      var bubble = slot.closest(".msg");
+      var text = bubble && bubble.querySelector(".text");
+      if (!text) return;
+      var prefix = "cite" + ++citedBubbles + "-";
+      var known = {};
+      slot.querySelectorAll("li[data-n]").forEach(function (li) {
+        li.id = prefix + li.getAttribute("data-n");
+        known[li.getAttribute("data-n")] = true;
+      });
+      linkCitations(text, prefix, known);
+    });
+
+    /** Wraps "[n]" in text nodes under `root` in links to #prefix+n, for the n in `known`. */
+    function linkCitations(root, prefix, known) {
+      var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      var nodes = [];
+      while (walker.nextNode()) nodes.push(walker.currentNode);
+      nodes.forEach(function (node) {
+        var parts = node.data.split(/(\[\d{1,3}\])/);
+        if (parts.length === 1) return;
+        var fragment = document.createDocumentFragment();
+        parts.forEach(function (part) {
+          var n = /^\[(\d{1,3})\]$/.exec(part);
+          if (n && known[n[1]]) {
+            var a = document.createElement("a");
+            a.href = "#" + prefix + n[1];
+            a.className = "cite";
+            a.textContent = part; // text, never HTML
+            a.setAttribute("aria-label", "source " + n[1]);
+            fragment.appendChild(a);
+          } else if (part) {
+            fragment.appendChild(document.createTextNode(part));
+          }
+        });
+        node.parentNode.replaceChild(fragment, node);
+      });
+    }
+
     // --- Conversations ------------------------------------------------------------------------
 
     /** Shows `key`'s conversation: empties the pane now, restores its history unless `fresh`. */

@@ -99,6 +99,11 @@ struct config {
     double monthly_usd = 0;                        ///< 0 … 1000000; LLM spend per calendar month after
                                                    ///< which the offline responder answers; 0 = no limit
   } budget;
+  /// Retrieval from the business's own content (the local index, or Pinecone when configured).
+  struct {
+    bool enabled = true;                           ///< false: answers use no retrieved passages
+    int top_k = 4;                                 ///< 1 … 20; passages put in the prompt (and cited)
+  } rag;
   /// The LLM circuit breaker: after `breaker_failures` upstream failures within
   /// `breaker_window_seconds`, the LLM is not called for `breaker_cooldown_seconds`.
   struct {

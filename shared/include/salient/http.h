@@ -88,6 +88,9 @@ bool prefers_json(const request& req);
 
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool is_valid_utf8(std::string_view s);
+/// Offset of the first byte that is not part of well-formed UTF-8 (overlongs and surrogates
+/// are not), or npos.
+std::size_t first_invalid_utf8(std::string_view s);
 
 /// Number of code points in well-formed UTF-8.
 std::size_t utf8_length(std::string_view s);

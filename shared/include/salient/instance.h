@@ -14,6 +14,7 @@
 #include "salient/entropy.h"
 #include "salient/exchange.h"
 #include "salient/instance_memory.h"
+#include "salient/knowledge.h"
 #include "salient/result.h"
 
 namespace salient {
@@ -38,6 +39,7 @@ struct function_context {
   exchange& ex;
   entropy& rng;
   instance_memory& memory;  ///< kept across this instance's requests (a cache: see instance_memory.h)
+  const knowledge_index& knowledge;  ///< the local index (knowledge.h); empty when none was loaded
 };
 
 using function_entry = task<void> (*)(function_context);
@@ -49,6 +51,10 @@ class instance {
   /// `{"config": {...}, "env": {...}}`; the config is validated again here.
   result<void> configure(std::string_view json);
   bool configured() const { return cfg_.has_value(); }
+  /// The local knowledge index (`salient ingest`'s output), loaded once per instance; replaces
+  /// any earlier one. Without it, local retrieval finds nothing.
+  result<void> load_knowledge(std::string bytes);
+  const knowledge_index& knowledge() const { return knowledge_; }
 
   /// Starts a request; 0 when not configured. A malformed head still gets a handle whose
   /// response is a 400, so every request the host accepted gets an answer.
@@ -67,6 +73,7 @@ class instance {
   std::optional<config> cfg_;
   environment env_;
   instance_memory memory_;
+  knowledge_index knowledge_;
   log_level level_ = log_level::info;
   std::map<std::uint32_t, std::unique_ptr<in_flight>> handles_;
   std::uint32_t next_handle_ = 1;
