@@ -164,6 +164,14 @@ task<void> chat_flow(function_context ctx) {
     respond_html(ex, 200, render_chat_page(ctx.cfg, *agent));
     co_return;
   }
+  if (route->rest == "/compare") {
+    if (req.method != "GET" && req.method != "HEAD") {
+      respond_error(ex, make_error(errc::method_not_allowed, "use GET for this page"), fmt);
+      co_return;
+    }
+    respond_html(ex, 200, render_compare_page(ctx.cfg, *agent));
+    co_return;
+  }
   if (route->rest == "/history" || route->rest == "/sessions") {
     if (req.method != "POST") {
       // POST: the session keys they take must not end up in URLs (logs, history, referrers).

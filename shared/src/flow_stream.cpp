@@ -124,7 +124,9 @@ task<void> stream_flow(function_context ctx) {
                {"x-accel-buffering", "no"}}});
   answer_events events(ex, fmt);
   // The business's own passages for this question (local index; no network, so no wait).
-  const std::vector<source> sources = retrieve_local(ctx, claim->message, claim->history);
+  // `rag=off` (the side-by-side page's second answer) asks for an answer without them.
+  const bool rag_off = form_value(*query, "rag") == std::optional<std::string_view>("off");
+  const std::vector<source> sources = rag_off ? std::vector<source>{} : retrieve_local(ctx, claim->message, claim->history);
 
   // The model when there is a key, else (or when it cannot be reached) the offline responder.
   std::string_view offline_reason = "no_llm_key";

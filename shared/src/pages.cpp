@@ -115,6 +115,43 @@ const char* title_for(int status) {
 
 }  // namespace
 
+// Side by side: the same question answered with and without retrieval (issue 5), so a site
+// owner sees what grounding in their own pages changes. compare.js sends the question twice
+// (a session per side) and reads both answers; the second stream asks for `rag=off`.
+constexpr std::string_view compare_page = R"(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>With and without your pages · {{app_name}}</title>
+<link rel="stylesheet" href="/assets/page.css">
+<script src="/assets/compare.js" defer></script>
+</head>
+<body>
+<main class="compare" data-agent="{{agent}}">
+<header class="chat-header"><div class="titles"><h1>{{app_name}}</h1><p>{{agent_name}}: the same question, with and without retrieval from your pages</p></div>
+<nav class="session-bar"><a href="/a/{{agent}}/">Back to the chat</a></nav></header>
+<form id="compare-form" class="composer">
+<label for="question" class="visually-hidden">Your question</label>
+<textarea id="question" name="question" rows="2" maxlength="{{max_chars}}" placeholder="Ask a question about the business…" required></textarea>
+<div class="actions"><button id="ask" type="submit">Ask both</button></div>
+</form>
+<div class="compare-panes">
+<section class="pane" id="pane-with" aria-labelledby="with-title"><h2 id="with-title">With retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
+<section class="pane" id="pane-without" aria-labelledby="without-title"><h2 id="without-title">Without retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
+</div>
+</main>
+</body>
+</html>
+)";
+
+std::string render_compare_page(const config& cfg, const agent_config& agent) {
+  return render(compare_page, {{"app_name", cfg.app.name},
+                               {"agent_name", agent.name},
+                               {"agent", agent.code},
+                               {"max_chars", std::to_string(cfg.chat.max_message_chars)}});
+}
+
 std::string render_chat_page(const config& cfg, const agent_config& agent) {
   bool enter_sends = cfg.chat.input.submit_shortcut == "enter";
   std::string max_chars = std::to_string(cfg.chat.max_message_chars);

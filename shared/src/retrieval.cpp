@@ -48,7 +48,14 @@ std::vector<source> retrieve_local(const function_context& ctx, std::string_view
     s.rank = s.n;
     s.path = c.source;
     s.title = c.title;
-    s.heading = c.heading;
+    // The heading path usually starts with the page's own title (its h1): shown after the
+    // title, that would say it twice.
+    std::string_view heading = c.heading;
+    if (heading == c.title) heading = {};
+    else if (heading.size() > c.title.size() && heading.substr(0, c.title.size()) == c.title &&
+             heading.substr(c.title.size()).starts_with(" › "))
+      heading.remove_prefix(c.title.size() + std::string_view(" › ").size());
+    s.heading = heading;
     s.url = c.url;
     s.text = c.text;
     s.score = h.score;

@@ -44,7 +44,8 @@ std::string index_bytes() {
        "We ask for a 25% deposit when you accept a quote. The balance is due on completion of the work."},
       {"services/lawns.md", "Lawn care", "New lawns", "/services/lawns#new-lawns",
        "New lawns are laid from turf or sown from seed in spring and autumn."},
-      {"evil.md", "Evil <b>page</b>", "", "javascript:alert(1)", "The deposit <script>alert(1)</script> is refundable."},
+      {"evil.md", "Evil <b>page</b>", "Evil <b>page</b> › Refunds", "javascript:alert(1)",
+       "The deposit <script>alert(1)</script> is refundable."},
   });
 }
 
@@ -117,6 +118,7 @@ TEST_CASE("retrieval: the model gets numbered sources and the answer's citations
   CHECK(list[0]["rank"] == 1);
   CHECK(list[0]["score"].get<double>() > 0);
   CHECK(list[1]["url"] == "");
+  CHECK(list[1]["heading"] == "Refunds");  // the title is not repeated at the head of the path
   json args = finish_args(log);
   CHECK(args["p_metadata"]["citations"] == list);
   CHECK(args["p_metadata"]["retrieval"] == json{{"mode", "local"}, {"passages", 2}});
@@ -186,6 +188,15 @@ TEST_CASE("retrieval: a greeting offline gets the canned answer; rag.enabled fal
     CHECK(body["messages"][0]["content"].get<std::string>().find("Sources:") == std::string::npos);
   }
   {
+    // rag=off on the stream URL (the side-by-side page's second answer): none either.
+    fake_host host(stream_flow, test_config(), llm_env());
+    host.load_knowledge(index_bytes());
+    auto log = host.start(fake_host::head("GET", stream_url() + "&rag=off"));
+    host.reply(log, 1, 200, claimed("how much is the deposit?"));
+    json body = json::parse(log.effects.at(1)["body"].get<std::string>());
+    CHECK(body["messages"][0]["content"].get<std::string>().find("Sources:") == std::string::npos);
+  }
+  {
     // No index loaded: no sources, no change to the prompt.
     fake_host host(stream_flow, test_config(), llm_env());
     auto log = host.start(fake_host::head("GET", stream_url()));
@@ -193,4 +204,15 @@ TEST_CASE("retrieval: a greeting offline gets the canned answer; rag.enabled fal
     json body = json::parse(log.effects.at(1)["body"].get<std::string>());
     CHECK(body["messages"][0]["content"].get<std::string>().find("Sources:") == std::string::npos);
   }
+}
+
+TEST_CASE("retrieval: the side-by-side page is served by the chat function", "[rag]") {
+  fake_host host(chat_flow, test_config());
+  auto log = host.start(fake_host::head("GET", "/a/sales/compare"));
+  CHECK(log.status == 200);
+  CHECK(log.body.find("/assets/compare.js") != std::string::npos);
+  CHECK(log.body.find("id=\"pane-with\"") != std::string::npos);
+  CHECK(log.body.find("id=\"pane-without\"") != std::string::npos);
+  auto post = host.start(fake_host::head("POST", "/a/sales/compare"));
+  CHECK(post.status == 405);
 }

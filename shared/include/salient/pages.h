@@ -12,6 +12,8 @@
 namespace salient {
 
 std::string render_chat_page(const config& cfg, const agent_config& agent);
+/// GET /a/{agent}/compare: one question answered with and without retrieval, side by side.
+std::string render_compare_page(const config& cfg, const agent_config& agent);
 
 struct chat_partial {
   std::string_view message;            ///< the visitor's text (escaped here)

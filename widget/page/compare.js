@@ -1,0 +1,162 @@
+// The side-by-side page (GET /a/{agent}/compare): one question, answered with retrieval from
+// the business's pages and without it, so a site owner sees what grounding changes. Each side
+// has its own conversation (its session key is kept in localStorage, like the chat page's), and
+// reads its answer as JSON events: `meta`, `token`…, `citations`, `done` or `error`. All text
+// goes in with textContent; links are built as elements, never from HTML strings.
+(function () {
+  "use strict";
+  var root = document.querySelector("main.compare");
+  if (!root) return;
+  var agent = root.getAttribute("data-agent");
+  var form = document.getElementById("compare-form");
+  var question = document.getElementById("question");
+  var ask = document.getElementById("ask");
+  var SIDES = [
+    { pane: document.getElementById("pane-with"), rag: true, key: "salient.compare.with." + agent },
+    { pane: document.getElementById("pane-without"), rag: false, key: "salient.compare.without." + agent },
+  ];
+
+  function uuid() {
+    return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+  function sessionKey(side) {
+    var key = null;
+    try { key = localStorage.getItem(side.key); } catch (e) { /* storage off: a new key per page */ }
+    if (!key) {
+      key = uuid();
+      try { localStorage.setItem(side.key, key); } catch (e) { /* ignore */ }
+    }
+    return key;
+  }
+
+  function parts(pane) {
+    var msg = pane.querySelector(".msg");
+    return { msg: msg, label: msg.querySelector(".label"), text: msg.querySelector(".text"),
+      sources: msg.querySelector(".sources-slot"), error: msg.querySelector(".error") };
+  }
+  function reset(p) {
+    p.label.textContent = "";
+    p.text.textContent = "";
+    p.sources.textContent = "";
+    p.error.textContent = "";
+    p.error.hidden = true;
+  }
+  function fail(p, message) {
+    p.error.textContent = message;
+    p.error.hidden = false;
+    p.msg.classList.remove("streaming");
+  }
+
+  /** A link a visitor may follow: a path on this site or http(s). */
+  function safeUrl(url) {
+    return /^\/(?![\/\\])/.test(url) || /^https?:\/\//i.test(url);
+  }
+
+  function showCitations(p, list, prefix) {
+    var ol = document.createElement("ol");
+    ol.className = "sources";
+    ol.setAttribute("aria-label", "Sources");
+    var known = {};
+    list.forEach(function (c) {
+      var li = document.createElement("li");
+      li.value = c.n;
+      li.id = prefix + c.n;
+      known[c.n] = true;
+      var title;
+      if (c.url && safeUrl(c.url)) {
+        title = document.createElement("a");
+        title.href = c.url;
+        title.target = "_blank";
+        title.rel = "noopener noreferrer";
+      } else {
+        title = document.createElement("span");
+      }
+      title.textContent = c.title;
+      li.appendChild(title);
+      if (c.heading) {
+        var heading = document.createElement("span");
+        heading.className = "source-heading";
+        heading.textContent = " " + c.heading;
+        li.appendChild(heading);
+      }
+      var details = document.createElement("details");
+      var summary = document.createElement("summary");
+      summary.textContent = "match " + c.rank + " · score " + Number(c.score).toFixed(2);
+      var snippet = document.createElement("p");
+      snippet.textContent = c.snippet;
+      details.appendChild(summary);
+      details.appendChild(snippet);
+      li.appendChild(details);
+      ol.appendChild(li);
+    });
+    p.sources.appendChild(ol);
+    // The answer's [n] markers become links to their sources.
+    var text = p.text.textContent;
+    p.text.textContent = "";
+    text.split(/(\[\d{1,3}\])/).forEach(function (part) {
+      var n = /^\[(\d{1,3})\]$/.exec(part);
+      if (n && known[n[1]]) {
+        var a = document.createElement("a");
+        a.href = "#" + prefix + n[1];
+        a.className = "cite";
+        a.textContent = part;
+        p.text.appendChild(a);
+      } else if (part) {
+        p.text.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function run(side, message, round) {
+    var p = parts(side.pane);
+    reset(p);
+    p.msg.classList.add("streaming");
+    return fetch("/a/" + encodeURIComponent(agent) + "/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ message: message, session_key: sessionKey(side), idempotency_key: uuid() }),
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        if (!res.ok || !body.stream_url) throw new Error((body.error && body.error.message) || "error " + res.status);
+        var url = body.stream_url + (/[?&]format=json/.test(body.stream_url) ? "" : "&format=json") + (side.rag ? "" : "&rag=off");
+        return new Promise(function (resolve) {
+          var source = new EventSource(url);
+          var done = function () { source.close(); p.msg.classList.remove("streaming"); resolve(); };
+          source.addEventListener("meta", function (e) {
+            var meta = JSON.parse(e.data);
+            p.label.textContent = meta.label || (meta.mode === "llm" ? "" : meta.mode);
+          });
+          source.addEventListener("token", function (e) {
+            p.text.appendChild(document.createTextNode(JSON.parse(e.data).text));
+          });
+          source.addEventListener("citations", function (e) {
+            showCitations(p, JSON.parse(e.data).citations || [], "cmp" + round + (side.rag ? "w" : "o") + "-");
+          });
+          source.addEventListener("done", done);
+          source.addEventListener("error", function (e) {
+            // A server `error` event has data; a connection error does not (links are single-use).
+            var message = "The answer could not be loaded.";
+            if (e.data) { try { message = JSON.parse(e.data).message || message; } catch (x) { /* keep */ } }
+            fail(p, message);
+            done();
+          });
+        });
+      });
+    }).catch(function (err) {
+      fail(p, "Not sent: " + err.message);
+    });
+  }
+
+  var rounds = 0;
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var message = question.value.trim();
+    if (!message) return;
+    ask.disabled = true;
+    rounds++;
+    Promise.all(SIDES.map(function (side) { return run(side, message, rounds); })).then(function () {
+      ask.disabled = false;
+      root.setAttribute("data-answered", String(rounds));
+    });
+  });
+})();
