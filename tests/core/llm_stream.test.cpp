@@ -18,20 +18,7 @@ using namespace salient::testing;
 
 namespace {
 
-constexpr const char* turn = "019a9b4e-0000-7000-8000-000000000001";
 constexpr std::int64_t now_ms = test_now_ms;
-
-std::string stream_url(bool json_events = true) {
-  return "/a/sales/events/stream?stream_id=" +
-         percent_encode(sign_stream_id(test_secret, "sales", turn, now_ms / 1000 + 60)) + (json_events ? "&format=json" : "");
-}
-
-json llm_env() {
-  json env = fake_host::default_env();
-  env["OPENROUTER_API_KEY"] = "sk-or-test-key";
-  env["OPENROUTER_BASE_URL"] = "http://llm.test/api/v1";
-  return env;
-}
 
 json base_config() {
   return {{"app", {{"name", "Brightleaf Gardens"}}},
@@ -61,7 +48,7 @@ std::string final_chunk() {
 
 /// Starts a stream and answers the claim; the next effect is the first LLM call.
 exchange_log start_claimed(fake_host& host, std::string claim = claimed(), bool json_events = true) {
-  auto log = host.start(fake_host::head("GET", stream_url(json_events)));
+  auto log = host.start(fake_host::head("GET", signed_stream_url(json_events)));
   host.reply(log, 1, 200, claim);
   return log;
 }
@@ -88,7 +75,7 @@ json finish_args(const exchange_log& log) {
 }  // namespace
 
 TEST_CASE("llm: the request carries the model settings, persona, history window and question", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   json history = json::array({{{"role", "user"}, {"content", "Hi"}}, {{"role", "assistant"}, {"content", "Hello! How can I help?"}}});
   auto log = start_claimed(host, claimed({{"history", history}}));
   REQUIRE(log.effects.size() == 2);
@@ -119,7 +106,7 @@ TEST_CASE("llm: the request carries the model settings, persona, history window 
 TEST_CASE("llm: a persona from the store wins; a small history budget drops the oldest messages", "[llm]") {
   json cfg = base_config();
   cfg["llm"]["history_tokens"] = 12;
-  fake_host host(stream_flow, cfg, llm_env());
+  fake_host host(stream_flow, cfg, llm_test_env());
   json history = json::array({{{"role", "user"}, {"content", std::string(200, 'a')}},
                               {{"role", "assistant"}, {"content", "short"}}});
   auto log = start_claimed(host, claimed({{"history", history},
@@ -131,7 +118,7 @@ TEST_CASE("llm: a persona from the store wins; a small history budget drops the 
 }
 
 TEST_CASE("llm: tokens are relayed as they arrive, exactly, and the answer is stored with its cost", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host);
   host.feed_head(log, 2, 200, {{"content-type", "text/event-stream"}}, now_ms + 250);
   CHECK(event_names(log.body) == std::vector<std::string>{"meta"});
@@ -161,7 +148,7 @@ TEST_CASE("llm: tokens are relayed as they arrive, exactly, and the answer is st
 }
 
 TEST_CASE("llm: 429 with Retry-After, 5xx, connect errors and timeouts before the first byte are retried", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host);
   host.feed_head(log, 2, 429, {{"retry-after", "2"}, {"content-type", "application/json"}});
   host.feed_chunk(log, 2, R"({"error":{"code":429,"message":"Rate limit exceeded"}})");
@@ -183,7 +170,7 @@ TEST_CASE("llm: 429 with Retry-After, 5xx, connect errors and timeouts before th
 }
 
 TEST_CASE("llm: when every attempt fails, the offline responder answers, labelled, with the reason", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host, claimed({{"message", "hello"}}));
   host.reply(log, 2, 503, R"({"error":{"code":503,"message":"no provider"}})");
   host.fail(log, 3, effect_failure_kind::timeout);
@@ -200,7 +187,7 @@ TEST_CASE("llm: when every attempt fails, the offline responder answers, labelle
 
 TEST_CASE("llm: a 400 or 401 is not retried", "[llm]") {
   for (int status : {400, 401, 402}) {
-    fake_host host(stream_flow, base_config(), llm_env());
+    fake_host host(stream_flow, base_config(), llm_test_env());
     auto log = start_claimed(host);
     host.reply(log, 2, status, R"({"error":{"code":400,"message":"bad"}})");
     INFO(status);
@@ -225,7 +212,7 @@ TEST_CASE("llm: after the first byte nothing is retried; an interruption is an e
        }},
   };
   for (auto& f : faults) {
-    fake_host host(stream_flow, base_config(), llm_env());
+    fake_host host(stream_flow, base_config(), llm_test_env());
     auto log = start_claimed(host);
     host.feed_head(log, 2, 200);
     host.feed_chunk(log, 2, chunk("Partial ") + chunk("answer"));
@@ -251,7 +238,7 @@ TEST_CASE("llm: after the first byte nothing is retried; an interruption is an e
 }
 
 TEST_CASE("llm: a malformed chunk is skipped and counted; the answer goes on", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host);
   host.feed_head(log, 2, 200);
   host.feed_chunk(log, 2, chunk("One ") + "data: {not json\n\n" + chunk("two.") + final_chunk() + "data: [DONE]\n\n");
@@ -262,7 +249,7 @@ TEST_CASE("llm: a malformed chunk is skipped and counted; the answer goes on", "
 }
 
 TEST_CASE("llm: a visitor who leaves mid-answer stops the upstream call; what they saw is stored", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host);
   host.feed_head(log, 2, 200);
   host.feed_chunk(log, 2, chunk("Half an "));
@@ -278,7 +265,7 @@ TEST_CASE("llm: a visitor who leaves mid-answer stops the upstream call; what th
 }
 
 TEST_CASE("llm: html events escape the model's text", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host, claimed(), /*json_events=*/false);
   host.feed_head(log, 2, 200);
   host.feed_chunk(log, 2, chunk("<img src=x onerror=alert(1)>") + final_chunk() + "data: [DONE]\n\n");
@@ -289,7 +276,7 @@ TEST_CASE("llm: html events escape the model's text", "[llm]") {
 }
 
 TEST_CASE("llm: a bad OPENROUTER_BASE_URL is a logged configuration error; the offline responder answers", "[llm]") {
-  json env = llm_env();
+  json env = llm_test_env();
   env["OPENROUTER_BASE_URL"] = "ftp://nope";
   fake_host host(stream_flow, base_config(), env);
   auto log = start_claimed(host);
@@ -304,7 +291,7 @@ TEST_CASE("llm: a bad OPENROUTER_BASE_URL is a logged configuration error; the o
 TEST_CASE("llm: once the month's budget is spent the offline responder answers, without calling the model", "[llm]") {
   json cfg = base_config();
   cfg["budget"] = {{"monthly_usd", 5.0}};
-  fake_host host(stream_flow, cfg, llm_env());
+  fake_host host(stream_flow, cfg, llm_test_env());
   auto log = start_claimed(host, claimed({{"month_cost_usd", 5.01}}));
   REQUIRE(log.effects.size() == 2);
   CHECK(log.effects[1]["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
@@ -317,7 +304,7 @@ namespace {
 /// A stream request at `at_ms` whose model calls all fail with 503 until the offline answer.
 exchange_log failing_turn(fake_host& host, std::int64_t at_ms) {
   auto log = host.start(fake_host::head("GET", "/a/sales/events/stream?stream_id=" +
-                                                   percent_encode(sign_stream_id(test_secret, "sales", turn, at_ms / 1000 + 60)) +
+                                                   percent_encode(sign_stream_id(test_secret, "sales", test_turn, at_ms / 1000 + 60)) +
                                                    "&format=json",
                                         json::array(), at_ms));
   host.reply(log, 1, 200, claimed());
@@ -335,7 +322,7 @@ int llm_calls(const exchange_log& log) {
 TEST_CASE("llm: the circuit breaker opens after repeated failures, skips the model, and closes after the cooldown", "[llm]") {
   json cfg = base_config();
   cfg["resilience"] = {{"breaker_failures", 4}, {"breaker_window_seconds", 30}, {"breaker_cooldown_seconds", 30}};
-  fake_host host(stream_flow, cfg, llm_env());
+  fake_host host(stream_flow, cfg, llm_test_env());
   auto first = failing_turn(host, now_ms);
   CHECK(llm_calls(first) == 3);  // 1 + 2 retries: 3 failures, breaker still closed
   auto second = failing_turn(host, now_ms + 1000);
@@ -351,7 +338,7 @@ TEST_CASE("llm: the circuit breaker opens after repeated failures, skips the mod
 }
 
 TEST_CASE("llm: without a cost in the usage, the models endpoint's prices give it (fetched once per instance)", "[llm]") {
-  fake_host host(stream_flow, base_config(), llm_env());
+  fake_host host(stream_flow, base_config(), llm_test_env());
   json no_cost = {{"id", "gen-1"}, {"choices", {{{"index", 0}, {"delta", {{"content", ""}}}, {"finish_reason", "stop"}}}},
                   {"usage", {{"prompt_tokens", 1000}, {"completion_tokens", 200}, {"total_tokens", 1200}}}};
   std::string tail = "data: " + no_cost.dump() + "\n\ndata: [DONE]\n\n";

@@ -17,21 +17,6 @@ using namespace salient::testing;
 
 namespace {
 
-constexpr const char* turn = "019a9b4e-0000-7000-8000-000000000001";
-constexpr std::int64_t now_ms = test_now_ms;
-
-std::string stream_url(bool json_events = true) {
-  return "/a/sales/events/stream?stream_id=" +
-         percent_encode(sign_stream_id(test_secret, "sales", turn, now_ms / 1000 + 60)) + (json_events ? "&format=json" : "");
-}
-
-json llm_env() {
-  json env = fake_host::default_env();
-  env["OPENROUTER_API_KEY"] = "sk-or-test-key";
-  env["OPENROUTER_BASE_URL"] = "http://llm.test/api/v1";
-  return env;
-}
-
 json test_config(json rag = json::object()) {
   json c = {{"app", {{"name", "Brightleaf Gardens"}}}, {"llm", {{"model", "test/model"}, {"retries", 0}}}};
   if (!rag.empty()) c["rag"] = rag;
@@ -93,9 +78,9 @@ TEST_CASE("retrieval: snippets are cut at a word, never inside a character", "[r
 }
 
 TEST_CASE("retrieval: the model gets numbered sources and the answer's citations are checked", "[rag]") {
-  fake_host host(stream_flow, test_config(), llm_env());
+  fake_host host(stream_flow, test_config(), llm_test_env());
   host.load_knowledge(index_bytes());
-  auto log = host.start(fake_host::head("GET", stream_url()));
+  auto log = host.start(fake_host::head("GET", signed_stream_url()));
   host.reply(log, 1, 200, claimed("how much is the deposit?"));
   REQUIRE(log.effects.size() == 2);
   json body = json::parse(log.effects[1]["body"].get<std::string>());
@@ -131,9 +116,9 @@ TEST_CASE("retrieval: the model gets numbered sources and the answer's citations
 }
 
 TEST_CASE("retrieval: the html sources list escapes everything and links only safe URLs", "[rag]") {
-  fake_host host(stream_flow, test_config(), llm_env());
+  fake_host host(stream_flow, test_config(), llm_test_env());
   host.load_knowledge(index_bytes());
-  auto log = host.start(fake_host::head("GET", stream_url(false)));
+  auto log = host.start(fake_host::head("GET", signed_stream_url(false)));
   host.reply(log, 1, 200, claimed("deposit refundable?"));
   host.feed_head(log, 2, 200, {{"content-type", "text/event-stream"}});
   host.feed_chunk(log, 2, chunk("Yes [1][2].") + "data: [DONE]\n\n");
@@ -151,7 +136,7 @@ TEST_CASE("retrieval: the html sources list escapes everything and links only sa
 TEST_CASE("retrieval: offline, the answer quotes the best passages with citations, labelled", "[rag]") {
   fake_host host(stream_flow, test_config());  // no LLM key
   host.load_knowledge(index_bytes());
-  auto log = host.start(fake_host::head("GET", stream_url()));
+  auto log = host.start(fake_host::head("GET", signed_stream_url()));
   host.reply(log, 1, 200, claimed("what deposit do you take"));
   auto meta = json::parse(events_named(log.body, "meta").at(0).data);
   CHECK(meta["mode"] == "offline");
@@ -174,32 +159,32 @@ TEST_CASE("retrieval: a greeting offline gets the canned answer; rag.enabled fal
   {
     fake_host host(stream_flow, test_config());
     host.load_knowledge(index_bytes());
-    auto log = host.start(fake_host::head("GET", stream_url()));
+    auto log = host.start(fake_host::head("GET", signed_stream_url()));
     host.reply(log, 1, 200, claimed("hello"));
     CHECK_FALSE(json::parse(events_named(log.body, "meta").at(0).data).contains("excerpts"));
     CHECK(events_named(log.body, "citations").empty());
   }
   {
-    fake_host host(stream_flow, test_config({{"enabled", false}}), llm_env());
+    fake_host host(stream_flow, test_config({{"enabled", false}}), llm_test_env());
     host.load_knowledge(index_bytes());
-    auto log = host.start(fake_host::head("GET", stream_url()));
+    auto log = host.start(fake_host::head("GET", signed_stream_url()));
     host.reply(log, 1, 200, claimed("how much is the deposit?"));
     json body = json::parse(log.effects.at(1)["body"].get<std::string>());
     CHECK(body["messages"][0]["content"].get<std::string>().find("Sources:") == std::string::npos);
   }
   {
     // rag=off on the stream URL (the side-by-side page's second answer): none either.
-    fake_host host(stream_flow, test_config(), llm_env());
+    fake_host host(stream_flow, test_config(), llm_test_env());
     host.load_knowledge(index_bytes());
-    auto log = host.start(fake_host::head("GET", stream_url() + "&rag=off"));
+    auto log = host.start(fake_host::head("GET", signed_stream_url() + "&rag=off"));
     host.reply(log, 1, 200, claimed("how much is the deposit?"));
     json body = json::parse(log.effects.at(1)["body"].get<std::string>());
     CHECK(body["messages"][0]["content"].get<std::string>().find("Sources:") == std::string::npos);
   }
   {
     // No index loaded: no sources, no change to the prompt.
-    fake_host host(stream_flow, test_config(), llm_env());
-    auto log = host.start(fake_host::head("GET", stream_url()));
+    fake_host host(stream_flow, test_config(), llm_test_env());
+    auto log = host.start(fake_host::head("GET", signed_stream_url()));
     host.reply(log, 1, 200, claimed("how much is the deposit?"));
     json body = json::parse(log.effects.at(1)["body"].get<std::string>());
     CHECK(body["messages"][0]["content"].get<std::string>().find("Sources:") == std::string::npos);

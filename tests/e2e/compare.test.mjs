@@ -4,37 +4,21 @@
 // Needs Debian's chromium at /usr/bin/chromium (skipped, saying so, when it is absent).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
+import { chromiumMissing as skip, openPage } from "../support/chromium.mjs";
 import { REPO } from "../support/workerd.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(REPO, "test-results", "compare.png");
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 describe("side-by-side page in Chromium", { skip }, () => {
-  let server, browser, page;
-  const problems = [];
+  let server, browser, page, problems;
 
   before(async () => {
-    const { chromium } = await import("playwright-core");
     server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic"],
-    });
-    page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) problems.push(`console: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-    });
+    ({ browser, page, problems } = await openPage({ viewport: { width: 1100, height: 800 } }));
   });
 
   after(async () => {

@@ -3,19 +3,18 @@
 // Needs Debian's chromium at /usr/bin/chromium (skipped, saying so, when it is absent).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
+import { chromiumMissing as skip, openPage } from "../support/chromium.mjs";
 import { REPO } from "../support/workerd.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(REPO, "test-results", "page.png");
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 describe("full-page chat in Chromium", { skip }, () => {
   let server, browser, page;
-  const problems = []; // console errors, page errors, CSP violations
+  let problems; // console errors, page errors, CSP violations
   let firstKey, firstAnswer; // the "hello" conversation, for the history tests
 
   const storage = () => page.evaluate(() => ({
@@ -40,27 +39,8 @@ describe("full-page chat in Chromium", { skip }, () => {
   });
 
   before(async () => {
-    const { chromium } = await import("playwright-core");
     server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic"],
-    });
-    page = await browser.newPage({ viewport: { width: 900, height: 720 } });
-    page.on("console", (message) => {
-      // The browser asks for /favicon.ico on its own; its 404 is not the page's doing.
-      if (message.type() === "error" && !message.location().url.endsWith("/favicon.ico")) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (e) => {
-        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-      });
-    });
+    ({ browser, page, problems } = await openPage());
     await page.goto(`${server.url}/a/sales/`);
     await page.waitForFunction(() => window.htmx && document.getElementById("session-key").value);
   });

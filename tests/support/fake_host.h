@@ -11,6 +11,7 @@
 
 #include "salient/envelope.h"
 #include "salient/instance.h"
+#include "salient/stream_token.h"
 
 namespace salient::testing {
 
@@ -19,6 +20,20 @@ using nlohmann::json;
 inline constexpr const char* test_secret = "test-secret-0123456789abcdef0123456789";
 inline constexpr std::int64_t test_now_ms = 1763800000000;  // 2025-11-22T08:26:40Z
 inline constexpr const char* test_store = "http://store.test";
+inline constexpr const char* test_turn = "019a9b4e-0000-7000-8000-000000000001";
+
+/// A stream URL the stream function accepts at test_now_ms: test_turn, signed, 60 s left.
+inline std::string signed_stream_url(bool json_events = true, const std::string& agent = "sales") {
+  return "/a/" + agent + "/events/stream?stream_id=" +
+         percent_encode(sign_stream_id(test_secret, agent, test_turn, test_now_ms / 1000 + 60)) +
+         (json_events ? "&format=json" : "");
+}
+
+/// The env of a deployment with a model: a key, and OpenRouter's base URL at llm.test.
+inline json llm_test_env() {
+  return {{"SALIENT_STREAM_SECRET", test_secret}, {"SUPABASE_URL", test_store},
+          {"OPENROUTER_API_KEY", "sk-or-test-key"}, {"OPENROUTER_BASE_URL", "http://llm.test/api/v1"}};
+}
 
 /// Steps one request produced, in order, with the response assembled.
 struct exchange_log {
