@@ -51,14 +51,14 @@ void answer_events::token(std::string_view text) {
 void answer_events::citations(const std::vector<source>& sources, const std::vector<int>& numbers) {
   if (numbers.empty()) return;
   if (fmt_ == event_format::json) {
-    send("citations", R"({"citations":)" + citations_json(sources, numbers) + "}");
+    send("citations", detail::dump(detail::json{{"citations", citations_json(sources, numbers)}}));
     return;
   }
   // html: the sources list under the answer. Built from the same checked JSON, so the page
   // and the widget show the same links (unsafe URLs already removed).
-  auto list = detail::parse_json(citations_json(sources, numbers));
+  const detail::json list = citations_json(sources, numbers);
   std::string html = R"(<ol class="sources" aria-label="Sources">)";
-  for (const auto& c : *list) {
+  for (const auto& c : list) {
     std::string n = std::to_string(c.value("n", 0));
     std::string title = c.value("title", std::string()), heading = c.value("heading", std::string());
     std::string url = c.value("url", std::string());

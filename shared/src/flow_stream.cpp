@@ -59,7 +59,7 @@ std::string offline_metadata(offline_intent intent, std::string_view reason, boo
   if (excerpts) {
     m["excerpts"] = true;
     m["retrieval"] = {{"mode", "local"}, {"passages", sources.size()}};
-    if (auto list = detail::parse_json(citations_json(sources, cited))) m["citations"] = std::move(*list);
+    m["citations"] = citations_json(sources, cited);
   }
   return detail::dump(m);
 }

@@ -151,7 +151,7 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
       std::vector<int> cited = cited_numbers(relay.text(), turn.sources.size());
       if (!turn.sources.empty()) {
         metadata["retrieval"] = {{"mode", "local"}, {"passages", turn.sources.size()}};
-        if (auto list = detail::parse_json(citations_json(turn.sources, cited))) metadata["citations"] = std::move(*list);
+        metadata["citations"] = citations_json(turn.sources, cited);
       }
       if (!left) events.citations(turn.sources, cited);
       ex.log(complete ? log_level::info : log_level::warn, complete ? "llm.answered" : "llm.interrupted",

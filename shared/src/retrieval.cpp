@@ -128,7 +128,7 @@ std::string snippet_of(std::string_view text, std::size_t max_bytes) {
   return out + "…";
 }
 
-std::string citations_json(const std::vector<source>& sources, const std::vector<int>& numbers) {
+detail::json citations_json(const std::vector<source>& sources, const std::vector<int>& numbers) {
   detail::json list = detail::json::array();
   for (int n : numbers) {
     if (n < 1 || static_cast<std::size_t>(n) > sources.size()) continue;
@@ -142,7 +142,7 @@ std::string citations_json(const std::vector<source>& sources, const std::vector
                     {"rank", s.rank},
                     {"snippet", snippet_of(s.text)}});
   }
-  return detail::dump(list);
+  return list;
 }
 
 }  // namespace salient

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "salient/detail/json.h"
 #include "salient/instance.h"
 #include "salient/state_client.h"
 
@@ -38,7 +39,8 @@ std::vector<int> cited_numbers(std::string_view answer, std::size_t count);
 std::string snippet_of(std::string_view text, std::size_t max_bytes = 240);
 
 /// The cited sources as a JSON array: [{n, title, heading, url, source, score, rank, snippet}].
-/// A URL that is not a site path ("/…") or http(s) is left out.
-std::string citations_json(const std::vector<source>& sources, const std::vector<int>& numbers);
+/// A URL that is not a site path ("/…") or http(s) is left out. One document serves the event,
+/// the page's list and the stored metadata.
+detail::json citations_json(const std::vector<source>& sources, const std::vector<int>& numbers);
 
 }  // namespace salient
