@@ -175,6 +175,10 @@ export function memoryBackend() {
   const turnsByIdempotency = new Map(); // `${tenant}\0${session_key}\0${idempotency_key}` → id
   const sessionsById = new Map(); // session id → the sessions entry
   const llmRequests = new Map(); // answer's message id → its llm_requests row
+  // tenant + UTC month → the sum of its rows' computed_cost: 0004's indexed range sum, kept as
+  // rows are written so that a claim does not scan every row ever stored.
+  const monthSpend = new Map();
+  const monthKey = (tenant, iso) => `${tenant}\0${iso.slice(0, 7)}`;
   const personas = new Map(); // `${tenant}\0${code}` → { tenant, code, name, description, system_prompt, is_default }
   const tenantAgents = new Map(); // `${tenant}\0${agent}` → { is_enabled, persona (its code) }
 
@@ -236,13 +240,7 @@ export function memoryBackend() {
         before.push({ role: m.role, content: m.content, created_at: m.created_at });
       }
       // 0004: the tenant's model spend this calendar month (UTC), for budget.monthly_usd.
-      const monthStart = new Date();
-      monthStart.setUTCDate(1);
-      monthStart.setUTCHours(0, 0, 0, 0);
-      let monthCost = 0;
-      for (const row of llmRequests.values()) {
-        if (row.tenant === tenant && new Date(row.created_at) >= monthStart) monthCost += row.computed_cost ?? 0;
-      }
+      const monthCost = monthSpend.get(monthKey(tenant, now())) ?? 0;
       // The persona (0003): the tenant's choice for this agent, else the tenant's default.
       const chosen = tenantAgents.get(`${tenant}\0${turn.agent}`)?.persona;
       const persona = (chosen != null && personas.get(`${tenant}\0${chosen}`)) ||
@@ -280,10 +278,13 @@ export function memoryBackend() {
       if (llm) {
         // One row per answer: a retried finish replaces its values.
         const previous = llmRequests.get(messageId);
-        llmRequests.set(messageId, {
+        const row = {
           id: previous?.id ?? crypto.randomUUID(), tenant, session_id: turn.session_id, message_id: messageId,
           ...llm, created_at: previous?.created_at ?? at,
-        });
+        };
+        llmRequests.set(messageId, row);
+        const key = monthKey(tenant, row.created_at);
+        monthSpend.set(key, (monthSpend.get(key) ?? 0) - (previous?.computed_cost ?? 0) + (row.computed_cost ?? 0));
       }
       return { message_id: messageId };
     },
