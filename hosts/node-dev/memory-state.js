@@ -111,6 +111,7 @@ const SIGNATURES = {
   salient_session_history: { required: ["p_tenant", "p_agent", "p_session_key"], optional: ["p_limit"] },
   salient_list_sessions: { required: ["p_tenant", "p_agent", "p_session_keys"], optional: [] },
   salient_sync_config: { required: ["p_tenant", "p_personas", "p_agents"], optional: ["p_default_agent"] },
+  salient_attach_retrieval: { required: ["p_tenant", "p_turn_id", "p_retrieval"], optional: [] },
 };
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -249,8 +250,20 @@ export function memoryBackend() {
         status: "claimed", message: turn.content, session_id: turn.session_id, agent: turn.agent,
         history: limit === 0 ? [] : before.slice(-limit),
         persona: persona && { code: persona.code, name: persona.name, system_prompt: persona.system_prompt },
-        profile: null, month_cost_usd: monthCost,
+        profile: null, month_cost_usd: monthCost, retrieval: turn.metadata.retrieval ?? null,
       };
+    },
+
+    // 0007: what Pinecone found for an unclaimed turn, handed back by its claim.
+    salient_attach_retrieval(args) {
+      const tenant = text(args, "p_tenant");
+      const turnId = text(args, "p_turn_id");
+      if (!isObject(args.p_retrieval)) throw invalid("invalid input for argument p_retrieval: expected a JSON object");
+      const turn = messages.get(turnId);
+      if (!turn || turn.tenant !== tenant || turn.role !== "user") return { status: "not_found" };
+      if (turn.claimed) return { status: "already_claimed" };
+      turn.metadata = { ...turn.metadata, retrieval: structuredClone(args.p_retrieval) };
+      return { status: "attached" };
     },
 
     salient_finish_turn(args) {

@@ -19,7 +19,7 @@ import { postgrestStatus, RpcError } from "./postgrest.js";
 // exposed. salient_sync_config is the dev server's own start-up call (server.js).
 const FUNCTIONS = new Set([
   "salient_begin_turn", "salient_claim_turn", "salient_finish_turn",
-  "salient_session_history", "salient_list_sessions", "salient_sync_config",
+  "salient_session_history", "salient_list_sessions", "salient_sync_config", "salient_attach_retrieval",
 ]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

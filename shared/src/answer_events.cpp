@@ -77,6 +77,11 @@ void answer_events::citations(const std::vector<source>& sources, const std::vec
   send("citations", html);
 }
 
+void answer_events::notice(std::string_view code, std::string_view message) {
+  if (fmt_ == event_format::json) send("notice", detail::dump(detail::json{{"code", code}, {"message", message}}));
+  else send("notice", escape_html(message));
+}
+
 void answer_events::error(const salient::error& e, bool retryable) {
   if (fmt_ == event_format::json) send("error", sse_error_data(e, retryable));
   else send("error", escape_html(e.message));

@@ -6,6 +6,8 @@
 //   token  a piece of answer text, in order
 //   citations  {"citations":[{n,title,heading,url,source,score,rank,snippet}]}: the sources the
 //          answer cited ([n] in its text), after the last token; in html, a sources list
+//   notice {"code","message"}: something the visitor should know about this answer, before its
+//          text (e.g. the site search was unavailable); in html, the escaped message
 //   error  {"code","message","retryable"}: the answer stopped; retryable = sending again may work
 //   done   {"message_id"}: the stored answer's id (empty when it could not be stored)
 #include <string>
@@ -31,6 +33,7 @@ class answer_events {
   void token(std::string_view text);
   /// The sources `numbers` names (citations_json in retrieval.h); nothing when there are none.
   void citations(const std::vector<source>& sources, const std::vector<int>& numbers);
+  void notice(std::string_view code, std::string_view message);
   void error(const salient::error& e, bool retryable);
   void done(std::string_view message_id);
 

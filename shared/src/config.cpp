@@ -20,6 +20,7 @@
 
 #include "salient/detail/config_json.h"
 #include "salient/detail/json.h"
+#include "salient/http.h"
 
 namespace salient {
 namespace {
@@ -444,17 +445,30 @@ void read_services(validator& v, const json* root, config& c) {
   at = loc{}.key("vector");
   s = v.section(child(root, "vector"), at, {"pinecone"});
   const loc pc_at = at.key("pinecone");
-  const json* pc = v.section(child(s, "pinecone"), pc_at, {"index_name"});
+  const json* pc = v.section(child(s, "pinecone"), pc_at,
+                             {"index_name", "host", "namespace_per_agent", "integrated", "text_field"});
   v.text(pc, "index_name", pc_at, c.vector.pinecone_index_name, validator::empty_is::allowed);
   if (!v.failed() && !c.vector.pinecone_index_name.empty() && !is_code(c.vector.pinecone_index_name, 45)) {
     loc f = pc_at.key("index_name");
     v.fail(f, f.name + " must be a Pinecone index name (1 to 45 characters of a-z, 0-9 and \"-\"), or empty for "
                        "the local index, got " + in_quotes(c.vector.pinecone_index_name));
   }
+  v.text(pc, "host", pc_at, c.vector.pinecone_host, validator::empty_is::allowed);
+  if (!v.failed() && !c.vector.pinecone_host.empty() && !is_http_url(c.vector.pinecone_host)) {
+    loc f = pc_at.key("host");
+    v.fail(f, f.name + " must be the index's URL, like \"https://NAME-PROJECT.svc.REGION.pinecone.io\", or empty to "
+                       "look it up by index_name, got " + in_quotes(c.vector.pinecone_host));
+  }
+  v.flag(pc, "namespace_per_agent", pc_at, c.vector.pinecone_namespace_per_agent);
+  v.flag(pc, "integrated", pc_at, c.vector.pinecone_integrated);
+  v.text(pc, "text_field", pc_at, c.vector.pinecone_text_field);
 
   at = loc{}.key("embeddings");
-  s = v.section(child(root, "embeddings"), at, {"model"});
+  s = v.section(child(root, "embeddings"), at, {"provider", "model", "dimensions"});
+  v.choice(s, "provider", at, {"openai", "pinecone"}, c.embeddings.provider);
+  if (c.embeddings.provider == "pinecone" && !child(s, "model")) c.embeddings.model = "llama-text-embed-v2";
   v.text(s, "model", at, c.embeddings.model);
+  v.integer(s, "dimensions", at, 0, 20000, c.embeddings.dimensions);
 
   read_llm(v, child(root, "llm"), loc{}.key("llm"), c.llm);
 
@@ -474,9 +488,10 @@ void read_services(validator& v, const json* root, config& c) {
   v.number(s, "monthly_usd", at, 0.0, 1000000.0, c.budget.monthly_usd);
 
   at = loc{}.key("rag");
-  s = v.section(child(root, "rag"), at, {"enabled", "top_k"});
+  s = v.section(child(root, "rag"), at, {"enabled", "top_k", "timeout_ms"});
   v.flag(s, "enabled", at, c.rag.enabled);
   v.integer(s, "top_k", at, 1, 20, c.rag.top_k);
+  v.integer(s, "timeout_ms", at, 100, 30000, c.rag.timeout_ms);
 
   at = loc{}.key("resilience");
   s = v.section(child(root, "resilience"), at,
@@ -755,8 +770,12 @@ std::string to_json(const config& c) {
         {"path", c.logging.path},
         {"rotation", c.logging.rotation},
         {"retention", c.logging.retention}}},
-      {"vector", {{"pinecone", {{"index_name", c.vector.pinecone_index_name}}}}},
-      {"embeddings", {{"model", c.embeddings.model}}},
+      {"vector", {{"pinecone", {{"index_name", c.vector.pinecone_index_name}, {"host", c.vector.pinecone_host},
+                                {"namespace_per_agent", c.vector.pinecone_namespace_per_agent},
+                                {"integrated", c.vector.pinecone_integrated},
+                                {"text_field", c.vector.pinecone_text_field}}}}},
+      {"embeddings", {{"provider", c.embeddings.provider}, {"model", c.embeddings.model},
+                      {"dimensions", c.embeddings.dimensions}}},
       {"llm", llm(c.llm)},
       {"ui", {{"sse_enabled", c.ui.sse_enabled}, {"allow_basic_html", c.ui.allow_basic_html}}},
       {"limits",
@@ -764,7 +783,7 @@ std::string to_json(const config& c) {
         {"stream_ttl_seconds", c.limits.stream_ttl_seconds},
         {"upstream_timeout_ms", c.limits.upstream_timeout_ms}}},
       {"budget", {{"monthly_usd", c.budget.monthly_usd}}},
-      {"rag", {{"enabled", c.rag.enabled}, {"top_k", c.rag.top_k}}},
+      {"rag", {{"enabled", c.rag.enabled}, {"top_k", c.rag.top_k}, {"timeout_ms", c.rag.timeout_ms}}},
       {"resilience",
        {{"breaker_failures", c.resilience.breaker_failures},
         {"breaker_window_seconds", c.resilience.breaker_window_seconds},

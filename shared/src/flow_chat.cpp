@@ -5,7 +5,9 @@
 // POST /a/{agent}/chat takes `message`, `session_key`, `idempotency_key` as form data (htmx)
 // or JSON. The message is stored (begin_turn) before anything else happens, so nothing the
 // visitor sent is lost even if the answer fails; then a signed, single-use stream_id is
-// minted and returned inside the stream URL (POST-then-GET: no prompt or PII in URLs).
+// minted and returned inside the stream URL (POST-then-GET: no prompt or PII in URLs). With
+// Pinecone configured, the question is also searched here (pinecone_retrieval.h) and the
+// passages stored with the turn before the stream URL goes out.
 #include "salient/detail/json.h"
 #include "salient/flows.h"
 #include "salient/pages.h"
@@ -15,6 +17,7 @@
 #include "salient/stream_token.h"
 
 #include "chat_input.h"
+#include "pinecone_retrieval.h"
 #include "session_routes.h"
 
 namespace salient {
@@ -93,9 +96,19 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
   if (input->idempotency_key.empty()) input->idempotency_key = uuid_v7(req.now_ms, ctx.rng);
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
 
+  // Pinecone, when configured: the question's embedding starts now, alongside begin_turn.
+  std::optional<pinecone_endpoint> pinecone;
+  if (ctx.cfg.rag.enabled) {
+    auto ep = pinecone_endpoint_from(ctx.cfg, ctx.env, ctx.cfg.app.tenant, agent.code);
+    if (ep) pinecone = std::move(*ep);
+    else ex.log(log_level::error, "config.invalid", {{"reason", ep.err().message}});  // the local index answers
+  }
+
   begin_turn_args turn{ctx.cfg.app.tenant, agent.code, input->session_key, input->idempotency_key, message_id,
                        input->message};
-  auto stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(*store, turn)));
+  pending_fetch begin = ex.begin_fetch(begin_turn_request(*store, turn));
+  pinecone_started retrieval = pinecone ? start_pinecone(ctx, *pinecone, input->message) : pinecone_started{};
+  auto stored = parse_begin_turn(co_await begin);
   if (ex.cancelled()) co_return;  // the visitor left: no one to answer, and not a store failure
   if (!stored && stored.err().kind == errc::conflict) {
     // A unique key said no: the same submission was stored concurrently (or a store without
@@ -113,6 +126,20 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
   ex.log(log_level::info, "chat.turn_stored",
          {{"tenant", ctx.cfg.app.tenant}, {"agent", agent.code}, {"session_id", stored->session_id},
           {"turn_id", stored->turn_id}, {"duplicate", stored->duplicate}});
+
+  if (pinecone) {
+    // The passages go with the turn, for the stream to answer from. A failure here costs only
+    // them: the stream then searches the local index, and says so when Pinecone failed.
+    stored_retrieval found = co_await finish_pinecone(ctx, *pinecone, input->message, std::move(retrieval));
+    if (ex.cancelled()) co_return;
+    if (found.what == stored_retrieval::kind::unavailable)
+      ex.log(log_level::warn, "retrieval.unavailable", {{"agent", agent.code}, {"reason", found.reason}});
+    auto attached = parse_attach_retrieval(co_await ex.fetch(
+        attach_retrieval_request(*store, ctx.cfg.app.tenant, stored->turn_id, stored_retrieval_json(found))));
+    if (ex.cancelled()) co_return;
+    if (!attached && attached.err().kind != errc::conflict)  // conflict: a resubmission, already streamed
+      ex.log(log_level::warn, "retrieval.store_failed", {{"agent", agent.code}, {"reason", attached.err().message}});
+  }
 
   std::int64_t exp = req.now_ms / 1000 + ctx.cfg.limits.stream_ttl_seconds;
   std::string stream_url = "/a/" + agent.code + "/events/stream?stream_id=" +

@@ -20,6 +20,7 @@
 
 #include "answer_events.h"
 #include "llm_answer.h"
+#include "pinecone_retrieval.h"
 #include "retrieval.h"
 
 namespace salient {
@@ -53,12 +54,35 @@ std::string excerpts_answer(const std::vector<source>& sources) {
   return out;
 }
 
-std::string offline_metadata(offline_intent intent, std::string_view reason, bool excerpts, const std::vector<source>& sources,
+/// The passages this answer draws on: what the chat function found in Pinecone and stored with
+/// the turn; else (no Pinecone, or it failed) the local index; none with `rag=off` (the
+/// side-by-side page's second answer) or rag.enabled false.
+turn_sources sources_for(const function_context& ctx, const claimed_turn& claim, bool rag_off) {
+  turn_sources out;
+  if (rag_off || !ctx.cfg.rag.enabled) {
+    out.mode = "none";
+    return out;
+  }
+  stored_retrieval stored = parse_stored_retrieval(claim.retrieval_json);
+  if (stored.what == stored_retrieval::kind::pinecone) {
+    out.list = std::move(stored.sources);
+    out.mode = "pinecone";
+    return out;
+  }
+  out.list = retrieve_local(ctx, claim.message, claim.history);
+  out.mode = "local";
+  out.degraded = stored.what == stored_retrieval::kind::unavailable;
+  return out;
+}
+
+std::string offline_metadata(offline_intent intent, std::string_view reason, bool excerpts, const turn_sources& turn,
                              const std::vector<int>& cited) {
+  const std::vector<source>& sources = turn.list;
   detail::json m{{"mode", "offline"}, {"intent", intent_name(intent)}, {"reason", reason}};
+  if (turn.degraded) m["retrieval_degraded"] = true;
   if (excerpts) {
     m["excerpts"] = true;
-    m["retrieval"] = {{"mode", "local"}, {"passages", sources.size()}};
+    m["retrieval"] = {{"mode", turn.mode}, {"passages", sources.size()}};
     m["citations"] = citations_json(sources, cited);
   }
   return detail::dump(m);
@@ -123,10 +147,14 @@ task<void> stream_flow(function_context ctx) {
                {"x-content-type-options", "nosniff"},
                {"x-accel-buffering", "no"}}});
   answer_events events(ex, fmt);
-  // The business's own passages for this question (local index; no network, so no wait).
-  // `rag=off` (the side-by-side page's second answer) asks for an answer without them.
+  // The business's own passages for this question (already found, or the local index: no wait).
   const bool rag_off = form_value(*query, "rag") == std::optional<std::string_view>("off");
-  const std::vector<source> sources = rag_off ? std::vector<source>{} : retrieve_local(ctx, claim->message, claim->history);
+  const turn_sources found = sources_for(ctx, *claim, rag_off);
+  const std::vector<source>& sources = found.list;
+  if (found.degraded)
+    events.notice("retrieval_unavailable",
+                  sources.empty() ? "Our site search is unavailable right now, so this answer is not based on our pages."
+                                  : "Our site search is unavailable right now, so this answer uses a saved copy of our pages.");
 
   // The model when there is a key, else (or when it cannot be reached) the offline responder.
   std::string_view offline_reason = "no_llm_key";
@@ -144,7 +172,7 @@ task<void> stream_flow(function_context ctx) {
       ex.log(log_level::info, "llm.breaker_open", {{"tenant", ctx.cfg.app.tenant}, {"agent", agent->code}});
       offline_reason = "llm_unavailable";
     } else {
-      turn_context turn{*agent, *store, *claim, *turn_id, sources};
+      turn_context turn{*agent, *store, *claim, *turn_id, found};
       if (co_await answer_with_llm(ctx, turn, **endpoint, events)) co_return;
       if (ex.cancelled()) co_return;
       offline_reason = "llm_unavailable";
@@ -165,7 +193,7 @@ task<void> stream_flow(function_context ctx) {
   // The visitor may leave while this is stored: the answer they saw is kept regardless.
   auto finished = parse_finish_turn(co_await ex.fetch(
       finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
-                                   offline_metadata(intent, offline_reason, excerpts, sources, cited),
+                                   offline_metadata(intent, offline_reason, excerpts, found, cited),
                                    /*llm_request_json=*/{}}),
       effect_policy::survive_cancel));
   if (!finished) {

@@ -100,7 +100,8 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
   exchange& ex = ctx.ex;
   const llm_settings& llm = turn.agent.llm;
   std::string system_prompt = system_prompt_for(ctx, turn);
-  if (!turn.sources.empty()) system_prompt += (system_prompt.empty() ? "" : "\n\n") + sources_prompt(turn.sources);
+  const std::vector<source>& sources = turn.sources.list;
+  if (!sources.empty()) system_prompt += (system_prompt.empty() ? "" : "\n\n") + sources_prompt(sources);
   auto messages = build_messages(system_prompt, turn.claim.history, turn.claim.message, llm.history_tokens);
   outbound_request call = chat_completion_request(endpoint, llm, messages, ctx.cfg.app.name);
   const std::string request_body = call.body;
@@ -148,12 +149,13 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
       if (!complete) metadata["interrupted"] = true;
       if (relay.malformed_chunks() > 0) metadata["malformed_chunks"] = relay.malformed_chunks();
       // Citations: only numbers that name a retrieved source count (a made-up [7] is dropped).
-      std::vector<int> cited = cited_numbers(relay.text(), turn.sources.size());
-      if (!turn.sources.empty()) {
-        metadata["retrieval"] = {{"mode", "local"}, {"passages", turn.sources.size()}};
-        metadata["citations"] = citations_json(turn.sources, cited);
+      std::vector<int> cited = cited_numbers(relay.text(), sources.size());
+      if (turn.sources.degraded) metadata["retrieval_degraded"] = true;
+      if (!sources.empty()) {
+        metadata["retrieval"] = {{"mode", turn.sources.mode}, {"passages", sources.size()}};
+        metadata["citations"] = citations_json(sources, cited);
       }
-      if (!left) events.citations(turn.sources, cited);
+      if (!left) events.citations(sources, cited);
       ex.log(complete ? log_level::info : log_level::warn, complete ? "llm.answered" : "llm.interrupted",
              {{"tenant", ctx.cfg.app.tenant}, {"agent", turn.agent.code}, {"session_id", turn.claim.session_id},
               {"model", llm.model}, {"attempts", static_cast<std::int64_t>(attempt + 1)},

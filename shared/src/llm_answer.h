@@ -17,7 +17,7 @@ struct turn_context {
   const state_store& store;
   const claimed_turn& claim;
   std::string turn_id;
-  const std::vector<source>& sources;  ///< retrieved for this question (retrieval.h); may be empty
+  const turn_sources& sources;  ///< retrieved for this question (retrieval.h); the list may be empty
 };
 
 /// Asks the model and relays its answer, storing it (and its llm_requests row) when it ends,

@@ -12,7 +12,6 @@ namespace {
 
 using detail::json;
 
-bool is_http_url(std::string_view url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
 
 /// Retry-After in seconds (the form OpenRouter sends); an HTTP date or junk is ignored.
 int retry_after_ms(const header_list& headers) {
@@ -88,9 +87,11 @@ llm_failure classify_status(const response_head& head, std::string_view body) {
   f.retryable = retryable_status(head.status);
   f.retry_after_ms = retry_after_ms(head.headers);
   f.reason = "status " + std::to_string(head.status);
-  if (auto doc = detail::parse_json(body)) {
-    if (const json* e = detail::member(*doc, "error"))
-      if (auto m = detail::string_member(*e, "message")) f.reason += ": " + std::string(m->substr(0, 200));
+  if (auto doc = detail::parse_json(body); doc && doc->is_object()) {
+    // OpenAI style {"error":{"message"}} (OpenRouter, embeddings), or Pinecone's {"code","message"}.
+    const json* e = detail::member(*doc, "error");
+    auto m = e && e->is_object() ? detail::string_member(*e, "message") : detail::string_member(*doc, "message");
+    if (m) f.reason += ": " + std::string(m->substr(0, 200));
   }
   return f;
 }

@@ -48,7 +48,7 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 // connection failures under the same event name. `citations` swaps in the sources list, and
 // page.js turns the answer's [n] markers into links to it.
 constexpr std::string_view partial = R"(<div class="msg user"><div class="text">{{message}}</div></div>
-<div class="msg assistant" hx-ext="sse" sse-connect="{{stream_url}}" sse-close="done"><span class="label" sse-swap="meta"></span><div class="text" sse-swap="token" hx-swap="beforeend"></div><div class="sources-slot" sse-swap="citations"></div><div class="error" role="alert" hidden></div></div>
+<div class="msg assistant" hx-ext="sse" sse-connect="{{stream_url}}" sse-close="done"><span class="label" sse-swap="meta"></span><div class="notice" role="status" sse-swap="notice"></div><div class="text" sse-swap="token" hx-swap="beforeend"></div><div class="sources-slot" sse-swap="citations"></div><div class="error" role="alert" hidden></div></div>
 {{{session_input}}})";
 
 constexpr std::string_view session_input =

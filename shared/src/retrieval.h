@@ -20,6 +20,13 @@ struct source {
   int rank = 0;     ///< 1 = best match
 };
 
+/// The passages one answer draws on, and where they came from.
+struct turn_sources {
+  std::vector<source> list;
+  std::string_view mode = "local";  ///< local | pinecone | none
+  bool degraded = false;            ///< Pinecone was configured but failed: these are the local fallback
+};
+
 /// The passages for `question` from the instance's local index: at most rag.top_k, and none
 /// much weaker than the best (under a third of its score), which are more noise than help.
 /// A short follow-up ("and on weekends?") is searched together with the visitor's previous

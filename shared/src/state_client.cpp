@@ -175,7 +175,34 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
                                   string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
                                   string_array(*p, "services_of_interest")};
   out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
+  if (const json* r = detail::member(*doc, "retrieval"); r && r->is_object()) out.retrieval_json = detail::dump(*r);
   return out;
+}
+
+// ---- attach_retrieval ------------------------------------------------------------------------
+
+outbound_request attach_retrieval_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
+                                          std::string_view retrieval_json) {
+  // The retrieval document is our own JSON (passages can be long): spliced in as text.
+  std::string body = "{\"p_tenant\":";
+  append_json_string(body, tenant);
+  body += ",\"p_turn_id\":";
+  append_json_string(body, turn_id);
+  body += ",\"p_retrieval\":";
+  body += retrieval_json;
+  body += '}';
+  return rpc_request(store, "salient_attach_retrieval", std::move(body));
+}
+
+result<void> parse_attach_retrieval(const fetch_result& r) {
+  if (auto e = rpc_error(r, "salient_attach_retrieval")) return *e;
+  auto doc = object_body(r);
+  if (!doc) return unreadable();
+  std::string_view status = detail::string_member(*doc, "status").value_or("");
+  if (status == "attached") return {};
+  if (status == "already_claimed") return make_error(errc::conflict, "the turn was already claimed");
+  if (status == "not_found") return make_error(errc::not_found, "this conversation turn does not exist");
+  return unreadable();
 }
 
 // ---- finish_turn -----------------------------------------------------------------------------

@@ -149,8 +149,9 @@ for (const backend of backends) {
       for (const file of await migrationFiles()) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config)/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval)/.test(f));
       assert.deepEqual(rpcs, [
+        "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text)",
         "salient_claim_turn(text,uuid,integer)",
         "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",
@@ -230,11 +231,33 @@ for (const backend of backends) {
         turn({ p_session_key: "sk-claim", p_content: "what does a patio cost?" }));
       const first = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(first, { status: "claimed", message: "what does a patio cost?", session_id, agent: "sales",
-        history: [], persona: null, profile: null, month_cost_usd: 0 });
+        history: [], persona: null, profile: null, month_cost_usd: 0, retrieval: null });
       const second = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(second, { status: "already_claimed" });
       const [{ claimed }] = await sql("select stream_claimed_at is not null as claimed from messages where id = $1", [turn_id]);
       assert.equal(claimed, true);
+    });
+
+    test("attach_retrieval stores passages with an unclaimed turn; claim_turn hands them back", async () => {
+      const retrieval = { mode: "pinecone", sources: [{ title: "Prices", heading: "Patios", url: "/prices#patios",
+        source: "prices.md", text: "A patio costs…", score: 0.82 }] };
+      const { turn_id } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-attach" }));
+      assert.deepEqual(await rpc("salient_attach_retrieval", { p_tenant: "globex", p_turn_id: turn_id, p_retrieval: retrieval }),
+        { status: "not_found" }, "another tenant's turn");
+      assert.deepEqual(await rpc("salient_attach_retrieval", { p_tenant: "acme", p_turn_id: turn_id, p_retrieval: retrieval }),
+        { status: "attached" });
+      const claim = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
+      assert.equal(claim.status, "claimed");
+      assert.deepEqual(claim.retrieval, retrieval);
+      // Too late once a stream has the turn: what it used stays as it was.
+      assert.deepEqual(await rpc("salient_attach_retrieval", { p_tenant: "acme", p_turn_id: turn_id,
+        p_retrieval: { mode: "unavailable", reason: "late" } }), { status: "already_claimed" });
+      const [{ metadata }] = await sql("select metadata from messages where id = $1", [turn_id]);
+      assert.deepEqual(metadata.retrieval, retrieval);
+      assert.deepEqual(await rpc("salient_attach_retrieval", { p_tenant: "acme", p_turn_id: crypto.randomUUID(),
+        p_retrieval: retrieval }), { status: "not_found" });
+      const bad = await rpcError("salient_attach_retrieval", { p_tenant: "acme", p_turn_id: turn_id, p_retrieval: [1] });
+      assert.equal(bad.code, "22P02");
     });
 
     test("an unknown turn or tenant is not_found", async () => {

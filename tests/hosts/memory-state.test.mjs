@@ -52,12 +52,27 @@ test("state: claim_turn succeeds once, then already_claimed; other tenants see n
   const first = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
   assert.deepEqual(first.body, {
     status: "claimed", message: "what does a patio cost?", session_id: body.session_id, agent: "sales",
-    history: [], persona: null, profile: null, month_cost_usd: 0,
+    history: [], persona: null, profile: null, month_cost_usd: 0, retrieval: null,
   });
   const second = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
   assert.deepEqual(second.body, { status: "already_claimed" });
   const unknown = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: crypto.randomUUID() });
   assert.deepEqual(unknown.body, { status: "not_found" });
+});
+
+test("state: attach_retrieval stores passages with an unclaimed turn; claim_turn hands them back (0007)", async () => {
+  const retrieval = { mode: "pinecone", sources: [{ title: "Prices", text: "A patio costs…", score: 0.8 }] };
+  const { body } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-attach" }));
+  const attach = (over) => rpc("salient_attach_retrieval", { p_tenant: "t1", p_turn_id: body.turn_id, p_retrieval: retrieval, ...over });
+  assert.deepEqual((await attach({ p_tenant: "t2" })).body, { status: "not_found" });
+  assert.deepEqual((await attach({ p_turn_id: crypto.randomUUID() })).body, { status: "not_found" });
+  const bad = await attach({ p_retrieval: "text" });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.code, "22P02");
+  assert.deepEqual((await attach()).body, { status: "attached" });
+  const claim = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: body.turn_id });
+  assert.deepEqual(claim.body.retrieval, retrieval);
+  assert.deepEqual((await attach({ p_retrieval: { mode: "unavailable" } })).body, { status: "already_claimed" });
 });
 
 test("state: finish_turn stores the answer", async () => {

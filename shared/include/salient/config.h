@@ -81,9 +81,15 @@ struct config {
   } logging;
   struct {
     std::string pinecone_index_name;               ///< vector.pinecone.index_name; empty = local index
+    std::string pinecone_host;                     ///< the index host (https://…); empty = looked up by name
+    bool pinecone_namespace_per_agent = false;     ///< namespace "tenant:agent" instead of "tenant"
+    bool pinecone_integrated = false;              ///< the index embeds text itself: search by text
+    std::string pinecone_text_field = "text";      ///< the metadata field holding a passage's text
   } vector;
   struct {
-    std::string model = "text-embedding-3-small";
+    std::string provider = "openai";               ///< openai | pinecone (Pinecone's /embed)
+    std::string model = "text-embedding-3-small";  ///< pinecone's default: llama-text-embed-v2
+    int dimensions = 0;                            ///< 0 … 20000; 0 = the model's own size
   } embeddings;
   llm_settings llm;
   struct {
@@ -103,6 +109,7 @@ struct config {
   struct {
     bool enabled = true;                           ///< false: answers use no retrieved passages
     int top_k = 4;                                 ///< 1 … 20; passages put in the prompt (and cited)
+    int timeout_ms = 3000;                         ///< 100 … 30000; per embeddings or Pinecone call
   } rag;
   /// The LLM circuit breaker: after `breaker_failures` upstream failures within
   /// `breaker_window_seconds`, the LLM is not called for `breaker_cooldown_seconds`.

@@ -92,6 +92,9 @@ bool is_valid_utf8(std::string_view s);
 /// are not), or npos.
 std::size_t first_invalid_utf8(std::string_view s);
 
+/// An absolute http:// or https:// URL (what an upstream base URL from env or config must be).
+inline bool is_http_url(std::string_view url) { return url.starts_with("http://") || url.starts_with("https://"); }
+
 /// Number of code points in well-formed UTF-8.
 std::size_t utf8_length(std::string_view s);
 

@@ -1,6 +1,6 @@
 #pragma once
 // What one instance remembers between requests: a circuit breaker per tenant in front of the
-// model, and the models' prices. Hosts run several instances and replace them at will (a trap,
+// model, the models' prices, and Pinecone index hosts looked up by name. Hosts run several instances and replace them at will (a trap,
 // a new isolate), so this is a best-effort cache, never state that correctness depends on:
 // one instance's breaker is not shared with its siblings, and prices are fetched again after
 // a restart.
@@ -36,6 +36,7 @@ struct instance_memory {
   std::map<std::string, circuit_breaker, std::less<>> breakers;  ///< by tenant slug
   std::map<std::string, model_price, std::less<>> prices;        ///< by model id
   std::int64_t prices_fetched_ms = 0;                            ///< 0: never
+  std::map<std::string, std::string, std::less<>> index_hosts;   ///< Pinecone index name → its host URL
 
   circuit_breaker& breaker(std::string_view tenant);
   std::optional<model_price> price(std::string_view model) const;

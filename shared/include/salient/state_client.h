@@ -88,11 +88,22 @@ struct claimed_turn {
   std::optional<agent_persona> persona;         ///< none configured: the agent's built-in prompt
   std::optional<visitor_profile> profile;
   double month_cost_usd = 0;              ///< the tenant's model spend this calendar month (UTC)
+  /// What the chat function's retrieval stored with the turn (attach_retrieval), as JSON text;
+  /// empty when nothing was stored (local retrieval).
+  std::string retrieval_json;
 };
 inline constexpr int default_history_limit = 20;
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
                                     int history_limit = default_history_limit);
 result<claimed_turn> parse_claim_turn(const fetch_result& r);
+
+// ---- attach_retrieval: what Pinecone found for a turn, stored before the stream claims it -----
+
+/// `retrieval_json` is an object (pinecone_retrieval.h). Only an unclaimed turn takes it.
+outbound_request attach_retrieval_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
+                                          std::string_view retrieval_json);
+/// Ok when stored; an error when the turn is gone, already claimed, or the store failed.
+result<void> parse_attach_retrieval(const fetch_result& r);
 
 // ---- finish_turn: store the answer (and, for model answers, its llm_requests row) -----------
 

@@ -1,0 +1,126 @@
+#include "pinecone_retrieval.h"
+
+#include <algorithm>
+
+#include "salient/detail/json.h"
+#include "salient/llm_client.h"
+
+namespace salient {
+namespace {
+
+using detail::json;
+
+/// The longest backoff before the one retry: the visitor is waiting for the answer.
+constexpr int max_retry_delay_ms = 1000;
+
+/// `first`, or — when it failed in a way that trying again may fix — the answer to `again`,
+/// sent after a short backoff (Retry-After when the upstream asked, capped).
+task<fetch_result> once_more_if_worth_it(function_context ctx, fetch_result first, outbound_request again) {
+  auto trouble = trouble_of(first);
+  if (!trouble || !trouble->retryable || ctx.ex.cancelled()) co_return first;
+  again.delay_ms = retry_delay_ms(1, trouble->retry_after_ms, ctx.rng, max_retry_delay_ms);
+  ctx.ex.log(log_level::info, "retrieval.retry", {{"reason", trouble->reason}});
+  co_return co_await ctx.ex.fetch(std::move(again));
+}
+
+stored_retrieval unavailable(std::string reason) {
+  stored_retrieval r;
+  r.what = stored_retrieval::kind::unavailable;
+  r.reason = std::move(reason);
+  return r;
+}
+
+std::string reason_of(std::string_view step, const fetch_result& r) {
+  auto trouble = trouble_of(r);
+  return std::string(step) + ": " + (trouble ? trouble->reason : "unreadable answer");
+}
+
+}  // namespace
+
+std::string stored_retrieval_json(const stored_retrieval& r) {
+  switch (r.what) {
+    case stored_retrieval::kind::none: return "{}";
+    case stored_retrieval::kind::unavailable:
+      return detail::dump(json{{"mode", "unavailable"}, {"reason", r.reason}});
+    case stored_retrieval::kind::pinecone: break;
+  }
+  json sources = json::array();
+  for (const source& s : r.sources)
+    sources.push_back({{"title", s.title}, {"heading", s.heading}, {"url", s.url}, {"source", s.path},
+                       {"text", s.text}, {"score", s.score}});
+  return detail::dump(json{{"mode", "pinecone"}, {"sources", std::move(sources)}});
+}
+
+stored_retrieval parse_stored_retrieval(std::string_view json_text) {
+  stored_retrieval out;
+  auto doc = json_text.empty() ? std::nullopt : detail::parse_json(json_text);
+  if (!doc) return out;
+  std::string_view mode = detail::string_member(*doc, "mode").value_or("");
+  if (mode == "unavailable") return unavailable(std::string(detail::string_member(*doc, "reason").value_or("")));
+  if (mode != "pinecone") return out;
+  out.what = stored_retrieval::kind::pinecone;
+  if (const json* list = detail::member(*doc, "sources"); list && list->is_array()) {
+    for (const json& j : *list) {
+      auto text = detail::string_member(j, "text");
+      if (!text || text->empty()) continue;
+      source s;
+      s.text = std::string(*text);
+      s.title = std::string(detail::string_member(j, "title").value_or(""));
+      s.heading = std::string(detail::string_member(j, "heading").value_or(""));
+      s.url = std::string(detail::string_member(j, "url").value_or(""));
+      s.path = std::string(detail::string_member(j, "source").value_or(""));
+      s.score = static_cast<float>(detail::number_member(j, "score").value_or(0));
+      s.n = s.rank = static_cast<int>(out.sources.size() + 1);
+      out.sources.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+pinecone_started start_pinecone(function_context& ctx, const pinecone_endpoint& ep, std::string_view question) {
+  pinecone_started started;
+  if (ep.host.empty() && !ctx.memory.index_hosts.contains(ep.index_name))
+    started.describe = ctx.ex.begin_fetch(describe_index_request(ep));
+  if (!ep.integrated) started.embed = ctx.ex.begin_fetch(embed_query_request(ep, question));
+  return started;
+}
+
+task<stored_retrieval> finish_pinecone(function_context ctx, pinecone_endpoint ep, std::string question,
+                                       pinecone_started started) {
+  std::string host = ep.host;
+  if (host.empty()) {
+    if (auto it = ctx.memory.index_hosts.find(ep.index_name); it != ctx.memory.index_hosts.end()) host = it->second;
+  }
+  if (host.empty()) {
+    fetch_result r = started.describe ? co_await *started.describe : co_await ctx.ex.fetch(describe_index_request(ep));
+    r = co_await once_more_if_worth_it(ctx, std::move(r), describe_index_request(ep));
+    if (trouble_of(r)) co_return unavailable(reason_of("index lookup", r));
+    auto found = parse_index_host(r);
+    if (!found) co_return unavailable("index lookup: " + found.err().message);
+    host = *found;
+    ctx.memory.index_hosts[ep.index_name] = host;
+  }
+
+  outbound_request query;
+  if (ep.integrated) {
+    query = search_request(ep, host, question);
+  } else {
+    fetch_result r = co_await *started.embed;
+    r = co_await once_more_if_worth_it(ctx, std::move(r), embed_query_request(ep, question));
+    if (trouble_of(r)) co_return unavailable(reason_of("embeddings", r));
+    auto vector = parse_query_embedding(ep, r);
+    if (!vector) co_return unavailable("embeddings: " + vector.err().message);
+    query = query_request(ep, host, *vector);
+  }
+  outbound_request again = query;
+  fetch_result r = co_await once_more_if_worth_it(ctx, co_await ctx.ex.fetch(std::move(query)), std::move(again));
+  if (trouble_of(r)) co_return unavailable(reason_of("query", r));
+  auto passages = parse_passages(ep, r);
+  if (!passages) co_return unavailable("query: " + passages.err().message);
+  stored_retrieval out;
+  out.what = stored_retrieval::kind::pinecone;
+  out.sources = std::move(*passages);
+  co_return out;
+}
+
+}  // namespace salient
