@@ -1,18 +1,25 @@
 // The native `salient` CLI: checks salient.yaml and compiles it to the JSON the functions read,
-// and builds the knowledge index from knowledge/ (`salient ingest`, ingest.h).
+// and builds the knowledge index from knowledge/ (`salient ingest`, ingest.h), which
+// `--pinecone` also uploads to a Pinecone index (pinecone_upload.h).
 // The YAML is converted to JSON (yaml_json.h) and validated by the same salient::parse_config
 // the functions run, so the CLI and the functions cannot disagree about what is valid.
 //
 // Exit status: 0 ok, 1 invalid configuration or input, or unreadable/unwritable file, 2 bad usage.
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -20,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest.h"
+#include "pinecone_upload.h"
 #include "salient/config.h"
 #include "salient/knowledge.h"
 #include "yaml_json.h"
@@ -47,7 +55,18 @@ constexpr const char* usage_text =
     "                                                   build/knowledge.bin), rewritten only when\n"
     "                                                   its content changes; --json also writes the\n"
     "                                                   chunks as JSON\n"
-    "                                                   not yet: --pinecone (upsert to Pinecone)\n"
+    "  salient ingest [<dir>] --pinecone [--config <salient.yaml>] [--agent <code>]\n"
+    "                 [--batch <n>] [--state <file>] [-o <out>] [--json <chunks.json>]\n"
+    "                                                   the same, then upload the chunks to the\n"
+    "                                                   Pinecone index of the configuration\n"
+    "                                                   (default salient.yaml): only new or\n"
+    "                                                   changed ones, deleting removed ones, as\n"
+    "                                                   recorded in --state (default\n"
+    "                                                   build/pinecone-ingest.json); --batch chunks\n"
+    "                                                   per request (1-96, default 96); --agent\n"
+    "                                                   picks the namespace when it is per agent.\n"
+    "                                                   (keys and URLs from the environment:\n"
+    "                                                   docs/KNOWLEDGE.md, \"Loading Pinecone\")\n"
     "  salient --help | --version\n"
     "\n"
     "Errors are printed as FILE:LINE:COLUMN: error: MESSAGE (config) or FILE: error: MESSAGE\n"
@@ -72,9 +91,8 @@ void report(const std::string& file, position at, const std::string& message) {
   std::cerr << file << ":" << at.line << ":" << at.column << ": error: " << message << "\n";
 }
 
-/// The normalised JSON of a valid file (pretty-printed, sections in a fixed order), or nullopt
-/// after printing the error.
-std::optional<std::string> compile(const std::string& file) {
+/// The configuration in a valid file, or nullopt after printing the error.
+std::optional<salient::config> load_config(const std::string& file) {
   std::optional<std::string> text = read_file(file);
   if (!text) {
     std::cerr << "salient: error: cannot read " << file << ": " << std::strerror(errno) << "\n";
@@ -94,6 +112,14 @@ std::optional<std::string> compile(const std::string& file) {
     report(file, doc.locate(c.err().path, about_key), m);
     return std::nullopt;
   }
+  return std::move(*c);
+}
+
+/// The normalised JSON of a valid file (pretty-printed, sections in a fixed order), or nullopt
+/// after printing the error.
+std::optional<std::string> compile(const std::string& file) {
+  std::optional<salient::config> c = load_config(file);
+  if (!c) return std::nullopt;
   return nlohmann::ordered_json::parse(salient::to_json(*c)).dump(2) + "\n";
 }
 
@@ -193,10 +219,89 @@ std::string chunks_json(const std::vector<salient::knowledge_chunk>& chunks) {
   return out.dump(2) + "\n";
 }
 
-/// `salient ingest`: knowledge/ → chunks (ingest.h) → the BM25 index (salient/knowledge.h).
-/// Every file is read before anything is written; any error leaves the outputs alone.
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+/// The progress of the Pinecone upload on stderr: one updating bar on a terminal, else one line
+/// per batch (logs of CI runs stay readable).
+void show_progress(bool tty, std::size_t done, std::size_t total) {
+  if (!tty) {
+    if (done > 0) std::cerr << "pinecone: " << done << "/" << total << " chunks\n";
+    return;
+  }
+  constexpr std::size_t width = 30;
+  std::size_t filled = total ? done * width / total : width;
+  std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done << "/" << total
+            << " chunks" << (done == total ? "\n" : "") << std::flush;
+}
+
+/// The flags that go with --pinecone.
+struct pinecone_options {
+  bool enabled = false;
+  std::optional<std::string> config, agent, state, batch;
+
+  /// Where the value of `flag` goes, or nullptr when it is not one of these flags.
+  std::optional<std::string>* value_of(const std::string& flag) {
+    if (flag == "--config") return &config;
+    if (flag == "--agent") return &agent;
+    if (flag == "--state") return &state;
+    if (flag == "--batch") return &batch;
+    return nullptr;
+  }
+};
+
+/// Uploads the chunks (pinecone_upload.h) and prints the summary; the exit status.
+int upload_chunks(const std::vector<salient::knowledge_chunk>& chunks, const salient::cli::pinecone_settings& settings,
+                  const std::string& state_path) {
+  const auto started = std::chrono::steady_clock::now();
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  std::unique_ptr<salient::cli::http_client> http = salient::cli::make_curl_client(std::chrono::seconds(60));
+  salient::cli::upload_io io;
+  io.http = http.get();
+  io.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  bool bar_open = false;
+  io.progress = [&](std::size_t done, std::size_t total) {
+    show_progress(tty, done, total);
+    bar_open = tty && done != total;
+  };
+  io.note = [&](const std::string& message) {
+    if (bar_open) std::cerr << "\n";
+    bar_open = false;
+    std::cerr << "pinecone: " << message << "\n";
+  };
+  auto records = salient::cli::pinecone_records(chunks, settings.text_field);
+  if (records.size() != chunks.size()) {
+    std::cerr << "salient: error: cannot initialise libsodium\n";
+    return 1;
+  }
+  auto report = salient::cli::upload_to_pinecone(records, settings, state_path, io);
+  if (bar_open) std::cerr << "\n";
+  if (!report) {
+    std::cerr << "salient: error: " << report.err().message << "\n";
+    std::error_code ec;
+    if (fs::exists(state_path, ec)) {
+      std::cerr << "salient: the batches uploaded before are recorded in " << state_path << "; run again to resume\n";
+    }
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof elapsed, "%.1f s", seconds);
+  std::cerr << "pinecone: uploaded " << report->uploaded << ", unchanged " << report->unchanged << ", deleted "
+            << report->deleted << " in namespace " << report->name_space << " of index " << report->index_host << " ("
+            << elapsed << ")\n";
+  return 0;
+}
+
+/// `salient ingest`: knowledge/ → chunks (ingest.h) → the BM25 index (salient/knowledge.h),
+/// and with --pinecone → a Pinecone index (pinecone_upload.h). Every file is read before
+/// anything is written; any error leaves the outputs alone. The Pinecone settings (config and
+/// keys) are checked before anything is read, the upload runs after the local index is written.
 int ingest_command(const std::vector<std::string>& args) {
   std::optional<std::string> input, output, json_output;
+  pinecone_options pc;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -208,10 +313,12 @@ int ingest_command(const std::vector<std::string>& args) {
       std::optional<std::string>& target = a == "--json" ? json_output : output;
       if (target) return usage_error("more than one " + a + " file");
       target = args[++i];
+    } else if (std::optional<std::string>* target = pc.value_of(a)) {
+      if (i + 1 == args.size()) return usage_error(a + " needs a value");
+      if (*target) return usage_error(a + " given twice");
+      *target = args[++i];
     } else if (a == "--pinecone") {
-      // NOT YET (issue 5): `--pinecone` will upsert the chunks (with their embeddings) to
-      // Pinecone, after the local index below is written. Until then it is a usage error.
-      return usage_error("--pinecone is not implemented yet");
+      pc.enabled = true;
     } else if (a.size() > 1 && a[0] == '-') {
       return usage_error("unknown option " + a);
     } else if (input) {
@@ -222,6 +329,33 @@ int ingest_command(const std::vector<std::string>& args) {
   }
   const std::string root = input.value_or("knowledge");
   const std::string out = output.value_or("build/knowledge.bin");
+
+  std::optional<salient::cli::pinecone_settings> pinecone;
+  if (!pc.enabled) {
+    for (const char* flag : {"--config", "--agent", "--state", "--batch"}) {
+      if (*pc.value_of(flag)) return usage_error(std::string(flag) + " needs --pinecone");
+    }
+  } else {
+    std::size_t batch = 96;
+    if (pc.batch) {
+      const std::string& b = *pc.batch;
+      auto is_digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+      batch = !b.empty() && b.size() <= 3 && std::all_of(b.begin(), b.end(), is_digit) ? std::stoul(b) : 0;
+      if (batch < 1 || batch > 96) return usage_error("--batch must be a number from 1 to 96, got " + b);
+    }
+    std::optional<salient::config> c = load_config(pc.config.value_or("salient.yaml"));
+    if (!c) return 1;
+    auto settings = salient::cli::pinecone_settings_from(*c, env_or_empty, pc.agent.value_or(""));
+    if (!settings) {
+      std::cerr << "salient: error: " << settings.err().message << "\n";
+      return 1;
+    }
+    if (pc.agent && !c->vector.pinecone_namespace_per_agent) {
+      std::cerr << "salient: warning: --agent is ignored: vector.pinecone.namespace_per_agent is false\n";
+    }
+    settings->batch = batch;
+    pinecone = std::move(*settings);
+  }
 
   auto files = salient::cli::list_knowledge_files(root);
   if (!files) {
@@ -269,6 +403,7 @@ int ingest_command(const std::vector<std::string>& args) {
             << (chunks.size() == 1 ? " chunk, " : " chunks, ") << human_size(text_bytes) << " text \xE2\x86\x92 " << out << " ("
             << human_size(index.size()) << (wrote == write_outcome::unchanged ? ", unchanged)" : ")")
             << (json_output ? ", chunks \xE2\x86\x92 " + *json_output : std::string()) << "\n";
+  if (pinecone) return upload_chunks(chunks, *pinecone, pc.state.value_or("build/pinecone-ingest.json"));
   return 0;
 }
 

@@ -56,25 +56,7 @@ void answer_events::citations(const std::vector<source>& sources, const std::vec
   }
   // html: the sources list under the answer. Built from the same checked JSON, so the page
   // and the widget show the same links (unsafe URLs already removed).
-  const detail::json list = citations_json(sources, numbers);
-  std::string html = R"(<ol class="sources" aria-label="Sources">)";
-  for (const auto& c : list) {
-    std::string n = std::to_string(c.value("n", 0));
-    std::string title = c.value("title", std::string()), heading = c.value("heading", std::string());
-    std::string url = c.value("url", std::string());
-    html += R"(<li value=")" + n + R"(" data-n=")" + n + R"(">)";
-    if (!url.empty())
-      html += R"(<a href=")" + escape_html(url) + R"(" target="_blank" rel="noopener noreferrer">)" + escape_html(title) + "</a>";
-    else
-      html += escape_html(title);
-    if (!heading.empty()) html += R"( <span class="source-heading">)" + escape_html(heading) + "</span>";
-    char score[32];
-    std::snprintf(score, sizeof score, "%.2f", c.value("score", 0.0));
-    html += R"(<details><summary>match )" + std::to_string(c.value("rank", 0)) + " · score " + score + "</summary><p>" +
-            escape_html(c.value("snippet", std::string())) + "</p></details></li>";
-  }
-  html += "</ol>";
-  send("citations", html);
+  send("citations", sources_list_html(citations_json(sources, numbers)));
 }
 
 void answer_events::notice(std::string_view code, std::string_view message) {

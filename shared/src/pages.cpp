@@ -1,6 +1,9 @@
 #include "salient/pages.h"
 
+#include "salient/detail/json.h"
 #include "salient/html.h"
+
+#include "retrieval.h"
 
 namespace salient {
 namespace {
@@ -59,7 +62,7 @@ constexpr std::string_view history_user =
     R"(<div class="msg user" data-message-id="{{id}}"><div class="text">{{content}}</div></div>
 )";
 constexpr std::string_view history_assistant =
-    R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text">{{content}}</div></div>
+    R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text">{{content}}</div><div class="sources-slot">{{{sources}}}</div></div>
 )";
 constexpr std::string_view history_missing =
     R"(<div class="msg assistant missing"><div class="text">No answer was saved for this message.</div></div>
@@ -179,9 +182,14 @@ std::string render_history(const std::vector<stored_message>& messages) {
       out += render(history_user, {{"id", m.id}, {"content", m.content}});
       awaiting_answer = true;
     } else if (m.role == "assistant") {
+      // The answer's sources, as the stream showed them (stored with it: metadata.citations).
+      std::string sources;
+      if (!m.citations_json.empty())
+        if (auto cites = detail::parse_json(m.citations_json)) sources = sources_list_html(*cites);
       out += render(history_assistant, {{"id", m.id},
                                         {"content", m.content},
-                                        {"badge", m.mode == "offline" ? offline_badge : std::string_view()}});
+                                        {"badge", m.mode == "offline" ? offline_badge : std::string_view()},
+                                        {"sources", sources}});
       awaiting_answer = false;
     }
   }

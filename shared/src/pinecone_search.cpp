@@ -44,12 +44,6 @@ std::string text_of(const json& fields, std::string_view key) {
 
 }  // namespace
 
-std::string pinecone_namespace(std::string_view tenant, std::string_view agent, bool per_agent) {
-  std::string ns(tenant);
-  if (per_agent) (ns += ':') += agent;
-  return ns;
-}
-
 result<std::optional<pinecone_endpoint>> pinecone_endpoint_from(const config& cfg, const environment& env,
                                                                  std::string_view tenant, std::string_view agent) {
   auto host = env_url(env, "PINECONE_INDEX_HOST", cfg.vector.pinecone_host);

@@ -23,15 +23,12 @@
 #include "salient/exchange.h"
 #include "salient/http.h"
 #include "salient/instance.h"
+#include "salient/pinecone.h"
 #include "salient/result.h"
 
 #include "retrieval.h"
 
 namespace salient {
-
-inline constexpr std::string_view default_pinecone_api_url = "https://api.pinecone.io";
-inline constexpr std::string_view default_openai_base_url = "https://api.openai.com/v1";
-inline constexpr std::string_view pinecone_api_version = "2025-10";
 
 struct pinecone_endpoint {
   std::string key;          ///< PINECONE_API_KEY
@@ -49,9 +46,6 @@ struct pinecone_endpoint {
   int top_k = 4;
   int timeout_ms = 3000;
 };
-
-/// The namespace a tenant's (and agent's) passages live in: "tenant" or "tenant:agent".
-std::string pinecone_namespace(std::string_view tenant, std::string_view agent, bool per_agent);
 
 /// nullopt when Pinecone is not in use: no index name or host, or no PINECONE_API_KEY (the local
 /// index answers). An error (misconfigured) when it is configured but cannot work: an env URL

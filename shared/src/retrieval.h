@@ -50,4 +50,10 @@ std::string snippet_of(std::string_view text, std::size_t max_bytes = 240);
 /// the page's list and the stored metadata.
 detail::json citations_json(const std::vector<source>& sources, const std::vector<int>& numbers);
 
+/// The sources list under an answer (`<ol class="sources">`, escaped, each with its rank and
+/// score in a <details>) from a citations array as citations_json makes it. Also given the
+/// copies stored in messages.metadata, so read defensively: wrong types count as missing and
+/// URLs are checked again.
+std::string sources_list_html(const detail::json& citations);
+
 }  // namespace salient

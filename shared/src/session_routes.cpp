@@ -87,9 +87,13 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
           {"messages", static_cast<std::int64_t>(history->messages.size())}});
   if (fmt == response_format::json) {
     detail::json messages = detail::json::array();
-    for (const auto& m : history->messages)
-      messages.push_back({{"id", m.id}, {"role", m.role}, {"content", m.content}, {"created_at", m.created_at},
-                          {"mode", m.mode.empty() ? detail::json() : detail::json(m.mode)}});
+    for (const auto& m : history->messages) {
+      detail::json item{{"id", m.id}, {"role", m.role}, {"content", m.content}, {"created_at", m.created_at},
+                        {"mode", m.mode.empty() ? detail::json() : detail::json(m.mode)}};
+      if (!m.citations_json.empty())
+        if (auto cites = detail::parse_json(m.citations_json)) item["citations"] = std::move(*cites);
+      messages.push_back(std::move(item));
+    }
     respond_json(ex, 200, detail::dump(detail::json{{"session_key", session_key}, {"messages", std::move(messages)}}));
   } else {
     respond_html(ex, 200, render_history(history->messages));

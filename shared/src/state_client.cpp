@@ -257,8 +257,12 @@ result<session_history> parse_session_history(const fetch_result& r) {
     auto content = detail::string_member(m, "content");
     if (!role || !content) return unreadable();
     stored_message sm{string_or_empty(m, "id"), std::string(*role), std::string(*content),
-                      string_or_empty(m, "created_at"), {}};
-    if (const json* meta = detail::member(m, "metadata")) sm.mode = string_or_empty(*meta, "mode");
+                      string_or_empty(m, "created_at"), {}, {}};
+    if (const json* meta = detail::member(m, "metadata")) {
+      sm.mode = string_or_empty(*meta, "mode");
+      if (const json* cites = detail::member(*meta, "citations"); cites && cites->is_array() && !cites->empty())
+        sm.citations_json = detail::dump(*cites);
+    }
     out.messages.push_back(std::move(sm));
   }
   return out;

@@ -67,7 +67,8 @@ set(SALIENT_KNOWLEDGE_FIXTURES ${CMAKE_SOURCE_DIR}/tests/fixtures/knowledge)
 salient_cli_test(cli.ingest-help EXIT 0 ARGS ingest --help STDOUT "salient ingest \\[<dir>\\] \\[-o <out>\\]")
 salient_cli_test(cli.ingest-usage-error EXIT 2 ARGS ingest a b STDERR "^salient: more than one knowledge directory\n")
 salient_cli_test(cli.ingest-output-needs-file EXIT 2 ARGS ingest ${SALIENT_KNOWLEDGE_FIXTURES}/site -o STDERR "-o needs a file name")
-salient_cli_test(cli.ingest-pinecone-not-yet EXIT 2 ARGS ingest --pinecone STDERR "--pinecone is not implemented yet")
+salient_cli_test(cli.ingest-pinecone-bad-batch EXIT 2 ARGS ingest --pinecone --batch 0 STDERR "--batch must be a number from 1 to 96")
+salient_cli_test(cli.ingest-agent-needs-pinecone EXIT 2 ARGS ingest --agent x STDERR "--agent needs --pinecone")
 salient_cli_test(cli.ingest-missing-dir EXIT 1 ARGS ingest ${SALIENT_CLI_OUT}/no-such-dir -o ${SALIENT_CLI_OUT}/never.bin
                  STDERR "^[^\n]*/no-such-dir: error: no such directory\n$")
 salient_cli_test(cli.ingest-bad-utf8 EXIT 1 ARGS ingest ${SALIENT_KNOWLEDGE_FIXTURES}/bad-utf8 -o ${SALIENT_CLI_OUT}/never.bin

@@ -232,6 +232,16 @@ describe("full-page chat in Chromium", { skip }, () => {
       assert.ok(target && target.tag === "LI" && `[${target.n}]` === text, `${href} → ${JSON.stringify(target)}`);
     }
     assert.match(await bubble.locator(".label").textContent(), /excerpts/);
+
+    // After a reload the stored answer comes back with the same sources, its [n] linked again.
+    const titles = await bubble.locator(".sources li").evaluateAll((lis) => lis.map((li) => li.textContent));
+    await page.reload();
+    const restored = page.locator(".msg.assistant").last();
+    await restored.locator(".sources li").first().waitFor();
+    assert.deepEqual(await restored.locator(".sources li").evaluateAll((lis) => lis.map((li) => li.textContent)), titles);
+    const again = await restored.locator(".text a.cite").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    assert.equal(again.length, links.length);
+    for (const href of again) assert.ok(await page.evaluate((id) => !!document.getElementById(id), href.slice(1)), href);
   });
 
   test("no console errors and no CSP violations", () => {

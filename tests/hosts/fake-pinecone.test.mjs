@@ -449,3 +449,34 @@ test("magic namespace fake/<name> and magic /embed model; path-scoped scenarios"
   assert.equal((await call(...STATS)).status, 200, "stats passes the /query-only scenario by");
   assert.equal((await call("/query", q("x"))).status, 500);
 });
+
+test("control plane: GET /indexes/{name} describes the index, with fake.url as its host; others are 404", async () => {
+  assert.equal(fake.indexName, "salient-test");
+  let res = await call(`/indexes/${fake.indexName}`, undefined, { method: "GET" });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.deepEqual(body, {
+    name: "salient-test",
+    dimension: DIM,
+    metric: "cosine",
+    host: fake.url, // a deviation: the real host has no scheme
+    spec: {},
+    status: { ready: true, state: "Ready" },
+    vector_type: "dense",
+    deletion_protection: "disabled",
+  });
+  res = await call("/indexes/nope", undefined, { method: "GET" });
+  assert.equal(res.status, 404);
+  assert.deepEqual(await res.json(), { error: { code: "NOT_FOUND", message: "Resource nope not found" }, status: 404 });
+  res = await call(`/indexes/${fake.indexName}`, undefined, { method: "GET", key: null });
+  assert.equal(res.status, 401);
+  assert.deepEqual(await res.json(), { error: { code: "UNAUTHENTICATED", message: "Unauthorized" }, status: 401 });
+  const other = await startFakePinecone({ indexName: "docs" });
+  try {
+    const r = await fetch(`${other.url}/indexes/docs`, { headers: { "Api-Key": KEY } });
+    assert.equal((await r.json()).host, other.url);
+    assert.equal((await fetch(`${other.url}/indexes/salient-test`, { headers: { "Api-Key": KEY } })).status, 404);
+  } finally {
+    await other.close();
+  }
+});

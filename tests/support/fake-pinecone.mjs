@@ -6,9 +6,11 @@
 // `startFakePinecone()` binds an HTTP server to 127.0.0.1 (never a public interface: tests
 // run on shared machines) and returns a handle shaped like fake-openrouter's:
 //
-//   const fake = await startFakePinecone({ port: 0, apiKey?, dimension?, metric?, textField? });
+//   const fake = await startFakePinecone({ port: 0, apiKey?, dimension?, metric?, textField?, indexName? });
 //   fake.url            // "http://127.0.0.1:PORT" — use as both the index host and the
-//                       // inference base URL (the real ones are two hosts; paths do not clash)
+//                       // control plane / inference base URL (the real ones are two hosts;
+//                       // paths do not clash)
+//   fake.indexName      // the one index GET /indexes/{name} describes ("salient-test")
 //   fake.seed(ns, recs) // stores records directly, no HTTP: [{id, values?, text?, metadata?}];
 //                       // without `values` the record embeds `text` (or metadata[textField])
 //                       // with embedText at the index dimension, so queries built with the
@@ -57,6 +59,14 @@
 //                                NDJSON, one record a line: {_id | id, <textField>, ...};
 //                                ≤96 records (the integrated-embedding batch limit) → 201,
 //                                empty body. The text is embedded; other members are metadata.
+//   GET  /indexes/{name}         the control plane's describe_index: {name, dimension, metric,
+//                                host, spec:{}, status:{ready:true, state:"Ready"}, vector_type:
+//                                "dense", deletion_protection:"disabled"} for `indexName`; any
+//                                other name → 404 {"error":{"code":"NOT_FOUND","message":
+//                                "Resource <name> not found"},"status":404}. Deviation: the real
+//                                `host` has no scheme ("name-abc.svc.region.pinecone.io", clients
+//                                prefix https://); here it is fake.url itself, with http://, so
+//                                a client that keeps a given scheme reaches the fake.
 // The "integrated embedding" of the two records endpoints is embedText at the index
 // dimension, i.e. what /embed with llama-text-embed-v2 gives at 1024.
 //
@@ -84,6 +94,8 @@
 // inference API (api.pinecone.io, i.e. /embed) document `{error:{code:"INVALID_ARGUMENT",
 // message}, status:400}` instead; that shape is unconfirmed for /embed here, so both are
 // available: `embedErrors: "control"` switches /embed's errors to it (default: data-plane).
+// GET /indexes/{name} (control plane) always answers errors in the control-plane shape, 401
+// included; scripted `status` scenarios use the data-plane shape everywhere.
 // Scenario kind "status" with `body: "Unauthorized"` plays a plain-text error body.
 //
 // Faults and magic values: see fake-embeddings.mjs. Here the magic value is the namespace
@@ -102,6 +114,7 @@ export const MAX_UPSERT_BYTES = 2 * 1024 * 1024;
 export const MAX_RECORDS_PER_UPSERT = 96;
 export const DEFAULT_TEXT_FIELD = "chunk_text";
 export const DEFAULT_INTEGRATED_DIMENSION = 1024;
+export const DEFAULT_INDEX_NAME = "salient-test";
 
 export const EMBED_MODELS = {
   "llama-text-embed-v2": { dimension: 1024, dimensions: [384, 512, 768, 1024, 2048], maxBatch: 96, maxTokens: 2048 },
@@ -136,13 +149,17 @@ export function controlPlaneError(status, message) {
  * Starts the fake. Options: `port` (0), `apiKey` (exact key required when set), `dimension`
  * (index dimension; default: fixed by the first write), `metric` ("cosine" | "dotproduct"),
  * `textField` (the integrated index's field_map text field, default "chunk_text"),
- * `strict` (refuse unknown members, default true), `embedErrors` ("data" | "control").
+ * `strict` (refuse unknown members, default true), `embedErrors` ("data" | "control"),
+ * `indexName` (the index GET /indexes/{name} knows, default "salient-test").
  */
 export async function startFakePinecone({
   port = 0, apiKey, dimension = null, metric = "cosine", textField = DEFAULT_TEXT_FIELD, strict = true, embedErrors = "data",
+  indexName = DEFAULT_INDEX_NAME,
 } = {}) {
   if (metric !== "cosine" && metric !== "dotproduct") throw new Error(`fake-pinecone: unsupported metric ${metric}`);
-  const state = { fixedDimension: dimension, dimension, namespaces: new Map(), metric, textField, strict, embedErrors };
+  const state = {
+    fixedDimension: dimension, dimension, namespaces: new Map(), metric, textField, strict, embedErrors, indexName, host: null,
+  };
 
   const fake = await startFakeServer({
     port,
@@ -155,6 +172,8 @@ export async function startFakePinecone({
     },
   });
   fake.url = fake.origin;
+  fake.indexName = indexName;
+  state.host = fake.origin;
   Object.defineProperty(fake, "dimension", { get: () => state.dimension, enumerable: true });
   fake.seed = (namespace, records) => {
     // Text-only records embed at the index dimension, or at the length of the explicit
@@ -325,7 +344,8 @@ export function matches(metadata, filter) {
 function route({ req, url, record }, state, apiKey) {
   const path = url.pathname;
   const isEmbed = path === "/embed";
-  const errorOf = isEmbed && state.embedErrors === "control" ? controlPlaneError : pineconeError;
+  const index = /^\/indexes\/([^/]+)$/.exec(path);
+  const errorOf = (isEmbed && state.embedErrors === "control") || index ? controlPlaneError : pineconeError;
   const reject = (status, message) => ({ reply: { status, body: errorOf(status, message) } });
 
   const key = req.headers["api-key"];
@@ -343,6 +363,7 @@ function route({ req, url, record }, state, apiKey) {
   if (post && isEmbed) return embed(record.body, reject);
   if (post && records?.[2] === "search") return searchRecords(decodeURIComponent(records[1]), record.body, state, reject);
   if (post && records?.[2] === "upsert") return upsertRecords(decodeURIComponent(records[1]), record, state, reject);
+  if (req.method === "GET" && index) return describeIndex(decodeURIComponent(index[1]), state, reject);
   return reject(404, `Not Found: ${req.method} ${path}`);
 }
 
@@ -505,6 +526,25 @@ function stats(state) {
         },
       };
     },
+  };
+}
+
+function describeIndex(name, state, reject) {
+  if (name !== state.indexName) return reject(404, `Resource ${name} not found`);
+  return {
+    respond: () => ({
+      status: 200,
+      body: {
+        name,
+        dimension: state.dimension ?? DEFAULT_INTEGRATED_DIMENSION,
+        metric: state.metric,
+        host: state.host,
+        spec: {},
+        status: { ready: true, state: "Ready" },
+        vector_type: "dense",
+        deletion_protection: "disabled",
+      },
+    }),
   };
 }
 

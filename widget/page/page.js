@@ -163,9 +163,14 @@
     document.addEventListener("htmx:sseMessage", function (event) {
       var slot = event.target;
       if (!slot || !slot.classList || !slot.classList.contains("sources-slot")) return;
+      linkSources(slot);
+    });
+
+    /** Links the [n] in a bubble's answer to the sources list in `slot`. */
+    function linkSources(slot) {
       var bubble = slot.closest(".msg");
       var text = bubble && bubble.querySelector(".text");
-      if (!text) return;
+      if (!text || !slot.querySelector("li[data-n]")) return;
       var prefix = "cite" + ++citedBubbles + "-";
       var known = {};
       slot.querySelectorAll("li[data-n]").forEach(function (li) {
@@ -173,7 +178,7 @@
         known[li.getAttribute("data-n")] = true;
       });
       linkCitations(text, prefix, known);
-    });
+    }
 
     /** Wraps "[n]" in text nodes under `root` in links to #prefix+n, for the n in `known`. */
     function linkCitations(root, prefix, known) {
@@ -229,6 +234,8 @@
               return;
             }
             htmx.swap(messages, body, { swapStyle: "innerHTML" });
+            // Restored answers come with their stored sources: link their [n] as a stream's are.
+            messages.querySelectorAll(".sources-slot").forEach(linkSources);
             if (messages.querySelector(".msg")) store.keep(key); // e.g. a key from before the list
             messages.scrollTo({ top: messages.scrollHeight, behavior: "instant" }); // no glide on arrival
           });

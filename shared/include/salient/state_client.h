@@ -119,6 +119,7 @@ result<void> parse_finish_turn(const fetch_result& r);
 struct stored_message {
   std::string id, role, content, created_at;
   std::string mode;  ///< metadata.mode of an answer ("offline", …); empty when unknown
+  std::string citations_json;  ///< metadata.citations of an answer (a JSON array), else empty
 };
 struct session_history {
   std::string session_id;  ///< empty: no such session (a new chat, not an error)
