@@ -140,8 +140,8 @@ constexpr std::string_view compare_page = R"(<!doctype html>
 <div class="actions"><button id="ask" type="submit">Ask both</button></div>
 </form>
 <div class="compare-panes">
-<section class="pane" id="pane-with" aria-labelledby="with-title"><h2 id="with-title">With retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
-<section class="pane" id="pane-without" aria-labelledby="without-title"><h2 id="without-title">Without retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
+<section class="pane" id="pane-with" aria-labelledby="with-title"><h2 id="with-title">With retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="notice" role="status"></div><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
+<section class="pane" id="pane-without" aria-labelledby="without-title"><h2 id="without-title">Without retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="notice" role="status"></div><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
 </div>
 </main>
 </body>

@@ -30,9 +30,16 @@ stored_retrieval unavailable(std::string reason) {
   return r;
 }
 
-std::string reason_of(std::string_view step, const fetch_result& r) {
+/// Why a call failed, for the log and the stored turn. The upstream's own message is part of it,
+/// and some echo the key they were sent (in part or whole): any of ours is cut out.
+std::string reason_of(std::string_view step, const fetch_result& r, const pinecone_endpoint& ep) {
   auto trouble = trouble_of(r);
-  return std::string(step) + ": " + (trouble ? trouble->reason : "unreadable answer");
+  std::string reason = std::string(step) + ": " + (trouble ? trouble->reason : "unreadable answer");
+  for (const std::string& key : {ep.key, ep.embed_key}) {
+    if (key.size() < 8) continue;
+    for (std::size_t at; (at = reason.find(key)) != std::string::npos;) reason.replace(at, key.size(), "[key]");
+  }
+  return reason;
 }
 
 }  // namespace
@@ -94,7 +101,7 @@ task<stored_retrieval> finish_pinecone(function_context ctx, pinecone_endpoint e
   if (host.empty()) {
     fetch_result r = started.describe ? co_await *started.describe : co_await ctx.ex.fetch(describe_index_request(ep));
     r = co_await once_more_if_worth_it(ctx, std::move(r), describe_index_request(ep));
-    if (trouble_of(r)) co_return unavailable(reason_of("index lookup", r));
+    if (trouble_of(r)) co_return unavailable(reason_of("index lookup", r, ep));
     auto found = parse_index_host(r);
     if (!found) co_return unavailable("index lookup: " + found.err().message);
     host = *found;
@@ -107,14 +114,14 @@ task<stored_retrieval> finish_pinecone(function_context ctx, pinecone_endpoint e
   } else {
     fetch_result r = co_await *started.embed;
     r = co_await once_more_if_worth_it(ctx, std::move(r), embed_query_request(ep, question));
-    if (trouble_of(r)) co_return unavailable(reason_of("embeddings", r));
+    if (trouble_of(r)) co_return unavailable(reason_of("embeddings", r, ep));
     auto vector = parse_query_embedding(ep, r);
     if (!vector) co_return unavailable("embeddings: " + vector.err().message);
     query = query_request(ep, host, *vector);
   }
   outbound_request again = query;
   fetch_result r = co_await once_more_if_worth_it(ctx, co_await ctx.ex.fetch(std::move(query)), std::move(again));
-  if (trouble_of(r)) co_return unavailable(reason_of("query", r));
+  if (trouble_of(r)) co_return unavailable(reason_of("query", r, ep));
   auto passages = parse_passages(ep, r);
   if (!passages) co_return unavailable("query: " + passages.err().message);
   stored_retrieval out;

@@ -286,14 +286,16 @@ TEST_CASE("pinecone chat: 429 and 5xx are retried once; then the turn goes on wi
     for (const json& l : log.logs) warned = warned || l["event"] == "retrieval.unavailable";
     CHECK(warned);
   }
-  SECTION("a 401 is not retried") {
+  SECTION("a 401 is not retried; a key the upstream echoes is not stored or logged") {
     fake_host host(chat_flow, pinecone_config(), pinecone_env());
     auto log = post_question(host);
     host.reply(log, 1, 200, begun);
-    host.reply(log, 2, 401, R"({"error":{"message":"Incorrect API key provided"}})");
+    host.reply(log, 2, 401, R"({"error":{"message":"Incorrect API key provided: sk-openai-test"}})");
     json stored = attached(log);
     CHECK(stored["mode"] == "unavailable");
     CHECK(stored["reason"].get<std::string>().find("401") != std::string::npos);
+    CHECK(stored.dump().find("sk-openai-test") == std::string::npos);
+    for (const json& l : log.logs) CHECK(l.dump().find("sk-openai-test") == std::string::npos);
     CHECK(log.effects.size() == 3);  // begin, embed, attach
   }
   SECTION("a malformed embedding is unavailable, not a crash") {

@@ -5,8 +5,7 @@
 //   node --test tests/e2e/llm-flow.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
@@ -26,19 +25,6 @@ const quickConfig = structuredClone(compiled);
 quickConfig.llm.timeout_ms = 1500;
 for (const agent of Object.values(quickConfig.agents)) agent.llm.timeout_ms = 1500;
 quickConfig.resilience.breaker_failures = 100;
-
-/** A build root for workerd: the real modules (linked) with quickConfig as build/salient.json. */
-function quickRoot() {
-  const root = mkdtempSync(path.join(os.tmpdir(), "salient-llm-e2e-"));
-  mkdirSync(path.join(root, "build", "wasi", "functions"), { recursive: true });
-  for (const fn of ["chat", "stream", "otp", "summary"]) {
-    const file = path.join("build", "wasi", "functions", `${fn}.wasm`);
-    symlinkSync(path.join(REPO, file), path.join(root, file));
-  }
-  writeFileSync(path.join(root, "build", "salient.json"), JSON.stringify(quickConfig));
-  symlinkSync(path.join(REPO, "build", "knowledge.bin"), path.join(root, "build", "knowledge.bin"));
-  return root;
-}
 
 let fake;
 before(async () => {
@@ -61,9 +47,8 @@ const hosts = {
   workerd: async () => {
     const backend = memoryBackend();
     const state = await startStateServer({ port: 0, backend });
-    const root = quickRoot();
     const worker = await startWorkerd({
-      root,
+      salientConfig: quickConfig,
       env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
     });
     return {
@@ -71,7 +56,6 @@ const hosts = {
       stop: async () => {
         await worker.stop();
         await state.close();
-        rmSync(root, { recursive: true, force: true });
       },
     };
   },

@@ -6,8 +6,7 @@
 //   node --test tests/e2e/pinecone.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
@@ -71,21 +70,12 @@ const hosts = {
   // The index host given (PINECONE_INDEX_HOST): no lookup.
   workerd: async () => {
     const state = await startStateServer({ port: 0, backend: memoryBackend() });
-    const root = mkdtempSync(path.join(os.tmpdir(), "salient-pinecone-e2e-"));
-    mkdirSync(path.join(root, "build", "wasi", "functions"), { recursive: true });
-    for (const fn of ["chat", "stream", "otp", "summary"]) {
-      const file = path.join("build", "wasi", "functions", `${fn}.wasm`);
-      symlinkSync(path.join(REPO, file), path.join(root, file));
-    }
-    writeFileSync(path.join(root, "build", "salient.json"), JSON.stringify(config));
-    symlinkSync(path.join(REPO, "build", "knowledge.bin"), path.join(root, "build", "knowledge.bin"));
-    const worker = await startWorkerd({ root, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
+    const worker = await startWorkerd({ salientConfig: config, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
     return {
       url: worker.url,
       stop: async () => {
         await worker.stop();
         await state.close();
-        rmSync(root, { recursive: true, force: true });
       },
     };
   },

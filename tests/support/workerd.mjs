@@ -8,7 +8,7 @@
 //   await fetch(worker.url + "/a/sales/"); … await worker.stop();
 
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +29,22 @@ export const SALIENT_MODULES = [
   ["build/salient.json", "json"],
   ["build/knowledge.bin", "data"],
 ];
+
+/**
+ * A build root under `dir` whose build/salient.json is `config` and whose other build files
+ * (SALIENT_MODULES' wasm and data) are links into `root`'s: a test's own settings (short
+ * timeouts, Pinecone on) with the real modules. Removed with `dir` by stop().
+ */
+async function configuredRoot(dir, root, config) {
+  const made = path.join(dir, "root");
+  for (const [file, kind] of SALIENT_MODULES) {
+    if (!file.startsWith("build/")) continue;
+    await mkdir(path.join(made, path.dirname(file)), { recursive: true });
+    if (kind === "json") await writeFile(path.join(made, file), JSON.stringify(config));
+    else await symlink(path.join(root, file), path.join(made, file));
+  }
+  return made;
+}
 
 /** A port that was free a moment ago (workerd binds it itself). */
 export async function freePort() {
@@ -83,12 +99,14 @@ export async function startWorkerd({
   env = {}, // text bindings
   compatibilityDate = COMPATIBILITY_DATE,
   root = REPO, // where build/ is found
+  salientConfig = null, // a compiled config to run with instead of root's build/salient.json (configuredRoot)
   readyPath = "/__workerd_ready", // any quick answer will do: the chat module's 404 page
   verbose = true, // workerd prints the worker's console.log lines only with --verbose
   extraArgs = [],
   timeoutMs = 20000,
 } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "salient-workerd-"));
+  if (salientConfig) root = await configuredRoot(dir, root, salientConfig);
   const file = path.join(dir, "config.capnp");
   await writeFile(file, config({ modules, env, compatibilityDate, root, dir }));
   const port = await freePort();

@@ -31,11 +31,12 @@
 
   function parts(pane) {
     var msg = pane.querySelector(".msg");
-    return { msg: msg, label: msg.querySelector(".label"), text: msg.querySelector(".text"),
+    return { msg: msg, label: msg.querySelector(".label"), notice: msg.querySelector(".notice"), text: msg.querySelector(".text"),
       sources: msg.querySelector(".sources-slot"), error: msg.querySelector(".error") };
   }
   function reset(p) {
     p.label.textContent = "";
+    p.notice.textContent = "";
     p.text.textContent = "";
     p.sources.textContent = "";
     p.error.textContent = "";
@@ -125,6 +126,9 @@
           source.addEventListener("meta", function (e) {
             var meta = JSON.parse(e.data);
             p.label.textContent = meta.label || (meta.mode === "llm" ? "" : meta.mode);
+          });
+          source.addEventListener("notice", function (e) {
+            p.notice.textContent = JSON.parse(e.data).message; // e.g. the site search was unavailable
           });
           source.addEventListener("token", function (e) {
             p.text.appendChild(document.createTextNode(JSON.parse(e.data).text));
