@@ -9,7 +9,8 @@
 // also wraps globalThis.fetch before the server starts (the driver calls it for every effect) and
 // serves the start and head times of the claim RPC and the LLM fetch, in ms on the shared clock
 // performance.timeOrigin + performance.now(), at GET {marks}/marks (which also clears them). It
-// also marks, inside the dev server, when the LLM body's first piece with content was read and
+// also marks, inside the dev server, when the LLM body's first piece with content was read (its
+// reader's read() wrapped, so no stream is added to the measured path) and
 // when the first `event: token` was written to the client's socket (the relay of the first token).
 
 import http from "node:http";
@@ -36,18 +37,23 @@ if (role === "fake") {
     const kind = u.endsWith("/rpc/salient_claim_turn") ? "claim" : u.endsWith("/chat/completions") ? "llm" : null;
     if (kind) marks.push({ kind, start, head: now() });
     if (kind !== "llm" || !res.body) return res;
-    // The same body, read through a pass-through that notes when the first content arrives.
-    let seen = false;
-    const body = res.body.pipeThrough(new TransformStream({
-      transform(piece, controller) {
-        if (!seen && decoder.decode(piece).includes('"content":"')) {
+    // Notes when the first piece with content is read. The body's own reader, with its read()
+    // wrapped: a pass-through stream would add its own hops to the path being measured.
+    const body = res.body, getReader = body.getReader.bind(body);
+    body.getReader = (...args) => {
+      const reader = getReader(...args), read = reader.read.bind(reader);
+      let seen = false;
+      reader.read = async () => {
+        const result = await read();
+        if (!seen && result.value && decoder.decode(result.value).includes('"content":"')) {
           seen = true;
           marks.push({ kind: "llmContent", at: now() });
         }
-        controller.enqueue(piece);
-      },
-    }));
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+        return result;
+      };
+      return reader;
+    };
+    return res;
   };
   const write = http.ServerResponse.prototype.write;
   http.ServerResponse.prototype.write = function (chunk, ...rest) {
