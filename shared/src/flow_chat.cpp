@@ -134,6 +134,8 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
     if (ex.cancelled()) co_return;
     if (found.what == stored_retrieval::kind::unavailable)
       ex.log(log_level::warn, "retrieval.unavailable", {{"agent", agent.code}, {"reason", found.reason}});
+    else if (found.sources.empty())  // most often a namespace nothing was loaded into (salient ingest --pinecone)
+      ex.log(log_level::warn, "retrieval.empty", {{"agent", agent.code}, {"namespace", pinecone->ns}});
     auto attached = parse_attach_retrieval(co_await ex.fetch(
         attach_retrieval_request(*store, ctx.cfg.app.tenant, stored->turn_id, stored_retrieval_json(found))));
     if (ex.cancelled()) co_return;

@@ -316,6 +316,20 @@ TEST_CASE("pinecone chat: 429 and 5xx are retried once; then the turn goes on wi
   }
 }
 
+TEST_CASE("pinecone chat: no matches (an empty namespace) is stored as such and logged for the operator", "[pinecone][chat]") {
+  fake_host host(chat_flow, pinecone_config(), pinecone_env());
+  auto log = post_question(host);
+  host.reply(log, 1, 200, begun);
+  host.reply(log, 2, 200, embedding);
+  host.reply(log, 3, 200, R"({"results":[],"matches":[],"namespace":"default","usage":{"readUnits":1}})");
+  json stored = attached(log);
+  CHECK(stored["mode"] == "pinecone");
+  CHECK(stored["sources"].empty());
+  bool logged = false;
+  for (const json& l : log.logs) logged = logged || (l["event"] == "retrieval.empty" && l["namespace"] == "default");
+  CHECK(logged);
+}
+
 TEST_CASE("pinecone chat: a failed begin_turn answers its error; the embedding is cancelled", "[pinecone][chat]") {
   fake_host host(chat_flow, pinecone_config(), pinecone_env());
   auto log = post_question(host);
