@@ -38,6 +38,21 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
+/// A one-syllable stem ending consonant-vowel-consonant, the last not w, x or y ("hir", "bak",
+/// "plac"; not "garden", "open", "show"): Porter's measure m = 1 and *o.
+bool ends_short_syllable(std::string_view w) {
+  if (w.size() < 3) return false;
+  int m = 0;
+  bool prev_vowel = false;
+  for (char c : w) {
+    bool v = is_vowel(c);
+    if (prev_vowel && !v) ++m;
+    prev_vowel = v;
+  }
+  char a = w[w.size() - 3], b = w[w.size() - 2], c = w.back();
+  return m == 1 && !is_vowel(a) && is_vowel(b) && !is_vowel(c) && c != 'w' && c != 'x' && c != 'y';
+}
+
 /// Light suffix stripping for English ASCII words: plurals and the common verb endings, only
 /// when enough of the word is left that the stem still says something.
 void stem(std::string& w) {
@@ -57,8 +72,13 @@ void stem(std::string& w) {
     w.resize(rest.size());
     // A doubled final consonant left by the suffix ("planning" → "plann" → "plan").
     if (w.size() >= 3 && w.back() == w[w.size() - 2] && !is_vowel(w.back()) && w.back() != 'l' && w.back() != 's' &&
-        w.back() != 'z')
+        w.back() != 'z') {
       w.pop_back();
+    } else if (ends_short_syllable(w)) {
+      // The silent e the suffix took ("hiring" → "hir" → "hire", "baked" → "bake"), so the
+      // word meets its base form; Porter's step 1b rule for one-syllable stems.
+      w.push_back('e');
+    }
     return true;
   };
   if (!strip("ing")) strip("ed");

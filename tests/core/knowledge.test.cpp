@@ -44,6 +44,9 @@ TEST_CASE("knowledge: terms are lower-cased words without stop words, lightly st
   CHECK(terms("the and of to").empty());
   CHECK(terms("bed sing bus").size() == 3);  // too short or no vowel left: unchanged
   CHECK(terms("bed sing bus") == std::vector<std::string>{"bed", "sing", "bus"});
+  // A suffix that took a silent e gives it back, so the word meets its base form.
+  CHECK(terms("hiring hire hired baking placed") == std::vector<std::string>{"hire", "hire", "hire", "bake", "place"});
+  CHECK(terms("gardening opened showing") == std::vector<std::string>{"garden", "open", "show"});
 }
 
 TEST_CASE("knowledge: search ranks the chunk that shares the rare terms first", "[knowledge]") {
