@@ -13,7 +13,10 @@
 
 import { moduleFor } from "./routes.js";
 
-const WAIT = 0, EFFECT = 1, RESPOND = 2, WRITE = 3, DONE = 4, CANCEL_EFFECT = 5, LOG = 6;
+const WAIT = 0, EFFECT = 1, RESPOND = 2, WRITE = 3, DONE = 4, CANCEL_EFFECT = 5, LOG = 6, YIELD = 7;
+// After YIELD: run again once what was written has gone out (the body's reader runs in
+// microtasks; setImmediate, where there is one, runs after them and after pending I/O).
+const soon = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
 const ENV_PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"];
 const MAX_IDLE = 8; // idle instances kept per module after a burst; more are left to the GC
 const DEFAULT_EFFECT_TIMEOUT_MS = 10000;
@@ -348,6 +351,15 @@ class Run {
     }
   }
 
+  resume() {
+    if (this.finished) return;
+    try {
+      this.drain();
+    } catch (err) {
+      this.trap(err);
+    }
+  }
+
   feedEnd(id) {
     if (this.finished) return;
     try {
@@ -385,6 +397,12 @@ class Run {
         case LOG:
           this.host.log(json(this.instance.output()));
           break;
+        case YIELD:
+          // The core wrote something the client should see now (an answer's last tokens) and
+          // has more to do: let the body carry it, then call `next` again, which resumes the core.
+          if (this.held) this.openStream();
+          soon(() => this.resume());
+          return;
         default:
           throw new Error(`unknown step kind ${kind}`);
       }

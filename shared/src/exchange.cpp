@@ -92,7 +92,17 @@ void exchange::start(task<void> flow) {
   after_resume();
 }
 
+void exchange::yield_awaiter::await_suspend(std::coroutine_handle<> h) const noexcept {
+  ex->yielded_ = h;
+  ex->push(step_kind::yield, {});
+}
+
 step exchange::next() {
+  if (queue_.empty() && yielded_) {
+    // The host delivered what the flow wrote before yielding: go on.
+    std::exchange(yielded_, {}).resume();
+    after_resume();
+  }
   if (!queue_.empty()) {
     step_kind kind = queue_.front().first;
     // The previous step's buffer becomes the spare a later write reuses.

@@ -106,6 +106,30 @@ TEST_CASE("exchange: effects begun together are emitted together and complete in
   CHECK(order == "AB");
 }
 
+task<void> writes_then_yields(exchange& ex, int* after) {
+  ex.respond({200, {}});
+  ex.write("first");
+  co_await ex.yield_to_host();
+  *after = 1;  // runs only once the host has called next() again
+  ex.write("second");
+}
+
+TEST_CASE("exchange: a yield hands the host what was written; its next call to next() resumes the flow", "[exchange]") {
+  exchange ex(get("/"), log_level::info);
+  int after = 0;
+  ex.start(writes_then_yields(ex, &after));
+  std::vector<std::string> data;
+  CHECK(ex.next().kind == step_kind::respond);
+  step w = ex.next();
+  CHECK(w.kind == step_kind::write);
+  CHECK(w.data == "first");
+  CHECK(ex.next().kind == step_kind::yield);
+  CHECK(after == 0);  // the flow waits until the host comes back
+  CHECK(drain(ex, &data) == std::vector{step_kind::write, step_kind::done});
+  CHECK(after == 1);
+  CHECK(data[0] == "second");
+}
+
 TEST_CASE("exchange: nested coroutines resume their callers in order", "[exchange]") {
   exchange ex(get("/"), log_level::info);
   int sum = 0;

@@ -147,6 +147,27 @@ TEST_CASE("llm: tokens are relayed as they arrive, exactly, and the answer is st
   CHECK(log.done);
 }
 
+TEST_CASE("llm: the last tokens go out (a yield) before the answer is checked and stored", "[llm]") {
+  fake_host host(stream_flow, base_config(), llm_test_env());
+  auto log = start_claimed(host);
+  host.feed_head(log, 2, 200, {{"content-type", "text/event-stream"}});
+  // The whole answer and its end in one network piece, as a fast upstream sends a short answer.
+  host.feed_chunk(log, 2, chunk("All in one piece.") + final_chunk() + "data: [DONE]\n\n");
+  auto at = [&](std::string_view what, std::size_t from = 0) {
+    return std::find(log.order.begin() + static_cast<std::ptrdiff_t>(from), log.order.end(), what) - log.order.begin();
+  };
+  auto yield = static_cast<std::size_t>(at("yield"));
+  REQUIRE(yield < log.order.size());
+  // The tokens before it (then the upstream let go), nothing else that costs time.
+  CHECK(std::vector<std::string>(log.order.begin() + static_cast<std::ptrdiff_t>(yield) - 2,
+                                 log.order.begin() + static_cast<std::ptrdiff_t>(yield)) ==
+        std::vector<std::string>{"write", "cancel_effect"});
+  CHECK(tokens_of(log.body) == "All in one piece.");
+  CHECK(static_cast<std::size_t>(at("effect", yield)) < log.order.size());  // finish_turn only after it
+  CHECK(std::count(log.order.begin(), log.order.end(), "yield") == 1);
+  CHECK(finish_args(log)["p_content"] == "All in one piece.");
+}
+
 TEST_CASE("llm: 429 with Retry-After, 5xx, connect errors and timeouts before the first byte are retried", "[llm]") {
   fake_host host(stream_flow, base_config(), llm_test_env());
   auto log = start_claimed(host);

@@ -38,6 +38,10 @@ enum class step_kind : std::uint32_t {
   done = 4,
   cancel_effect = 5,
   log = 6,
+  /// Nothing to read: the flow has just written something the client should see now and has
+  /// more work before its next step. Deliver what was written, then call next() again (soon,
+  /// without waiting for any event): that call resumes the flow.
+  yield = 7,
 };
 
 /// What next() returns: the kind and its bytes (valid until the next call into the exchange).
@@ -157,6 +161,17 @@ class exchange {
   /// write() would ignore the bytes. Append only; valid until the next call into the exchange.
   std::string* write_buffer();
   void log(log_level level, std::string_view event, std::vector<log_field> fields = {});
+
+  struct yield_awaiter {
+    exchange* ex;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) const noexcept;
+    void await_resume() const noexcept {}
+  };
+  /// Lets the host deliver what was written before the flow goes on (a YIELD step; the host's
+  /// next call to next() resumes the flow). For the answer's last tokens, which would otherwise
+  /// wait for the work of storing it when they arrive in the same network piece as its end.
+  yield_awaiter yield_to_host() noexcept { return {this}; }
   bool responded() const { return responded_; }
   bool cancelled() const { return cancelled_; }
 
@@ -195,6 +210,7 @@ class exchange {
   bool responded_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
+  std::coroutine_handle<> yielded_;  ///< a flow waiting in yield_to_host(), resumed by next()
 };
 
 }  // namespace salient
