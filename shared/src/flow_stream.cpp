@@ -63,7 +63,7 @@ turn_sources sources_for(const function_context& ctx, const claimed_turn& claim,
     out.mode = "none";
     return out;
   }
-  stored_retrieval stored = parse_stored_retrieval(claim.retrieval_json);
+  stored_retrieval stored = parse_stored_retrieval(claim.retrieval);
   if (stored.what == stored_retrieval::kind::pinecone) {
     out.list = std::move(stored.sources);
     out.mode = "pinecone";

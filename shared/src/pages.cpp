@@ -184,8 +184,7 @@ std::string render_history(const std::vector<stored_message>& messages) {
     } else if (m.role == "assistant") {
       // The answer's sources, as the stream showed them (stored with it: metadata.citations).
       std::string sources;
-      if (!m.citations_json.empty())
-        if (auto cites = detail::parse_json(m.citations_json)) sources = sources_list_html(*cites);
+      if (!m.citations.is_null()) sources = sources_list_html(m.citations);
       out += render(history_assistant, {{"id", m.id},
                                         {"content", m.content},
                                         {"badge", m.mode == "offline" ? offline_badge : std::string_view()},

@@ -58,24 +58,16 @@ std::string stored_retrieval_json(const stored_retrieval& r) {
   return detail::dump(json{{"mode", "pinecone"}, {"sources", std::move(sources)}});
 }
 
-stored_retrieval parse_stored_retrieval(std::string_view json_text) {
+stored_retrieval parse_stored_retrieval(const json& doc) {
   stored_retrieval out;
-  auto doc = json_text.empty() ? std::nullopt : detail::parse_json(json_text);
-  if (!doc) return out;
-  std::string_view mode = detail::string_member(*doc, "mode").value_or("");
-  if (mode == "unavailable") return unavailable(std::string(detail::string_member(*doc, "reason").value_or("")));
+  std::string_view mode = detail::string_member(doc, "mode").value_or("");
+  if (mode == "unavailable") return unavailable(std::string(detail::string_member(doc, "reason").value_or("")));
   if (mode != "pinecone") return out;
   out.what = stored_retrieval::kind::pinecone;
-  if (const json* list = detail::member(*doc, "sources"); list && list->is_array()) {
+  if (const json* list = detail::member(doc, "sources"); list && list->is_array()) {
     for (const json& j : *list) {
-      auto text = detail::string_member(j, "text");
-      if (!text || text->empty()) continue;
-      source s;
-      s.text = std::string(*text);
-      s.title = std::string(detail::string_member(j, "title").value_or(""));
-      s.heading = std::string(detail::string_member(j, "heading").value_or(""));
-      s.url = std::string(detail::string_member(j, "url").value_or(""));
-      s.path = std::string(detail::string_member(j, "source").value_or(""));
+      source s = passage_from_fields(j, "text");
+      if (s.text.empty()) continue;
       s.score = static_cast<float>(detail::number_member(j, "score").value_or(0));
       s.n = s.rank = static_cast<int>(out.sources.size() + 1);
       out.sources.push_back(std::move(s));

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "salient/detail/json.h"
 #include "salient/exchange.h"
 #include "salient/instance.h"
 #include "salient/task.h"
@@ -30,8 +31,8 @@ struct stored_retrieval {
 
 /// The JSON stored with the turn.
 std::string stored_retrieval_json(const stored_retrieval& r);
-/// Reads it back (claim_turn's `retrieval`); none for an empty or unreadable document.
-stored_retrieval parse_stored_retrieval(std::string_view json_text);
+/// Reads it back (claim_turn's `retrieval`); none for null or an unknown shape.
+stored_retrieval parse_stored_retrieval(const detail::json& doc);
 
 /// The calls that can start before begin_turn returns.
 struct pinecone_started {

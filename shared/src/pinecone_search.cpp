@@ -44,6 +44,16 @@ std::string text_of(const json& fields, std::string_view key) {
 
 }  // namespace
 
+source passage_from_fields(const json& fields, std::string_view text_field) {
+  source s;
+  s.text = text_of(fields, text_field);
+  s.title = text_of(fields, "title");
+  s.heading = text_of(fields, "heading");
+  s.url = text_of(fields, "url");
+  s.path = text_of(fields, "source");
+  return s;
+}
+
 result<std::optional<pinecone_endpoint>> pinecone_endpoint_from(const config& cfg, const environment& env,
                                                                  std::string_view tenant, std::string_view agent) {
   auto host = env_url(env, "PINECONE_INDEX_HOST", cfg.vector.pinecone_host);
@@ -193,13 +203,8 @@ result<std::vector<source>> parse_passages(const pinecone_endpoint& ep, const fe
     if (!m.is_object()) continue;
     const json* fields = detail::member(m, hits ? "fields" : "metadata");
     if (!fields || !fields->is_object()) continue;
-    source s;
-    s.text = text_of(*fields, ep.text_field);
+    source s = passage_from_fields(*fields, ep.text_field);
     if (s.text.empty()) continue;
-    s.title = text_of(*fields, "title");
-    s.heading = text_of(*fields, "heading");
-    s.url = text_of(*fields, "url");
-    s.path = text_of(*fields, "source");
     s.score = static_cast<float>(detail::number_member(m, hits ? "_score" : "score").value_or(0));
     out.push_back(std::move(s));
     if (out.size() == static_cast<std::size_t>(ep.top_k)) break;

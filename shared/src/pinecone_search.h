@@ -66,6 +66,10 @@ result<std::vector<float>> parse_query_embedding(const pinecone_endpoint& ep, co
 outbound_request query_request(const pinecone_endpoint& ep, std::string_view host, const std::vector<float>& vector);
 /// POST {host}/records/namespaces/{ns}/search with the question's text (integrated embedding).
 outbound_request search_request(const pinecone_endpoint& ep, std::string_view host, std::string_view question);
+/// A passage from record fields {<text_field>, title, heading, url, source} (what ingest writes,
+/// and what the chat function stores with a turn); its text is empty when the fields have none.
+source passage_from_fields(const detail::json& fields, std::string_view text_field);
+
 /// The passages of a query's `matches` or a search's `result.hits`, best first, numbered 1…;
 /// a match without text is skipped (it cannot ground an answer).
 result<std::vector<source>> parse_passages(const pinecone_endpoint& ep, const fetch_result& r);

@@ -90,8 +90,7 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
     for (const auto& m : history->messages) {
       detail::json item{{"id", m.id}, {"role", m.role}, {"content", m.content}, {"created_at", m.created_at},
                         {"mode", m.mode.empty() ? detail::json() : detail::json(m.mode)}};
-      if (!m.citations_json.empty())
-        if (auto cites = detail::parse_json(m.citations_json)) item["citations"] = std::move(*cites);
+      if (!m.citations.is_null()) item["citations"] = m.citations;
       messages.push_back(std::move(item));
     }
     respond_json(ex, 200, detail::dump(detail::json{{"session_key", session_key}, {"messages", std::move(messages)}}));

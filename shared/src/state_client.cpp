@@ -175,7 +175,7 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
                                   string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
                                   string_array(*p, "services_of_interest")};
   out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
-  if (const json* r = detail::member(*doc, "retrieval"); r && r->is_object()) out.retrieval_json = detail::dump(*r);
+  if (auto r = doc->find("retrieval"); r != doc->end() && r->is_object()) out.retrieval = std::move(*r);
   return out;
 }
 
@@ -261,7 +261,7 @@ result<session_history> parse_session_history(const fetch_result& r) {
     if (const json* meta = detail::member(m, "metadata")) {
       sm.mode = string_or_empty(*meta, "mode");
       if (const json* cites = detail::member(*meta, "citations"); cites && cites->is_array() && !cites->empty())
-        sm.citations_json = detail::dump(*cites);
+        sm.citations = *cites;
     }
     out.messages.push_back(std::move(sm));
   }

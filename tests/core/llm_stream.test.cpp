@@ -66,12 +66,6 @@ std::vector<std::string> event_names(const std::string& body) {
   return names;
 }
 
-json finish_args(const exchange_log& log) {
-  const json& e = log.last_effect();
-  REQUIRE(e["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
-  return json::parse(e["body"].get<std::string>());
-}
-
 }  // namespace
 
 TEST_CASE("llm: the request carries the model settings, persona, history window and question", "[llm]") {

@@ -177,13 +177,13 @@ TEST_CASE("pinecone: matches and hits become numbered passages; ones without tex
   stored_retrieval r;
   r.what = stored_retrieval::kind::pinecone;
   r.sources = *got;
-  stored_retrieval back = parse_stored_retrieval(stored_retrieval_json(r));
+  stored_retrieval back = parse_stored_retrieval(json::parse(stored_retrieval_json(r)));
   REQUIRE(back.what == stored_retrieval::kind::pinecone);
   REQUIRE(back.sources.size() == 2);
   CHECK(back.sources[0].text == (*got)[0].text);
   CHECK(back.sources[1].n == 2);
-  CHECK(parse_stored_retrieval("").what == stored_retrieval::kind::none);
-  CHECK(parse_stored_retrieval(R"({"mode":"unavailable","reason":"query: timeout"})").what ==
+  CHECK(parse_stored_retrieval(json()).what == stored_retrieval::kind::none);
+  CHECK(parse_stored_retrieval(json::parse(R"({"mode":"unavailable","reason":"query: timeout"})")).what ==
         stored_retrieval::kind::unavailable);
 }
 
@@ -362,9 +362,7 @@ TEST_CASE("pinecone stream: the stored passages ground the answer; a failed sear
     CHECK(log.body.find("event: citations") != std::string::npos);
     CHECK(log.body.find("/prices#patios") != std::string::npos);
     CHECK(log.body.find("event: notice") == std::string::npos);
-    const json& finish = log.last_effect();
-    REQUIRE(finish["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
-    json meta = body_of(finish)["p_metadata"];
+    json meta = finish_args(log)["p_metadata"];
     CHECK(meta["retrieval"]["mode"] == "pinecone");
     CHECK(meta["citations"][0]["n"] == 1);
   }
@@ -376,7 +374,7 @@ TEST_CASE("pinecone stream: the stored passages ground the answer; a failed sear
     REQUIRE(notice != std::string::npos);
     CHECK(log.body.find("retrieval_unavailable") != std::string::npos);
     CHECK(notice < log.body.find("event: token"));
-    json meta = body_of(log.last_effect())["p_metadata"];
+    json meta = finish_args(log)["p_metadata"];
     CHECK(meta["retrieval_degraded"] == true);
   }
   SECTION("rag=off ignores what was stored") {

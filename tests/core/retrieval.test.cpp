@@ -52,12 +52,6 @@ std::vector<sse_event_record> events_named(const std::string& body, std::string_
   return out;
 }
 
-json finish_args(const exchange_log& log) {
-  const json& e = log.last_effect();
-  REQUIRE(e["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
-  return json::parse(e["body"].get<std::string>());
-}
-
 }  // namespace
 
 TEST_CASE("retrieval: cited numbers are read from the answer, unknown ones dropped", "[rag]") {

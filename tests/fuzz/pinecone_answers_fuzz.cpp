@@ -37,15 +37,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto passages = salient::parse_passages(ep, r); passages.ok()) check_passages(*passages, 4);
 
-  salient::stored_retrieval stored = salient::parse_stored_retrieval(body);
-  if (stored.what == salient::stored_retrieval::kind::pinecone) {
-    salient::stored_retrieval again = salient::parse_stored_retrieval(salient::stored_retrieval_json(stored));
-    if (again.what != stored.what || again.sources.size() != stored.sources.size()) std::abort();
-    for (std::size_t i = 0; i < stored.sources.size(); ++i)
-      if (again.sources[i].text != stored.sources[i].text || again.sources[i].url != stored.sources[i].url) std::abort();
-  }
-
   if (auto doc = salient::detail::parse_json(body)) {
+    salient::stored_retrieval stored = salient::parse_stored_retrieval(*doc);
+    if (stored.what == salient::stored_retrieval::kind::pinecone) {
+      auto written = salient::detail::parse_json(salient::stored_retrieval_json(stored));
+      if (!written) std::abort();
+      salient::stored_retrieval again = salient::parse_stored_retrieval(*written);
+      if (again.what != stored.what || again.sources.size() != stored.sources.size()) std::abort();
+      for (std::size_t i = 0; i < stored.sources.size(); ++i)
+        if (again.sources[i].text != stored.sources[i].text || again.sources[i].url != stored.sources[i].url) std::abort();
+    }
     std::string html = salient::sources_list_html(*doc);
     if (html.find("<script") != std::string::npos || html.find("href=\"javascript:") != std::string::npos) std::abort();
   }

@@ -55,6 +55,13 @@ struct exchange_log {
   }
 };
 
+/// The arguments of the request's last effect, which must be the finish_turn that stores the answer.
+inline json finish_args(const exchange_log& log) {
+  const json& e = log.last_effect();
+  REQUIRE(e["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
+  return json::parse(e["body"].get<std::string>());
+}
+
 class fake_host {
  public:
   explicit fake_host(function_entry entry, json config = json::object(), json env = default_env())

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "salient/detail/json.h"
 #include "salient/exchange.h"
 #include "salient/result.h"
 
@@ -88,9 +89,9 @@ struct claimed_turn {
   std::optional<agent_persona> persona;         ///< none configured: the agent's built-in prompt
   std::optional<visitor_profile> profile;
   double month_cost_usd = 0;              ///< the tenant's model spend this calendar month (UTC)
-  /// What the chat function's retrieval stored with the turn (attach_retrieval), as JSON text;
-  /// empty when nothing was stored (local retrieval).
-  std::string retrieval_json;
+  /// What the chat function's retrieval stored with the turn (attach_retrieval): an object, or
+  /// null when nothing was stored (local retrieval).
+  detail::json retrieval;
 };
 inline constexpr int default_history_limit = 20;
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
@@ -119,7 +120,7 @@ result<void> parse_finish_turn(const fetch_result& r);
 struct stored_message {
   std::string id, role, content, created_at;
   std::string mode;  ///< metadata.mode of an answer ("offline", …); empty when unknown
-  std::string citations_json;  ///< metadata.citations of an answer (a JSON array), else empty
+  detail::json citations;  ///< metadata.citations of an answer (a JSON array), else null
 };
 struct session_history {
   std::string session_id;  ///< empty: no such session (a new chat, not an error)
