@@ -188,26 +188,33 @@ struct content_span {
 bool first_choice(cursor& c, std::string& text, bool& cold, content_span& span) {
   if (!c.eat('{')) return false;
   if (c.eat('}')) return true;
-  bool seen_delta = false;
+  // A repeated key: a DOM parser keeps the last one, so let it decide. Until then a value of
+  // the wrong type is only malformed if nothing may replace it.
+  int deltas = 0, contents = 0;
+  bool odd_delta = false, odd_content = false;
   do {
     std::string_view k;
     if (!c.key(k)) return false;
     if (k == "delta") {
-      // A repeated key: a DOM parser keeps the last one; let it decide.
-      if (seen_delta) cold = true;
-      seen_delta = true;
+      if (++deltas > 1) cold = true;
       if (c.null_literal()) continue;
-      if (!c.eat('{')) return false;
+      if (!c.eat('{')) {
+        if (!c.skip_value()) return false;
+        odd_delta = true;
+        continue;
+      }
       if (c.eat('}')) continue;
-      bool seen_content = false;
       do {
         std::string_view dk;
         if (!c.key(dk)) return false;
         if (dk == "content") {
-          if (seen_content) cold = true;
-          seen_content = true;
+          if (++contents > 1) cold = true;
           if (c.null_literal()) continue;
-          if (!c.peek('"')) return false;
+          if (!c.peek('"')) {
+            if (!c.skip_value()) return false;
+            odd_content = true;
+            continue;
+          }
           std::size_t before = text.size();
           span.open = c.position();
           if (!c.string_value(text)) return false;
@@ -230,6 +237,7 @@ bool first_choice(cursor& c, std::string& text, bool& cold, content_span& span) 
       return false;
     }
   } while (c.eat(','));
+  if ((odd_delta && deltas == 1) || (odd_content && contents == 1)) return false;
   return c.eat('}');
 }
 
@@ -250,16 +258,18 @@ chunk_kind scan(std::string_view data, std::string& text, content_span& span) {
   cursor c(data);
   if (!c.eat('{')) return fail(chunk_kind::malformed);
   bool cold = false;
-  bool seen_choices = false;
+  int choices = 0;  // repeated: the DOM decides, as in first_choice
+  bool odd_choices = false;
   if (!c.eat('}')) {
     do {
       std::string_view k;
       if (!c.key(k)) return fail(chunk_kind::malformed);
       if (k == "choices") {
-        if (seen_choices) cold = true;
-        seen_choices = true;
+        if (++choices > 1) cold = true;
         if (!c.eat('[')) {
-          if (!c.null_literal()) return fail(chunk_kind::malformed);
+          if (c.null_literal()) continue;
+          if (!c.skip_value()) return fail(chunk_kind::malformed);
+          odd_choices = true;
           continue;
         }
         if (c.eat(']')) continue;
@@ -278,7 +288,7 @@ chunk_kind scan(std::string_view data, std::string& text, content_span& span) {
     } while (c.eat(','));
     if (!c.eat('}')) return fail(chunk_kind::malformed);
   }
-  if (!c.at_end()) return fail(chunk_kind::malformed);
+  if (!c.at_end() || (odd_choices && choices == 1)) return fail(chunk_kind::malformed);
   if (cold) return fail(chunk_kind::needs_dom);
   return chunk_kind::delta;
 }

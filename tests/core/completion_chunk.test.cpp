@@ -45,6 +45,10 @@ TEST_CASE("completion_chunk: errors, usage and finish reasons go to the DOM pars
              chunk_kind::needs_dom).empty());
   CHECK(scan(R"({"choices":[{"delta":{"content":"end"},"finish_reason":"length"}]})", chunk_kind::needs_dom).empty());
   CHECK(scan(R"({"choices":[{"delta":{"content":"a","content":"b"}}]})", chunk_kind::needs_dom).empty());
+  // A repeated key whose first value has the wrong type: the last one may still be good.
+  CHECK(scan(R"({"choices":5,"choices":[{"delta":{"content":"b"}}]})", chunk_kind::needs_dom).empty());
+  CHECK(scan(R"({"choices":[{"delta":"a","delta":{"content":"b"}}]})", chunk_kind::needs_dom).empty());
+  CHECK(scan(R"({"choices":[{"delta":{"content":1,"content":"b"}}]})", chunk_kind::needs_dom).empty());
   CHECK(scan(R"({"usage":null,"error":null,"choices":[{"delta":{"content":"x"}}]})", chunk_kind::delta) == "x");
   CHECK(scan("[DONE]", chunk_kind::done).empty());
   CHECK(scan(" [DONE]\r", chunk_kind::done).empty());
@@ -60,6 +64,8 @@ TEST_CASE("completion_chunk: malformed chunks change nothing", "[relay]") {
            "{\"choices\":[{\"delta\":{\"content\":\"a\x01\"}}]}",      // raw control character
            "{\"choices\":[{\"delta\":{\"content\":\"\xC3\"}}]}",       // truncated UTF-8
            R"({"choices":[{"delta":{"content":5}}]})",
+           R"({"choices":5})",
+           R"({"choices":[{"delta":[]}]})",
            R"({"choices":[{"delta":{"content":"a"}}]} trailing)",
            R"({"choices":[{"delta":{"content":"a"}}],})",
            R"({"a":,"choices":[]})",
