@@ -112,6 +112,7 @@ const SIGNATURES = {
   salient_list_sessions: { required: ["p_tenant", "p_agent", "p_session_keys"], optional: [] },
   salient_sync_config: { required: ["p_tenant", "p_personas", "p_agents"], optional: ["p_default_agent"] },
   salient_attach_retrieval: { required: ["p_tenant", "p_turn_id", "p_retrieval"], optional: [] },
+  salient_turn_answer: { required: ["p_tenant", "p_turn_id"], optional: [] },
 };
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -264,6 +265,21 @@ export function memoryBackend() {
       if (turn.claimed) return { status: "already_claimed" };
       turn.metadata = { ...turn.metadata, retrieval: structuredClone(args.p_retrieval) };
       return { status: "attached" };
+    },
+
+    // 0008: the stored answer of a turn, for a stream resumed after a dropped connection.
+    salient_turn_answer(args) {
+      const tenant = text(args, "p_tenant");
+      const turnId = text(args, "p_turn_id");
+      const turn = messages.get(turnId);
+      if (!turn || turn.tenant !== tenant || turn.role !== "user") return { status: "not_found" };
+      let answer = null, answerId = null;
+      for (const id of sessionsById.get(turn.session_id).message_ids) {
+        const m = messages.get(id);
+        if (m.role === "assistant" && m.turn_id === turnId) [answer, answerId] = [m, id];
+      }
+      if (!answer) return { status: "pending" };
+      return { status: "answered", message_id: answerId, content: answer.content, metadata: structuredClone(answer.metadata) };
     },
 
     salient_finish_turn(args) {

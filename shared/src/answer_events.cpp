@@ -31,19 +31,20 @@ void answer_events::token(std::string_view text) {
   if (fmt_ == event_format::json) {
     // The hot path: written straight into the WRITE step, in three appends. The same bytes
     // send() frames (the JSON text has no raw line breaks, so it is one data line).
-    ++id_;
+    sent_ += text.size();
     std::string* out = ex_.write_buffer();
     if (!out) return;
     static constexpr std::string_view before_id = "id: ", after_id = "\nevent: token\ndata: {\"text\":";
-    char head[64];
+    char head[80];
     before_id.copy(head, before_id.size());
-    char* at = std::to_chars(head + before_id.size(), head + 16, id_).ptr;
+    char* at = next_id(head + before_id.size(), head + 40);
     at += after_id.copy(at, after_id.size());
     out->append(head, static_cast<std::size_t>(at - head));
     append_json_string(*out, text);
     out->append("}\n\n");
     return;
   }
+  sent_ += text.size();
   scratch_ = escape_html(text);
   send("token", scratch_);
 }
@@ -57,6 +58,12 @@ void answer_events::citations(const std::vector<source>& sources, const std::vec
   // html: the sources list under the answer. Built from the same checked JSON, so the page
   // and the widget show the same links (unsafe URLs already removed).
   send("citations", sources_list_html(citations_json(sources, numbers)));
+}
+
+void answer_events::citations(const detail::json& stored) {
+  if (!stored.is_array() || stored.empty()) return;
+  if (fmt_ == event_format::json) send("citations", detail::dump(detail::json{{"citations", stored}}));
+  else send("citations", sources_list_html(stored));
 }
 
 void answer_events::notice(std::string_view code, std::string_view message) {
@@ -76,10 +83,16 @@ void answer_events::done(std::string_view message_id) {
 void answer_events::send(std::string_view event, std::string_view data) {
   // Built in a buffer kept across events: no allocation per token once it has grown.
   event_buf_.clear();
-  char id[16];
-  auto [end, ec] = std::to_chars(id, id + sizeof id, ++id_);
-  append_sse_event(event_buf_, event, std::string_view(id, ec == std::errc() ? static_cast<std::size_t>(end - id) : 0), data);
+  char id[40];
+  append_sse_event(event_buf_, event, std::string_view(id, static_cast<std::size_t>(next_id(id, id + sizeof id) - id)), data);
   ex_.write(event_buf_);
+}
+
+char* answer_events::next_id(char* out, char* end) {
+  // 40 bytes hold any int, '-' and any 64-bit size: to_chars cannot fail here.
+  out = std::to_chars(out, end, ++id_).ptr;
+  *out++ = '-';
+  return std::to_chars(out, end, static_cast<std::uint64_t>(sent_)).ptr;
 }
 
 }  // namespace salient

@@ -1,7 +1,10 @@
 #pragma once
 // The events of an answer stream (GET /a/{agent}/events/stream), in the two formats a client
 // may ask for: `html` (htmx's SSE extension swaps the data in as HTML: text is escaped) and
-// `json` (widget and API clients). Every event carries an increasing `id:`.
+// `json` (widget and API clients). Every event carries an `id:` of the form `<n>-<bytes>`: n
+// counts the stream's events (1, 2, …) and bytes is how much answer text was sent up to and
+// including that event. A client whose connection dropped sends the last id back as
+// Last-Event-ID and the resumed stream starts with the text after those bytes (flow_stream.cpp).
 //   meta   how the answer is produced: {"mode":"llm","model":…} or {"mode":"offline","intent":…,"reason":…}
 //   token  a piece of answer text, in order
 //   citations  {"citations":[{n,title,heading,url,source,score,rank,snippet}]}: the sources the
@@ -13,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "salient/detail/json.h"
 #include "salient/exchange.h"
 #include "salient/offline.h"
 #include "salient/result.h"
@@ -26,6 +30,9 @@ enum class event_format { html, json };
 class answer_events {
  public:
   answer_events(exchange& ex, event_format fmt) : ex_(ex), fmt_(fmt) {}
+  /// A resumed stream: its ids go on after the client's last one.
+  answer_events(exchange& ex, event_format fmt, int last_id, std::size_t sent_bytes)
+      : ex_(ex), fmt_(fmt), id_(last_id), sent_(sent_bytes) {}
 
   /// `excerpts`: the answer quotes retrieved passages rather than a canned reply.
   void meta_offline(offline_intent intent, std::string_view reason, bool excerpts = false);
@@ -33,15 +40,20 @@ class answer_events {
   void token(std::string_view text);
   /// The sources `numbers` names (citations_json in retrieval.h); nothing when there are none.
   void citations(const std::vector<source>& sources, const std::vector<int>& numbers);
+  /// The same event from a stored answer's metadata.citations (already checked when stored).
+  void citations(const detail::json& stored);
   void notice(std::string_view code, std::string_view message);
   void error(const salient::error& e, bool retryable);
   void done(std::string_view message_id);
 
  private:
   void send(std::string_view event, std::string_view data);
+  /// Writes the next event's id (`<n>-<bytes>`) into `out`; returns the end.
+  char* next_id(char* out, char* end);
   exchange& ex_;
   event_format fmt_;
   int id_ = 0;
+  std::size_t sent_ = 0;  // bytes of answer text in the token events so far
   std::string scratch_;    // reused per token: no allocation on the hot path once warm
   std::string event_buf_;  // likewise for the framed event
 };

@@ -8,6 +8,9 @@
 //
 // With an OPENROUTER_API_KEY the model answers (llm_answer.cpp); with none, or when the model
 // cannot be reached, the offline responder answers (canned intents), clearly labelled.
+#include <charconv>
+#include <optional>
+
 #include "salient/detail/json.h"
 #include "salient/flows.h"
 #include "salient/html.h"
@@ -88,6 +91,80 @@ std::string offline_metadata(offline_intent intent, std::string_view reason, boo
   return detail::dump(m);
 }
 
+/// How long after its stream URL expires a dropped stream may still be resumed.
+constexpr int resume_window_seconds = 600;
+
+/// `<n>-<bytes>` (answer_events.h), each a plain decimal number.
+struct event_position {
+  int id = 0;
+  std::size_t sent = 0;
+};
+std::optional<event_position> parse_event_id(std::string_view s) {
+  std::size_t dash = s.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9 || s.size() - dash - 1 == 0 || s.size() - dash - 1 > 12)
+    return std::nullopt;
+  event_position out;
+  std::uint64_t sent = 0;
+  auto [a, ea] = std::from_chars(s.data(), s.data() + dash, out.id);
+  auto [b, eb] = std::from_chars(s.data() + dash + 1, s.data() + s.size(), sent);
+  if (ea != std::errc() || eb != std::errc() || a != s.data() + dash || b != s.data() + s.size() || out.id < 1)
+    return std::nullopt;
+  out.sent = static_cast<std::size_t>(sent);
+  return out;
+}
+
+/// A stream GET with Last-Event-ID: the visitor's connection dropped. The stream that claimed
+/// the turn was cancelled with it and stores what it had (finish_turn survives the cancel), so
+/// this one sends the stored answer from where the client's copy stops, with its citations, an
+/// `error` event when the answer itself was cut short, and `done`. Until that answer is
+/// stored it is a 503 the client retries.
+task<void> resume_stream(function_context& ctx, const state_store& store, std::string_view turn_id,
+                         std::string_view last_event_id, event_format fmt) {
+  exchange& ex = ctx.ex;
+  auto at = parse_event_id(last_event_id);
+  if (!at) {
+    respond_error(ex, make_error(errc::bad_request, "Last-Event-ID is not an event id of this stream"), response_format::sse);
+    co_return;
+  }
+  auto answer = parse_turn_answer(co_await ex.fetch(turn_answer_request(store, ctx.cfg.app.tenant, turn_id)));
+  if (ex.cancelled()) co_return;
+  if (!answer) {
+    respond_error(ex, answer.err(), response_format::sse);
+    co_return;
+  }
+  if (answer->state == turn_answer::status::not_found) {
+    respond_error(ex, make_error(errc::not_found, "this conversation turn does not exist"), response_format::sse);
+    co_return;
+  }
+  if (answer->state == turn_answer::status::pending) {
+    respond_error(ex, make_error(errc::unavailable, "this answer is still being written; try again in a moment"),
+                  response_format::sse);
+    co_return;
+  }
+  const std::string& text = answer->content;
+  // The offset must fall inside the stored text and between two UTF-8 characters (token events
+  // end on whole characters); anything else is not an id this answer's stream sent.
+  if (at->sent > text.size() || (at->sent < text.size() && (static_cast<unsigned char>(text[at->sent]) & 0xC0) == 0x80)) {
+    respond_error(ex, make_error(errc::bad_request, "Last-Event-ID is not an event id of this stream"), response_format::sse);
+    co_return;
+  }
+  ex.respond({200,
+              {{"content-type", "text/event-stream; charset=utf-8"},
+               {"cache-control", "no-store"},
+               {"x-content-type-options", "nosniff"},
+               {"x-accel-buffering", "no"}}});
+  answer_events events(ex, fmt, at->id, at->sent);
+  if (at->sent < text.size()) events.token(std::string_view(text).substr(at->sent));
+  if (const detail::json* cited = detail::member(answer->metadata, "citations")) events.citations(*cited);
+  const detail::json* interrupted = detail::member(answer->metadata, "interrupted");
+  if (interrupted && interrupted->is_boolean() && interrupted->get<bool>())
+    events.error(make_error(errc::upstream, "the answer was interrupted; please send your message again"), true);
+  ex.log(log_level::info, "stream.resumed",
+         {{"tenant", ctx.cfg.app.tenant}, {"from_bytes", static_cast<std::int64_t>(at->sent)},
+          {"bytes", static_cast<std::int64_t>(text.size() - at->sent)}});
+  events.done(answer->message_id);
+}
+
 }  // namespace
 
 task<void> stream_flow(function_context ctx) {
@@ -118,10 +195,19 @@ task<void> stream_flow(function_context ctx) {
     respond_error(ex, make_error(errc::misconfigured, "the chat is not configured correctly yet"), response_format::sse);
     co_return;
   }
-  auto turn_id = verify_stream_id(secret, agent->code, *stream_id, req.now_ms / 1000, ctx.cfg.limits.stream_ttl_seconds);
+  // A resumed stream (Last-Event-ID) may come later than the first GET: the answer it continues
+  // was streamed for a while before the connection dropped.
+  const std::string_view last_event_id = req.header("last-event-id");
+  auto turn_id = verify_stream_id(secret, agent->code, *stream_id, req.now_ms / 1000, ctx.cfg.limits.stream_ttl_seconds,
+                                  last_event_id.empty() ? 0 : resume_window_seconds);
   if (!turn_id) {
     ex.log(log_level::info, "stream.rejected", {{"agent", agent->code}, {"reason", code_name(turn_id.err().kind)}});
     respond_error(ex, turn_id.err(), response_format::sse);
+    co_return;
+  }
+
+  if (!last_event_id.empty()) {
+    co_await resume_stream(ctx, *store, *turn_id, last_event_id, fmt);
     co_return;
   }
 

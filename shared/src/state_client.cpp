@@ -205,6 +205,31 @@ result<void> parse_attach_retrieval(const fetch_result& r) {
   return unreadable();
 }
 
+// ---- turn_answer -----------------------------------------------------------------------------
+
+outbound_request turn_answer_request(const state_store& store, std::string_view tenant, std::string_view turn_id) {
+  return rpc_request(store, "salient_turn_answer", detail::dump(json{{"p_tenant", tenant}, {"p_turn_id", turn_id}}));
+}
+
+result<turn_answer> parse_turn_answer(const fetch_result& r) {
+  if (auto e = rpc_error(r, "salient_turn_answer")) return *e;
+  auto doc = object_body(r);
+  if (!doc) return unreadable();
+  turn_answer out;
+  std::string_view status = detail::string_member(*doc, "status").value_or("");
+  if (status == "pending") out.state = turn_answer::status::pending;
+  else if (status == "not_found") out.state = turn_answer::status::not_found;
+  else if (status != "answered") return unreadable();
+  else {
+    out.state = turn_answer::status::answered;
+    out.message_id = string_or_empty(*doc, "message_id");
+    out.content = string_or_empty(*doc, "content");
+    if (auto m = doc->find("metadata"); m != doc->end() && m->is_object()) out.metadata = std::move(*m);
+    else out.metadata = json::object();
+  }
+  return out;
+}
+
 // ---- finish_turn -----------------------------------------------------------------------------
 
 outbound_request finish_turn_request(const state_store& store, const finish_turn_args& a) {

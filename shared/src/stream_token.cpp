@@ -43,7 +43,7 @@ std::string sign_stream_id(std::string_view secret, std::string_view agent, std:
 }
 
 result<std::string> verify_stream_id(std::string_view secret, std::string_view agent, std::string_view id,
-                                     std::int64_t now_unix_s, std::int64_t max_ttl_s) {
+                                     std::int64_t now_unix_s, std::int64_t max_ttl_s, std::int64_t grace_s) {
   auto malformed = make_error(errc::bad_request, "malformed stream_id");
   std::size_t d1 = id.find('.');
   if (d1 == std::string_view::npos) return malformed;
@@ -66,7 +66,7 @@ result<std::string> verify_stream_id(std::string_view secret, std::string_view a
   mac(secret, agent, turn, exp, expected);
   if (sodium_memcmp(given_mac, expected, sizeof expected) != 0)
     return make_error(errc::unauthorized, "invalid stream_id");
-  if (exp_s < now_unix_s) return make_error(errc::unauthorized, "stream_id expired; send the message again");
+  if (exp_s + grace_s < now_unix_s) return make_error(errc::unauthorized, "stream_id expired; send the message again");
   if (exp_s > now_unix_s + max_ttl_s + 5) return make_error(errc::unauthorized, "invalid stream_id");
   return std::string(turn);
 }

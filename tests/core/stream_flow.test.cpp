@@ -54,8 +54,9 @@ TEST_CASE("stream: a valid stream_id claims the turn, streams the offline answer
   CHECK(events.front().data.find("Offline answer") != std::string::npos);
   std::string text;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    CHECK(events[i].id == std::to_string(i + 1));  // every event has an increasing id
     if (events[i].event == "token") text += events[i].data;
+    // Every event has an id: its number, then the answer bytes sent so far (for a resume).
+    CHECK(events[i].id == std::to_string(i + 1) + "-" + std::to_string(text.size()));
   }
   CHECK(text == "Prices start at $10.\nAsk for a quote.");
   CHECK(events.back().event == "done");
@@ -183,4 +184,106 @@ TEST_CASE("stream: a client that leaves while the answer is stored does not lose
   CHECK(log.done);
   REQUIRE_FALSE(log.logs.empty());
   CHECK(log.logs.back()["event"] == "stream.answered");
+}
+
+// ---- resuming a dropped stream (Last-Event-ID) ------------------------------------------------
+
+namespace {
+
+const std::string stored_text = "Prices start at €10.\nAsk for a quote.";
+
+std::string answered(json metadata = json::object()) {
+  return json{{"status", "answered"}, {"message_id", "m-1"}, {"content", stored_text}, {"metadata", metadata}}.dump();
+}
+
+}  // namespace
+
+TEST_CASE("stream: Last-Event-ID resumes from the stored answer, after the bytes the client had", "[stream][resume]") {
+  fake_host host(stream_flow);
+  auto log = host.start(fake_host::head("GET", stream_url() + "&format=json", json{{"last-event-id", "3-13"}}));
+  REQUIRE(log.effects.size() == 1);  // no claim: the turn was claimed by the dropped stream
+  CHECK(log.last_effect()["url"] == "http://store.test/rest/v1/rpc/salient_turn_answer");
+  CHECK(json::parse(log.last_effect()["body"].get<std::string>()) == json{{"p_tenant", "default"}, {"p_turn_id", turn}});
+  json cited = json::array({{{"n", 1}, {"title", "Prices"}, {"url", "/prices"}}});
+  host.reply(log, 1, 200, answered({{"mode", "llm"}, {"citations", cited}}));
+  CHECK(log.status == 200);
+  CHECK(log.done);
+  auto events = parse_sse(log.body);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].event == "token");
+  CHECK(json::parse(events[0].data)["text"] == stored_text.substr(13));
+  CHECK(events[0].id == "4-" + std::to_string(stored_text.size()));  // the ids go on
+  CHECK(events[1].event == "citations");
+  CHECK(json::parse(events[1].data)["citations"] == cited);
+  CHECK(events[2].event == "done");
+  CHECK(json::parse(events[2].data)["message_id"] == "m-1");
+}
+
+TEST_CASE("stream: a resume of a whole answer sends no text; of an interrupted one, the retryable error", "[stream][resume]") {
+  fake_host whole(stream_flow);
+  std::string end = "40-" + std::to_string(stored_text.size());
+  auto log = whole.start(fake_host::head("GET", stream_url() + "&format=json", json{{"last-event-id", end}}));
+  whole.reply(log, 1, 200, answered());
+  auto events = parse_sse(log.body);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].event == "done");
+
+  fake_host cut(stream_flow);
+  log = cut.start(fake_host::head("GET", stream_url() + "&format=json", json{{"last-event-id", "2-6"}}));
+  cut.reply(log, 1, 200, answered({{"mode", "llm"}, {"interrupted", true}}));
+  events = parse_sse(log.body);
+  REQUIRE(events.size() == 3);
+  CHECK(json::parse(events[0].data)["text"] == stored_text.substr(6));
+  CHECK(events[1].event == "error");
+  CHECK(json::parse(events[1].data)["retryable"] == true);
+  CHECK(events[2].event == "done");
+}
+
+TEST_CASE("stream: a resume before the answer is stored is a retryable 503; an unknown turn a 404", "[stream][resume]") {
+  fake_host pending(stream_flow);
+  auto log = pending.start(fake_host::head("GET", stream_url(), json{{"last-event-id", "2-6"}}));
+  pending.reply(log, 1, 200, R"({"status":"pending"})");
+  CHECK(log.status == 503);
+  auto events = parse_sse(log.body);
+  REQUIRE(events.size() == 1);
+  CHECK(json::parse(events[0].data)["retryable"] == true);
+
+  fake_host gone(stream_flow);
+  log = gone.start(fake_host::head("GET", stream_url(), json{{"last-event-id", "2-6"}}));
+  gone.reply(log, 1, 200, R"({"status":"not_found"})");
+  CHECK(log.status == 404);
+}
+
+TEST_CASE("stream: a Last-Event-ID that this answer's stream could not have sent is a 400", "[stream][resume]") {
+  for (std::string bad : {"abc", "0-5", "-5", "5-", "5", "5-x", "1234567890-1", "5-1e3", "3- 4", "7-1000"}) {
+    INFO(bad);
+    fake_host host(stream_flow);
+    auto log = host.start(fake_host::head("GET", stream_url(), json{{"last-event-id", bad}}));
+    if (!log.effects.empty()) host.reply(log, 1, 200, answered());  // "7-1000": past the stored text
+    CHECK(log.status == 400);
+    CHECK(json::parse(parse_sse(log.body).at(0).data)["code"] == "bad_request");
+  }
+  // Inside the two bytes of "€" (its first byte is at 17).
+  fake_host host(stream_flow);
+  auto log = host.start(fake_host::head("GET", stream_url(), json{{"last-event-id", "5-18"}}));
+  host.reply(log, 1, 200, answered());
+  CHECK(log.status == 400);
+}
+
+TEST_CASE("stream: a resume is accepted for a while after the stream URL expired; a first GET is not", "[stream][resume]") {
+  std::string late = stream_url(test_now_ms / 1000 - 120);
+  fake_host first(stream_flow);
+  auto log = first.start(fake_host::head("GET", late));
+  CHECK(log.status == 401);
+  CHECK(log.effects.empty());
+
+  fake_host resume(stream_flow);
+  log = resume.start(fake_host::head("GET", late, json{{"last-event-id", "2-6"}}));
+  REQUIRE(log.effects.size() == 1);
+  resume.reply(log, 1, 200, answered());
+  CHECK(log.status == 200);
+
+  fake_host too_late(stream_flow);
+  log = too_late.start(fake_host::head("GET", stream_url(test_now_ms / 1000 - 700), json{{"last-event-id", "2-6"}}));
+  CHECK(log.status == 401);
 }

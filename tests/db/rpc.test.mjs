@@ -149,7 +149,7 @@ for (const backend of backends) {
       for (const file of await migrationFiles()) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval)/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer)/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text)",
@@ -158,6 +158,7 @@ for (const backend of backends) {
         "salient_list_sessions(text,text,text[])",
         "salient_session_history(text,text,text,integer)",
         "salient_sync_config(text,jsonb,jsonb,text)",
+        "salient_turn_answer(text,uuid)",
       ]);
       const tables = (await sql(`select tablename from pg_tables where schemaname = 'public' order by 1`))
         .map((r) => r.tablename);
@@ -258,6 +259,24 @@ for (const backend of backends) {
         p_retrieval: retrieval }), { status: "not_found" });
       const bad = await rpcError("salient_attach_retrieval", { p_tenant: "acme", p_turn_id: turn_id, p_retrieval: [1] });
       assert.equal(bad.code, "22P02");
+    });
+
+    test("turn_answer: pending until the answer is stored, then the stored answer (for a resumed stream)", async () => {
+      const { turn_id } = await rpc("salient_begin_turn", turn({ p_session_key: "sk-resume" }));
+      assert.deepEqual(await rpc("salient_turn_answer", { p_tenant: "acme", p_turn_id: turn_id }), { status: "pending" });
+      await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
+      assert.deepEqual(await rpc("salient_turn_answer", { p_tenant: "acme", p_turn_id: turn_id }), { status: "pending" });
+      const message_id = crypto.randomUUID();
+      const metadata = { mode: "llm", interrupted: true };
+      await rpc("salient_finish_turn", { p_tenant: "acme", p_turn_id: turn_id, p_message_id: message_id,
+        p_content: "Half an answer", p_metadata: metadata });
+      assert.deepEqual(await rpc("salient_turn_answer", { p_tenant: "acme", p_turn_id: turn_id }),
+        { status: "answered", message_id, content: "Half an answer", metadata });
+      assert.deepEqual(await rpc("salient_turn_answer", { p_tenant: "globex", p_turn_id: turn_id }), { status: "not_found" },
+        "another tenant's turn");
+      assert.deepEqual(await rpc("salient_turn_answer", { p_tenant: "acme", p_turn_id: crypto.randomUUID() }),
+        { status: "not_found" });
+      assert.equal((await rpcError("salient_turn_answer", { p_tenant: "acme", p_turn_id: null })).code, "22P02");
     });
 
     test("an unknown turn or tenant is not_found", async () => {

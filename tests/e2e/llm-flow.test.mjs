@@ -217,5 +217,46 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       await fake.settled();
       assert.equal(fake.requests[0].aborted, true, "the upstream request was cut (billing stops)");
     });
+
+    test("a dropped stream resumes with Last-Event-ID: the stored rest, no repeats, marked interrupted", async () => {
+      fake.reset();
+      fake.enqueue({ kind: "ok", delayMs: 60 });
+      const session = crypto.randomUUID();
+      const { stream_url } = await ask("resume me", session);
+      const abort = new AbortController();
+      const res = await fetch(host.url + stream_url, { signal: abort.signal, headers: { accept: "text/event-stream" } });
+      const reader = res.body.getReader();
+      let raw = "";
+      while ((raw.match(/event: token/g) ?? []).length < 2) raw += new TextDecoder().decode((await reader.read()).value);
+      abort.abort();
+      // Only whole events count, as a browser's parser would have dispatched them.
+      const seen = parseSse(raw.slice(0, raw.lastIndexOf("\n\n") + 2));
+      const received = seen.filter((e) => e.event === "token").map((e) => JSON.parse(e.data).text).join("");
+      const lastId = seen.at(-1).id;
+      assert.match(lastId, /^\d+-\d+$/);
+      assert.equal(Number(lastId.split("-")[1]), Buffer.byteLength(received), "the id counts the text bytes sent");
+      await fake.settled();
+
+      // The cancelled stream stores what it had; until then a resume is a retryable 503.
+      let resumed;
+      for (let i = 0; i < 50; i++) {
+        resumed = await fetch(host.url + stream_url, { headers: { accept: "text/event-stream", "last-event-id": lastId } });
+        if (resumed.status !== 503) break;
+        assert.equal(JSON.parse(parseSse(await resumed.text())[0].data).retryable, true);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(resumed.status, 200);
+      const events = parseSse(await resumed.text());
+      const rest = events.filter((e) => e.event === "token").map((e) => JSON.parse(e.data).text).join("");
+      const stored = await storedAnswer(session);
+      assert.equal(received + rest, stored.content, "what the visitor has, then the rest: the stored answer exactly");
+      assert.ok(events.some((e) => e.event === "error" && JSON.parse(e.data).retryable), "it was cut short: say so");
+      assert.equal(events.at(-1).event, "done");
+      assert.ok(events.every((e, i) => i === 0 || Number(e.id.split("-")[0]) > Number(events[i - 1].id.split("-")[0])));
+      assert.ok(Number(events[0].id.split("-")[0]) > Number(lastId.split("-")[0]), "ids go on from the client's");
+
+      // The same URL without Last-Event-ID is still single-use.
+      assert.equal((await fetch(host.url + stream_url)).status, 410);
+    });
   });
 }

@@ -106,6 +106,16 @@ outbound_request attach_retrieval_request(const state_store& store, std::string_
 /// Ok when stored; an error when the turn is gone, already claimed, or the store failed.
 result<void> parse_attach_retrieval(const fetch_result& r);
 
+// ---- turn_answer: the stored answer of a turn, for a stream resumed after a drop ------------
+
+struct turn_answer {
+  enum class status { answered, pending, not_found } state = status::not_found;
+  std::string message_id, content;  ///< status::answered
+  detail::json metadata;            ///< the answer's metadata object (mode, citations, interrupted…)
+};
+outbound_request turn_answer_request(const state_store& store, std::string_view tenant, std::string_view turn_id);
+result<turn_answer> parse_turn_answer(const fetch_result& r);
+
 // ---- finish_turn: store the answer (and, for model answers, its llm_requests row) -----------
 
 struct finish_turn_args {

@@ -24,8 +24,9 @@ std::string sign_stream_id(std::string_view secret, std::string_view agent, std:
                            std::int64_t exp_unix_s);
 
 /// The turn id of a valid stream_id. Errors: bad_request (malformed), unauthorized (bad MAC,
-/// expired, or expiry beyond `max_ttl_s` from now — never minted by us).
+/// expired more than `grace_s` ago, or expiry beyond `max_ttl_s` from now — never minted by us).
+/// `grace_s`: how long an expired id still counts (a resumed stream; flow_stream.cpp).
 result<std::string> verify_stream_id(std::string_view secret, std::string_view agent, std::string_view stream_id,
-                                     std::int64_t now_unix_s, std::int64_t max_ttl_s);
+                                     std::int64_t now_unix_s, std::int64_t max_ttl_s, std::int64_t grace_s = 0);
 
 }  // namespace salient
