@@ -1,5 +1,6 @@
 #include "chat_input.h"
 
+#include "cors.h"
 #include "salient/detail/json.h"
 
 namespace salient::chat_input {
@@ -49,9 +50,7 @@ bool origin_allowed(const request& req, const config& cfg) {
   std::size_t scheme_end = origin.find("://");
   std::string_view origin_host = scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
   if (!req.header("host").empty() && origin_host == req.header("host")) return true;
-  for (const auto& allowed : cfg.app.allowed_origins)
-    if (allowed == origin) return true;
-  return false;
+  return !allowed_cross_origin(req, cfg).empty();  // an embedding site in app.allowed_origins
 }
 
 std::optional<error> check_post(const request& req, const config& cfg) {

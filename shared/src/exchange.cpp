@@ -232,6 +232,7 @@ pending_fetch exchange::begin_fetch(outbound_request out, effect_policy policy) 
 void exchange::respond(response_head head) {
   if (responded_ || cancelled_) return;
   responded_ = true;
+  for (header& h : always_) head.headers.push_back(std::move(h));
   push(step_kind::respond, response_head_to_json(head));
 }
 

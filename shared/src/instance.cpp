@@ -7,6 +7,8 @@
 #include "salient/envelope.h"
 #include "salient/respond.h"
 
+#include "cors.h"
+
 namespace salient {
 namespace {
 
@@ -68,7 +70,9 @@ std::uint32_t instance::start(std::string_view head_json, std::string_view body)
   auto state = std::make_unique<in_flight>(std::move(*req), level_);
   auto& s = *state;
   handles_[handle] = std::move(state);
-  s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng, memory_, knowledge_}));
+  s.ex.always_add(cors_response_headers(s.ex.req(), *cfg_));
+  if (s.ex.req().method == "OPTIONS") s.ex.start(cors_preflight(s.ex, *cfg_));  // the same in every module
+  else s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng, memory_, knowledge_}));
   return handle;
 }
 

@@ -151,8 +151,11 @@ class exchange {
   pending_fetch::awaiter fetch(outbound_request req, effect_policy policy = effect_policy::cancel_with_client) {
     return begin_fetch(std::move(req), policy).operator co_await();
   }
-  /// The response head; only the first call counts.
+  /// The response head; only the first call counts. Gets the headers of always_add() too.
   void respond(response_head head);
+  /// Headers every response of this exchange carries, whatever the flow answers (CORS for an
+  /// allowed embedding site: cors.h). Set before the flow starts.
+  void always_add(header_list headers) { always_ = std::move(headers); }
   /// Body bytes; ignored before respond() (a flow bug) and after cancel(). Consecutive writes
   /// are merged into one WRITE step.
   void write(std::string_view bytes);
@@ -200,6 +203,7 @@ class exchange {
   effect_slot* slot(std::uint32_t id);
 
   request req_;
+  header_list always_;
   log_level min_level_;
   task<void> flow_;
   std::map<std::uint32_t, effect_slot> effects_;
