@@ -102,6 +102,25 @@ section(async () => {
   }
   log(`relay: core and plain JS done (${SYNC_REPS} reps each after ${SYNC_WARMUP} warm-up)`);
 
+  // ---- (a') the same two on event-sized pieces (splitAtEvents): the per-chunk cost with few
+  // per-piece costs on top, as most pieces of a real stream arrive -------------------------------
+  const byEvent = { core: { wall: [], cpu: [] }, js: { wall: [], cpu: [] } };
+  for (let i = 0; i < SYNC_WARMUP + SYNC_REPS; i++) {
+    const now = Date.now();
+    const r = core.run(streamHead(AGENT, signStreamId(now), now), f.eventPieces, now, cpuMsNow);
+    check("core (event pieces)", r.writes);
+    const c0 = cpuMsNow(), t0 = performance.now();
+    const js = jsRelayRun(f.eventPieces);
+    const jsWall = performance.now() - t0, jsCpu = cpuMsNow() - c0;
+    check("js (event pieces)", js.writes);
+    if (i < SYNC_WARMUP) continue;
+    byEvent.core.wall.push(r.ms);
+    byEvent.core.cpu.push(r.cpuMs);
+    byEvent.js.wall.push(jsWall);
+    byEvent.js.cpu.push(jsCpu);
+  }
+  log(`relay: event-sized pieces done (${f.eventPieces.length} pieces)`);
+
   // ---- (c) the Vercel AI SDK -----------------------------------------------------------------
   const provider = createOpenAICompatible({
     name: "openrouter",
@@ -198,6 +217,7 @@ section(async () => {
       withoutLastPiece: target({ wall: raw.core.wall.map((m, i) => m - coreLast.wall[i]), cpu: raw.core.cpu.map((m, i) => m - coreLast.cpu[i]) }),
     },
     js: { ...target(raw.js), bytesOut: jsBytesOut },
+    eventPieces: { pieces: f.eventPieces.length, splitOneIn: 8, core: target(byEvent.core), js: target(byEvent.js) },
     aiSdk: target(sdkRaw),
     e2e: { ours: target(e2eRaw.ours), js: target(e2eRaw.js) },
     textChecked: true,

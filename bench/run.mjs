@@ -272,6 +272,11 @@ function reportRelay(r) {
       row("wasm core", "workerd", w.core, "", `≤ 1000 ns: ${within(wc, B.relayNsPerChunk)}`);
       row("plain JS", "workerd", w.js, ratio(w.js.cpuNsPerChunk.p50, wc), `≥ 2×: ${atLeast(w.ratios.jsOverCore, B.relayVsJs)}`);
     }
+    if (n.eventPieces) {
+      const ev = n.eventPieces, evc = ev.core.cpuNsPerChunk.p50;
+      row(`wasm core, ${ev.pieces} event-sized pieces`, "Node", ev.core, "", `≤ 1000 ns: ${within(evc, B.relayNsPerChunk)}`);
+      row(`plain JS, ${ev.pieces} event-sized pieces`, "Node", ev.js, ratio(ev.js.cpuNsPerChunk.p50, evc), `≥ 2×: ${atLeast(ev.js.cpuNsPerChunk.p50 / evc, B.relayVsJs)}`);
+    }
     const e = n.e2e;
     row("ours: driver + Web Streams", "Node e2e", e.ours, "");
     row("plain JS in a TransformStream", "Node e2e", e.js, `${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)} of e2e ours`,

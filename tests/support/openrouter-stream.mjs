@@ -140,3 +140,28 @@ export function splitIntoPieces(bytes, { seed = 1, min = 1, max = 200 } = {}) {
   }
   return pieces;
 }
+
+/**
+ * Cuts `bytes` the way a streaming server's flushes usually arrive: one piece per SSE event
+ * (each ends with its blank line), except that one event in `splitOneIn` is cut in two at a
+ * pseudo-random byte — inside a UTF-8 sequence, an escape or the `data:` prefix as it falls.
+ */
+export function splitAtEvents(bytes, { seed = 1, splitOneIn = 8 } = {}) {
+  const rand = prng(seed ^ 0x85ebca6b);
+  const pieces = [];
+  let start = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] !== 0x0a || bytes[i + 1] !== 0x0a) continue;
+    const end = i + 2;
+    if (end - start > 1 && rand() * splitOneIn < 1) {
+      const cut = start + 1 + Math.floor(rand() * (end - start - 1));
+      pieces.push(bytes.slice(start, cut), bytes.slice(cut, end));
+    } else {
+      pieces.push(bytes.slice(start, end));
+    }
+    start = end;
+    i = end - 1;
+  }
+  if (start < bytes.length) pieces.push(bytes.slice(start));
+  return pieces;
+}
