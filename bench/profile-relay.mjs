@@ -3,10 +3,11 @@
 // `node bench/sizes.mjs` writes to build/bench/named/stream.named.wasm). Runs the CoreRelay loop
 // of relay-node.mjs (a) on the same recorded stream and prints self time per upstream chunk.
 //
-//   node bench/sizes.mjs >/dev/null && node bench/profile-relay.mjs [--reps=200] [--pieces=MIN-MAX]
+//   node bench/sizes.mjs >/dev/null && node bench/profile-relay.mjs [--reps=200] [--pieces=MIN-MAX | --events]
 //
 // --pieces re-cuts the stream (default: relay-node's 1–200 bytes); e.g. --pieces=2000-16000
-// shows the per-chunk costs without most of the per-piece ones.
+// shows the per-chunk costs without most of the per-piece ones; --events takes the bench's
+// second cut (one piece per SSE event, one in eight split in two).
 
 import { existsSync, readFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -23,6 +24,7 @@ const core = new CoreRelay(new WebAssembly.Module(readFileSync(file)), configure
 const f = relayFixture();
 const cut = args.find((a) => a.startsWith("--pieces="))?.slice(9).split("-").map(Number);
 if (cut) f.pieces = splitIntoPieces(f.bytes, { seed: PIECES.seed, min: cut[0], max: cut[1] });
+if (args.includes("--events")) f.pieces = f.eventPieces;
 const once = () => {
   const now = Date.now();
   return core.run(streamHead(AGENT, signStreamId(now), now), f.pieces, now).ms;
