@@ -14,6 +14,7 @@ import http from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { configSyncArgs } from "../../db/migrate.mjs";
@@ -195,16 +196,32 @@ async function serveStatic(publicDir, pathname, request) {
     return null;
   }
   if (!info.isFile()) return null;
-  const etag = `"${createHash("sha1").update(`${info.size}-${info.mtimeMs}`).digest("base64url").slice(0, 16)}"`;
+  let etag = `"${createHash("sha1").update(`${info.size}-${info.mtimeMs}`).digest("base64url").slice(0, 16)}"`;
   const headers = {
     "content-type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
     "cache-control": "no-cache", // dev: always revalidate, so a rebuild shows up on reload
     etag,
     "x-content-type-options": "nosniff",
   };
+  // The widget's files are public and loaded by other sites' pages (app.allowed_origins): the
+  // pane is a module import and the core a wasm fetch, both CORS requests. As in build/public/_headers.
+  if (pathname.startsWith("/widget/")) headers["access-control-allow-origin"] = "*";
+  // Compressed like a production CDN would, so the widget's byte budgets can be measured here.
+  const gzip = COMPRESSIBLE.test(headers["content-type"]) && info.size > 256 &&
+    /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
+  if (COMPRESSIBLE.test(headers["content-type"])) headers.vary = "accept-encoding";
+  if (gzip) {
+    headers["content-encoding"] = "gzip";
+    headers.etag = etag = etag.slice(0, -1) + '-gz"';
+  }
   if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
-  return new Response(request.method === "HEAD" ? null : await readFile(file), { headers });
+  if (request.method === "HEAD") return new Response(null, { headers });
+  const body = await readFile(file);
+  return new Response(gzip ? gzipSync(body) : body, { headers });
 }
+
+/** Content types worth gzipping (text and wasm; images and fonts are compressed already). */
+const COMPRESSIBLE = /^(text\/|application\/(json|wasm)|image\/svg)/;
 
 /** KEY=VALUE lines (comments, blank lines, optional quotes, optional `export `). */
 export function parseEnvFile(text) {
