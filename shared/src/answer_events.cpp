@@ -14,7 +14,8 @@ namespace salient {
 void answer_events::meta_offline(offline_intent intent, std::string_view reason, bool excerpts) {
   std::string_view label = excerpts ? "Offline answer: excerpts from our pages" : "Offline answer";
   if (fmt_ == event_format::json) {
-    detail::json meta{{"mode", "offline"}, {"label", label}, {"intent", intent_name(intent)}, {"reason", reason}};
+    detail::json meta{{"mode", "offline"}, {"label", label}, {"intent", intent_name(intent)}, {"reason", reason},
+                      {"allow_basic_html", allow_basic_html_}};
     if (excerpts) meta["excerpts"] = true;
     send("meta", detail::dump(meta));
   } else {
@@ -23,7 +24,8 @@ void answer_events::meta_offline(offline_intent intent, std::string_view reason,
 }
 
 void answer_events::meta_llm(std::string_view model) {
-  if (fmt_ == event_format::json) send("meta", detail::dump(detail::json{{"mode", "llm"}, {"model", model}}));
+  if (fmt_ == event_format::json)
+    send("meta", detail::dump(detail::json{{"mode", "llm"}, {"model", model}, {"allow_basic_html", allow_basic_html_}}));
   else send("meta", "");  // a model's answer is the normal case: no badge
 }
 

@@ -5,7 +5,8 @@
 // counts the stream's events (1, 2, …) and bytes is how much answer text was sent up to and
 // including that event. A client whose connection dropped sends the last id back as
 // Last-Event-ID and the resumed stream starts with the text after those bytes (flow_stream.cpp).
-//   meta   how the answer is produced: {"mode":"llm","model":…} or {"mode":"offline","intent":…,"reason":…}
+//   meta   how the answer is produced: {"mode":"llm","model":…} or {"mode":"offline","intent":…,"reason":…};
+//          in json, also "allow_basic_html" (ui.allow_basic_html: how the widget renders the markdown)
 //   token  a piece of answer text, in order
 //   citations  {"citations":[{n,title,heading,url,source,score,rank,snippet}]}: the sources the
 //          answer cited ([n] in its text), after the last token; in html, a sources list
@@ -34,6 +35,8 @@ class answer_events {
   answer_events(exchange& ex, event_format fmt, int last_id, std::size_t sent_bytes)
       : ex_(ex), fmt_(fmt), id_(last_id), sent_(sent_bytes) {}
 
+  /// ui.allow_basic_html, told to json clients in `meta` (the html page has it from the page).
+  void set_allow_basic_html(bool allow) { allow_basic_html_ = allow; }
   /// `excerpts`: the answer quotes retrieved passages rather than a canned reply.
   void meta_offline(offline_intent intent, std::string_view reason, bool excerpts = false);
   void meta_llm(std::string_view model);
@@ -54,6 +57,7 @@ class answer_events {
   event_format fmt_;
   int id_ = 0;
   std::size_t sent_ = 0;  // bytes of answer text in the token events so far
+  bool allow_basic_html_ = false;
   std::string scratch_;    // reused per token: no allocation on the hot path once warm
   std::string event_buf_;  // likewise for the framed event
 };

@@ -233,6 +233,7 @@ task<void> stream_flow(function_context ctx) {
                {"x-content-type-options", "nosniff"},
                {"x-accel-buffering", "no"}}});
   answer_events events(ex, fmt);
+  events.set_allow_basic_html(ctx.cfg.ui.allow_basic_html);
   // The business's own passages for this question (already found, or the local index: no wait).
   const bool rag_off = form_value(*query, "rag") == std::optional<std::string_view>("off");
   const turn_sources found = sources_for(ctx, *claim, rag_off);

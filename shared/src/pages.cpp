@@ -18,6 +18,7 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}'>
 <title>{{agent_name}} · {{app_name}}</title>
+<link rel="stylesheet" href="/assets/basecoat.min.css">
 <link rel="stylesheet" href="/assets/page.css">
 <script src="/assets/htmx.min.js" defer></script>
 <script src="/assets/sse.min.js" defer></script>
@@ -28,17 +29,17 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 <header class="chat-header">
 <div class="titles"><h1>{{app_name}}</h1><p>{{agent_name}}</p></div>
 <nav class="session-bar" aria-label="Conversations">
-<button id="new-chat" type="button">New chat</button>
+<button id="new-chat" type="button" class="btn" data-variant="outline" data-size="sm">New chat</button>
 <details id="sessions"><summary>Past chats</summary><div id="session-list" aria-live="polite"></div></details>
 </nav>
 </header>
 <div id="messages" class="messages" aria-live="polite"></div>
-<form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}">
+<form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}" data-allow-basic-html="{{allow_basic_html}}">
 <label for="message" class="visually-hidden">Your message</label>
-<textarea id="message" name="message" rows="3" maxlength="{{max_chars}}" placeholder="Ask about our products and services…" required></textarea>
+<textarea id="message" class="textarea" name="message" rows="3" maxlength="{{max_chars}}" placeholder="Ask about our products and services…" required></textarea>
 <input type="hidden" id="session-key" name="session_key">
 <input type="hidden" id="idempotency-key" name="idempotency_key">
-<div class="actions"><button id="send" type="submit">Send</button></div>
+<div class="actions"><button id="send" type="submit" class="btn">Send</button></div>
 <p class="hint">{{hint}}</p>
 </form>
 </main>
@@ -51,7 +52,7 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 // connection failures under the same event name. `citations` swaps in the sources list, and
 // page.js turns the answer's [n] markers into links to it.
 constexpr std::string_view partial = R"(<div class="msg user"><div class="text">{{message}}</div></div>
-<div class="msg assistant" hx-ext="sse" sse-connect="{{stream_url}}" sse-close="done"><span class="label" sse-swap="meta"></span><div class="notice" role="status" sse-swap="notice"></div><div class="text" sse-swap="token" hx-swap="beforeend"></div><div class="sources-slot" sse-swap="citations"></div><div class="error" role="alert" hidden></div></div>
+<div class="msg assistant" hx-ext="sse" sse-connect="{{stream_url}}" sse-close="done"><span class="label" sse-swap="meta"></span><div class="notice" role="status" sse-swap="notice"></div><div class="text md" sse-swap="token" hx-swap="beforeend"></div><div class="sources-slot" sse-swap="citations"></div><div class="error" role="alert" hidden></div></div>
 {{{session_input}}})";
 
 constexpr std::string_view session_input =
@@ -62,7 +63,7 @@ constexpr std::string_view history_user =
     R"(<div class="msg user" data-message-id="{{id}}"><div class="text">{{content}}</div></div>
 )";
 constexpr std::string_view history_assistant =
-    R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text">{{content}}</div><div class="sources-slot">{{{sources}}}</div></div>
+    R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text md">{{content}}</div><div class="sources-slot">{{{sources}}}</div></div>
 )";
 constexpr std::string_view history_missing =
     R"(<div class="msg assistant missing"><div class="text">No answer was saved for this message.</div></div>
@@ -127,6 +128,7 @@ constexpr std::string_view compare_page = R"(<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>With and without your pages · {{app_name}}</title>
+<link rel="stylesheet" href="/assets/basecoat.min.css">
 <link rel="stylesheet" href="/assets/page.css">
 <script src="/assets/compare.js" defer></script>
 </head>
@@ -136,8 +138,8 @@ constexpr std::string_view compare_page = R"(<!doctype html>
 <nav class="session-bar"><a href="/a/{{agent}}/">Back to the chat</a></nav></header>
 <form id="compare-form" class="composer">
 <label for="question" class="visually-hidden">Your question</label>
-<textarea id="question" name="question" rows="2" maxlength="{{max_chars}}" placeholder="Ask a question about the business…" required></textarea>
-<div class="actions"><button id="ask" type="submit">Ask both</button></div>
+<textarea id="question" class="textarea" name="question" rows="2" maxlength="{{max_chars}}" placeholder="Ask a question about the business…" required></textarea>
+<div class="actions"><button id="ask" type="submit" class="btn">Ask both</button></div>
 </form>
 <div class="compare-panes">
 <section class="pane" id="pane-with" aria-labelledby="with-title"><h2 id="with-title">With retrieval</h2><div class="msg assistant" aria-live="polite"><span class="label"></span><div class="notice" role="status"></div><div class="text"></div><div class="sources-slot"></div><div class="error" role="alert" hidden></div></div></section>
@@ -162,6 +164,7 @@ std::string render_chat_page(const config& cfg, const agent_config& agent) {
                             {"agent_name", agent.name},
                             {"agent", agent.code},
                             {"shortcut", cfg.chat.input.submit_shortcut},
+                            {"allow_basic_html", cfg.ui.allow_basic_html ? "true" : "false"},
                             {"max_chars", max_chars},
                             {"hint", enter_sends ? "Enter to send · Shift+Enter for a new line"
                                                  : "Ctrl+Enter to send · Enter for a new line"}});

@@ -8,8 +8,10 @@ namespace salient {
 namespace {
 
 // Pages load only our own scripts and styles (htmx runs with allowEval off; see pages.cpp).
+// 'wasm-unsafe-eval' lets page.js compile the widget's markdown core (WebAssembly only: eval and
+// new Function stay forbidden).
 constexpr std::string_view page_csp =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
 
 header_list common_headers(std::string_view content_type) {

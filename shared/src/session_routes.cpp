@@ -93,7 +93,10 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
       if (!m.citations.is_null()) item["citations"] = m.citations;
       messages.push_back(std::move(item));
     }
-    respond_json(ex, 200, detail::dump(detail::json{{"session_key", session_key}, {"messages", std::move(messages)}}));
+    // allow_basic_html: how the widget renders these answers' markdown (ui.allow_basic_html).
+    respond_json(ex, 200, detail::dump(detail::json{{"session_key", session_key},
+                                                    {"allow_basic_html", ctx.cfg.ui.allow_basic_html},
+                                                    {"messages", std::move(messages)}}));
   } else {
     respond_html(ex, 200, render_history(history->messages));
   }

@@ -116,7 +116,7 @@ TEST_CASE("llm: tokens are relayed as they arrive, exactly, and the answer is st
   auto log = start_claimed(host);
   host.feed_head(log, 2, 200, {{"content-type", "text/event-stream"}}, now_ms + 250);
   CHECK(event_names(log.body) == std::vector<std::string>{"meta"});
-  CHECK(json::parse(parse_sse(log.body)[0].data) == json{{"mode", "llm"}, {"model", "test/model"}});
+  CHECK(json::parse(parse_sse(log.body)[0].data) == json{{"mode", "llm"}, {"model", "test/model"}, {"allow_basic_html", true}});
   std::string stream = ": OPENROUTER PROCESSING\n\n" + chunk("Yes, we deliver ") + chunk("within 20 miles — café 😀 \"quoted\"\n") +
                        final_chunk() + "data: [DONE]\n\n";
   // Cut into 7-byte pieces: inside lines, inside UTF-8 characters, between CR and LF.

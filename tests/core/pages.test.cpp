@@ -112,7 +112,8 @@ TEST_CASE("pages: display_time shortens ISO timestamps and keeps non-UTC offsets
 TEST_CASE("pages: the chat page has the session bar and no Clear button", "[pages]") {
   config c = shop();
   std::string html = render_chat_page(c, *c.find_enabled_agent("sales"));
-  CHECK(html.find(R"(<button id="new-chat" type="button">New chat</button>)") != std::string::npos);
+  CHECK(html.find(R"(<button id="new-chat" type="button" class="btn" data-variant="outline" data-size="sm">New chat</button>)") !=
+        std::string::npos);
   CHECK(html.find(R"(<details id="sessions">)") != std::string::npos);
   CHECK(html.find(R"(id="session-list")") != std::string::npos);
   CHECK(html.find(R"(id="clear")") == std::string::npos);

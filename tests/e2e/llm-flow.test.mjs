@@ -101,7 +101,7 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       fake.reset();
       const session = crypto.randomUUID();
       const { events, text, meta, last } = await answer("Do you deliver to Fernhill?", session);
-      assert.deepEqual(meta, { mode: "llm", model: compiled.agents.sales.llm.model });
+      assert.deepEqual(meta, { mode: "llm", model: compiled.agents.sales.llm.model, allow_basic_html: compiled.ui.allow_basic_html });
       const expected = answerFor({ messages: [{ role: "user", content: "Do you deliver to Fernhill?" }] });
       assert.equal(text, expected);
       assert.ok(events.filter((e) => e.event === "token").length > 5, "streamed in pieces");

@@ -33,10 +33,15 @@ describe("full-page chat in Chromium", { skip }, () => {
     text: b.querySelector(".text")?.textContent.trim() ?? b.textContent.trim(),
     streaming: b.hasAttribute("sse-connect"),
   })));
-  const answerDone = () => page.waitForFunction(() => {
-    const b = [...document.querySelectorAll(".msg.assistant")].pop();
-    return b && !b.classList.contains("streaming") && b.querySelector(".label").textContent.trim();
-  });
+  // The answer to the `users`-th message is complete: that many user bubbles, the last bubble an
+  // assistant one, done streaming, labelled. (Counting matters: right after a send, the previous
+  // answer is the last bubble until the POST's partial arrives.)
+  const answerDone = (users) => page.waitForFunction((n) => {
+    const all = [...document.querySelectorAll("#messages .msg.user, #messages .msg.assistant")];
+    const b = all.at(-1);
+    return document.querySelectorAll("#messages .msg.user").length >= n && b?.classList.contains("assistant") &&
+      !b.classList.contains("streaming") && b.querySelector(".label").textContent.trim();
+  }, users);
 
   before(async () => {
     server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
@@ -136,7 +141,7 @@ describe("full-page chat in Chromium", { skip }, () => {
       assert.equal(await page.locator(".msg").count(), 0, "nothing is sent before the history is in");
       release();
       await page.waitForFunction(() => document.querySelectorAll(".msg.user").length === 2);
-      await answerDone();
+      await answerDone(2);
     } finally {
       release();
       await page.unroute("**/a/sales/history");
@@ -216,9 +221,10 @@ describe("full-page chat in Chromium", { skip }, () => {
   });
 
   test("an answer from the knowledge base links its [n] markers to the sources listed under it", async () => {
+    const users = await page.locator(".msg.user").count();
     await page.fill("#message", "how much deposit do you take?");
     await page.press("#message", "Control+Enter");
-    await answerDone();
+    await answerDone(users + 1);
     const bubble = page.locator(".msg.assistant").last();
     await bubble.locator(".sources li").first().waitFor();
     const links = await bubble.locator(".text a.cite").evaluateAll((as) => as.map((a) => ({ href: a.getAttribute("href"), text: a.textContent })));
@@ -276,11 +282,96 @@ describe("full-page chat in Chromium", { skip }, () => {
       await page.fill("#message", "still there?");
       await page.press("#message", "Control+Enter");
       await page.locator(".msg.user").waitFor();
-      await answerDone();
+      await answerDone(1);
       assert.equal(await page.locator(".msg.user").textContent(), "still there?");
       assert.equal((await storage()).current, firstKey);
     } finally {
       await page.unroute("**/a/sales/history");
     }
+  });
+});
+
+// The page renders answers with the widget's core, as the widget does: the same markdown makes
+// the same HTML, streamed or restored, and its [n] still link to the sources.
+describe("full-page chat: answers as markdown, like the widget", { skip }, () => {
+  const MARKDOWN = "Our services:\n\n- **Design** plans\n- Planting & care\n\n```sh\necho <hello>\n```\n\n" +
+    "| size | price |\n|---|--:|\n| small | €90 |\n\nSee [our guide](https://example.com/guide), " +
+    "[not this](javascript:alert(1)) and <b>bold</b><script>alert(2)</script>.";
+  let fake, server, browser, page, problems;
+
+  before(async () => {
+    const { startFakeOpenRouter } = await import("../support/fake-openrouter.mjs");
+    fake = await startFakeOpenRouter({ port: 0 });
+    server = await startServer({
+      port: 0, log: () => {},
+      env: { SALIENT_STATE: "memory", OPENROUTER_API_KEY: "sk-or-page-md", OPENROUTER_BASE_URL: fake.url },
+    });
+    ({ browser, page, problems } = await openPage());
+    await page.exposeFunction("__xss", () => problems.push("a script in an answer ran"));
+    await page.addInitScript(() => { window.alert = () => window.__xss(); });
+    await page.goto(`${server.url}/a/sales/`);
+    await page.waitForFunction(() => window.htmx && document.getElementById("session-key").value);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await fake?.close();
+  });
+
+  const answerHtml = () => page.evaluate(() => {
+    const text = [...document.querySelectorAll("#messages .msg.assistant .text")].at(-1);
+    return { html: text.innerHTML, done: !text.closest(".msg").classList.contains("streaming") };
+  });
+
+  test("a streamed answer is rendered as markdown, sanitized, the same as the widget's core renders it", async () => {
+    fake.enqueue({ kind: "ok", text: MARKDOWN, delayMs: 20 });
+    await page.fill("#message", "what do you offer?");
+    await page.press("#message", "Control+Enter");
+    await page.waitForFunction(() => {
+      const b = document.querySelector("#messages .msg.assistant");
+      return b && !b.classList.contains("streaming") && b.querySelector(".text li");
+    });
+    const streamed = await page.evaluate(() => {
+      const text = document.querySelector("#messages .msg.assistant .text");
+      return {
+        items: [...text.querySelectorAll("ul > li")].map((li) => li.textContent),
+        strong: text.querySelector("li strong")?.textContent,
+        code: text.querySelector(".code pre code")?.textContent,
+        copy: !!text.querySelector(".code button[data-copy]"),
+        cells: [...text.querySelectorAll("td")].map((td) => td.textContent),
+        links: [...text.querySelectorAll("a")].map((a) => ({ href: a.getAttribute("href"), rel: a.rel })),
+        scripts: text.querySelectorAll("script").length,
+        bold: text.querySelector("b")?.textContent ?? null,
+        visible: text.textContent,
+      };
+    });
+    assert.deepEqual(streamed.items, ["Design plans", "Planting & care"]);
+    assert.equal(streamed.strong, "Design");
+    assert.equal(streamed.code, "echo <hello>\n");
+    assert.ok(streamed.copy, "code blocks get a Copy button");
+    assert.deepEqual(streamed.cells, ["small", "€90"]);
+    assert.deepEqual(streamed.links, [{ href: "https://example.com/guide", rel: "noopener noreferrer" }],
+      "only the http(s) link is a link");
+    assert.equal(streamed.scripts, 0);
+    assert.equal(streamed.bold, "bold", "ui.allow_basic_html (on in salient.yaml) lets <b> through");
+    assert.match(streamed.visible, /<script>alert\(2\)<\/script>/, "other raw HTML is shown as text");
+
+    // Exactly what the core renders from the whole text in one go, and the same after a reload.
+    const { html } = await answerHtml();
+    const oneShot = await page.evaluate(async (md) => {
+      const { loadWidgetCore } = await import("/widget/widget-core-api.js");
+      const template = document.createElement("template"); // serialised by the DOM, as innerHTML is
+      template.innerHTML = (await loadWidgetCore()).renderMarkdown(md, { allowBasicHtml: true });
+      return template.innerHTML;
+    }, MARKDOWN);
+    const normalise = (h) => h.replace(/<div class="md-tail"><\/div>/g, "").replace(/^<div>|<\/div>$/g, "");
+    assert.equal(normalise(html), oneShot);
+    await page.reload();
+    await page.locator("#messages .msg.assistant .text li").first().waitFor();
+    assert.equal((await answerHtml()).html, oneShot, "restored from history: the same HTML");
+  });
+
+  test("no script ran, no console errors, no CSP violations (the core compiles under 'wasm-unsafe-eval')", () => {
+    assert.deepEqual(problems, []);
   });
 });

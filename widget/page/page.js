@@ -129,7 +129,10 @@
       event.detail.elt.classList.add("streaming");
     });
     document.addEventListener("htmx:sseClose", function (event) {
-      event.detail.elt.classList.remove("streaming");
+      var bubble = event.detail.elt;
+      bubble.classList.remove("streaming");
+      var text = bubble.querySelector(".text.md");
+      if (text) finishMarkdown(text);
     });
 
     // An SSE event named `error` shares its type with EventSource's own connection `error`
@@ -138,8 +141,14 @@
     // never swaps it: both kinds are shown as text by htmx:sseError below.
     document.addEventListener("htmx:sseBeforeMessage", function (event) {
       var message = event.detail;
-      if (!message || message.type !== "error") return;
-      event.preventDefault();
+      if (!message) return;
+      if (message.type === "error") {
+        event.preventDefault();
+      } else if (message.type === "token" && event.target.classList.contains("md")) {
+        // Answers are markdown: rendered by the widget's core, not swapped in as text.
+        event.preventDefault();
+        appendMarkdown(event.target, unescapeHtml(message.data));
+      }
     });
 
     // A server `error` event, or the stream could not be opened (expired or used link, network):
@@ -163,7 +172,8 @@
     document.addEventListener("htmx:sseMessage", function (event) {
       var slot = event.target;
       if (!slot || !slot.classList || !slot.classList.contains("sources-slot")) return;
-      linkSources(slot);
+      var text = slot.closest(".msg").querySelector(".text.md");
+      if (!text || !rendering.has(text)) linkSources(slot); // else when the answer is complete
     });
 
     /** Links the [n] in a bubble's answer to the sources list in `slot`. */
@@ -184,7 +194,10 @@
     function linkCitations(root, prefix, known) {
       var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       var nodes = [];
-      while (walker.nextNode()) nodes.push(walker.currentNode);
+      while (walker.nextNode()) {
+        // Not inside a link (one already made, or the answer's own) or code: "[1]" there is text.
+        if (!walker.currentNode.parentNode.closest("a, code, pre")) nodes.push(walker.currentNode);
+      }
       nodes.forEach(function (node) {
         var parts = node.data.split(/(\[\d{1,3}\])/);
         if (parts.length === 1) return;
@@ -206,11 +219,129 @@
       });
     }
 
+    // --- Markdown -----------------------------------------------------------------------------
+    // Answers are rendered by the widget's WASM core (widget/core: md4c and our sanitizer), the
+    // same renderer as the widget, so both show an answer alike. Streamed tokens go through its
+    // incremental renderer: complete blocks are appended once, the unfinished rest is replaced.
+    // Until the core has loaded, and if it cannot load, the text is shown as it came.
+    var allowBasicHtml = form.dataset.allowBasicHtml === "true";
+    var corePromise = null;
+    var rendering = new Map(); // .text element → { renderer, done, tail, queue } while streaming
+
+    function core() {
+      if (!corePromise) {
+        corePromise = import("/widget/widget-core-api.js")
+          .then(function (module) {
+            return module.loadWidgetCore();
+          })
+          .catch(function () {
+            return null;
+          });
+      }
+      return corePromise;
+    }
+
+    /** The text of an html-format token: the inverse of the server's escape_html (html.cpp),
+     *  which writes exactly these five references. (An HTML parser would drop leading spaces.) */
+    var ESCAPED = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+    function unescapeHtml(html) {
+      return html.replace(/&(?:amp|lt|gt|quot|#39);/g, function (ref) {
+        return ESCAPED[ref];
+      });
+    }
+
+    function appendMarkdown(text, delta) {
+      var state = rendering.get(text);
+      if (!state) {
+        state = { renderer: null, queue: [], done: document.createElement("div"), tail: document.createElement("div") };
+        state.tail.className = "md-tail";
+        text.replaceChildren(state.done, state.tail);
+        rendering.set(text, state);
+        core().then(function (c) {
+          if (rendering.get(text) !== state) return; // another conversation is shown now
+          if (c) state.renderer = c.createRenderer({ allowBasicHtml: allowBasicHtml });
+          var queued = state.queue;
+          state.queue = null;
+          queued.forEach(function (d) {
+            feed(state, d);
+          });
+          if (state.finishWanted) finishMarkdown(text);
+        });
+      }
+      if (state.queue) state.queue.push(delta);
+      else feed(state, delta);
+      scrollDown(messages);
+    }
+
+    function feed(state, delta) {
+      if (!state.renderer) {
+        state.tail.appendChild(document.createTextNode(delta)); // no core: plain text, still escaped
+        return;
+      }
+      paint(state, state.renderer.append(delta));
+    }
+
+    function paint(state, out) {
+      if (out.commit) state.done.insertAdjacentHTML("beforeend", out.commit); // sanitized by the core
+      state.tail.innerHTML = out.tail;
+    }
+
+    function finishMarkdown(text) {
+      var state = rendering.get(text);
+      if (!state) return;
+      if (state.queue) {
+        state.finishWanted = true; // the core is still loading
+        return;
+      }
+      if (state.renderer) {
+        paint(state, state.renderer.finish());
+        state.renderer.free();
+      }
+      rendering.delete(text);
+      var slot = text.closest(".msg").querySelector(".sources-slot");
+      if (slot) linkSources(slot);
+    }
+
+    /** Renders the stored answers under `root` (server-escaped text) as markdown. */
+    function renderStored(root) {
+      var texts = root.querySelectorAll(".msg.assistant .text.md");
+      if (!texts.length) return Promise.resolve();
+      return core().then(function (c) {
+        if (!c) return;
+        texts.forEach(function (text) {
+          text.innerHTML = c.renderMarkdown(text.textContent, { allowBasicHtml: allowBasicHtml });
+        });
+      });
+    }
+
+    // Code blocks come with a Copy button (the core writes it; this gives it its behaviour).
+    messages.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button[data-copy]");
+      if (!button) return;
+      var code = button.closest(".code") && button.closest(".code").querySelector("code");
+      var done = function (ok) {
+        button.textContent = ok ? "Copied" : "Copy failed";
+        setTimeout(function () {
+          button.textContent = "Copy";
+        }, 1500);
+      };
+      if (!code || !navigator.clipboard) return done(false);
+      navigator.clipboard.writeText(code.textContent).then(function () {
+        done(true);
+      }, function () {
+        done(false);
+      });
+    });
+
     // --- Conversations ------------------------------------------------------------------------
 
     /** Shows `key`'s conversation: empties the pane now, restores its history unless `fresh`. */
     function show(key, fresh) {
       cancelHistory();
+      rendering.forEach(function (state) {
+        if (state.renderer) state.renderer.free();
+      });
+      rendering.clear();
       current = key;
       store.setCurrent(key);
       sessionField().value = key;
@@ -234,8 +365,10 @@
               return;
             }
             htmx.swap(messages, body, { swapStyle: "innerHTML" });
-            // Restored answers come with their stored sources: link their [n] as a stream's are.
-            messages.querySelectorAll(".sources-slot").forEach(linkSources);
+            // Restored answers: markdown like a streamed one, then their stored sources linked.
+            renderStored(messages).then(function () {
+              messages.querySelectorAll(".sources-slot").forEach(linkSources);
+            });
             if (messages.querySelector(".msg")) store.keep(key); // e.g. a key from before the list
             messages.scrollTo({ top: messages.scrollHeight, behavior: "instant" }); // no glide on arrival
           });
