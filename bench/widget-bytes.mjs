@@ -12,8 +12,9 @@
 //
 // Subjects: each has a page URL (served by `start`), a predicate for its assets, and an
 // in-page `measureOpen` (serialized into the page: self-contained) that clicks the launcher and
-// resolves with the milliseconds until the input is focused and enabled. Peers (flowise-embed,
-// @n8n/chat) go in SUBJECTS with their own demo page.
+// resolves with the milliseconds until the input is usable: ours, focused and enabled; the peers
+// (bench/lib/widget-peers.mjs: flowise-embed, @n8n/chat, on the same host page), visible and
+// enabled (neither focuses it). Ratios are peer ÷ ours, measured in the same run.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -21,6 +22,7 @@ import { startServer } from "../hosts/node-dev/server.js";
 import { CHROMIUM } from "../tests/support/chromium.mjs";
 import { BUILD } from "./lib/common.mjs";
 import { kb, ms, rounded, summary, table } from "./lib/stats.mjs";
+import { PEERS } from "./lib/widget-peers.mjs";
 
 const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 7);
 const BUDGET = { loadGzip: 5 * 1024, openGzip: 50 * 1024 };
@@ -47,6 +49,7 @@ const SUBJECTS = [
       check();
     }),
   },
+  ...PEERS,
 ];
 
 async function measure(browser, subject, url) {
@@ -96,6 +99,7 @@ try {
       const runs = [];
       for (let i = 0; i < RUNS; i++) runs.push(await measure(browser, subject, served.url));
       results[subject.name] = {
+        version: subject.version,
         url: served.url,
         runs: RUNS,
         loadGzip: runs[0].load.body,
@@ -114,13 +118,17 @@ try {
   await browser.close();
 }
 
-const rows = [["subject", "page load KB (gzip)", "first open KB (gzip)", "requests load/open", "click→input p50 ms", "p95 ms"]];
+const ours = results.salient;
+const times = (x, y) => (y > 0 ? `${(x / y).toFixed(1)}×` : "–");
+const rows = [["subject", "page load KB (gzip)", "÷ ours", "first open KB (gzip)", "load + open KB", "÷ ours", "requests load/open", "click→input p50 ms", "p95 ms"]];
 for (const [name, r] of Object.entries(results)) {
-  rows.push([name, kb(r.loadGzip), kb(r.openGzip), `${r.loadRequests}/${r.openRequests}`,
+  const peer = r !== ours;
+  const both = (x) => x.loadGzip + x.openGzip;
+  rows.push([name + (r.version ? ` ${r.version}` : ""), kb(r.loadGzip), peer ? times(r.loadGzip, ours.loadGzip) : "", kb(r.openGzip),
+    kb(both(r)), peer ? times(both(r), both(ours)) : "", `${r.loadRequests}/${r.openRequests}`,
     ms(r.clickToInteractiveMs.p50, 1), ms(r.clickToInteractiveMs.p95, 1)]);
 }
 console.log(table(rows));
-const ours = results.salient;
 console.log(`budgets: page load ${kb(ours.loadGzip)} / ${kb(BUDGET.loadGzip)} KB, first open ${kb(ours.openGzip)} / ${kb(BUDGET.openGzip)} KB ` +
   `(${RUNS} runs, fresh context each)`);
 console.log("files (gzip bytes):", JSON.stringify(ours.files));
