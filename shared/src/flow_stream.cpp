@@ -91,6 +91,15 @@ std::string offline_metadata(offline_intent intent, std::string_view reason, boo
   return detail::dump(m);
 }
 
+/// The head of a 200 event stream (no buffering on the way: x-accel-buffering for proxies).
+void respond_event_stream(exchange& ex) {
+  ex.respond({200,
+              {{"content-type", "text/event-stream; charset=utf-8"},
+               {"cache-control", "no-store"},
+               {"x-content-type-options", "nosniff"},
+               {"x-accel-buffering", "no"}}});
+}
+
 /// How long after its stream URL expires a dropped stream may still be resumed.
 constexpr int resume_window_seconds = 600;
 
@@ -148,11 +157,7 @@ task<void> resume_stream(function_context& ctx, const state_store& store, std::s
     respond_error(ex, make_error(errc::bad_request, "Last-Event-ID is not an event id of this stream"), response_format::sse);
     co_return;
   }
-  ex.respond({200,
-              {{"content-type", "text/event-stream; charset=utf-8"},
-               {"cache-control", "no-store"},
-               {"x-content-type-options", "nosniff"},
-               {"x-accel-buffering", "no"}}});
+  respond_event_stream(ex);
   answer_events events(ex, fmt, at->id, at->sent);
   if (at->sent < text.size()) events.token(std::string_view(text).substr(at->sent));
   if (const detail::json* cited = detail::member(answer->metadata, "citations")) events.citations(*cited);
@@ -227,11 +232,7 @@ task<void> stream_flow(function_context ctx) {
     co_return;
   }
 
-  ex.respond({200,
-              {{"content-type", "text/event-stream; charset=utf-8"},
-               {"cache-control", "no-store"},
-               {"x-content-type-options", "nosniff"},
-               {"x-accel-buffering", "no"}}});
+  respond_event_stream(ex);
   answer_events events(ex, fmt);
   events.set_allow_basic_html(ctx.cfg.ui.allow_basic_html);
   // The business's own passages for this question (already found, or the local index: no wait).
