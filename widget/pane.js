@@ -2,7 +2,8 @@
 //
 // Contract with the loader: `mount({ root, launcher, config, emit })` draws the pane into the
 // loader's shadow root `root` (beside the `launcher` button) and returns the controller the
-// `window.Salient` API forwards to: { open(), close(), toggle(), send(text), identify(visitor) }.
+// `window.Salient` API forwards to: { open(), close(), toggle(), send(text), identify(visitor) }
+// (identify stores the visitor's email and name with the conversation: POST identify).
 // `config` = { agent, base (the widget folder's URL), title, greeting, position, color };
 // `emit(name, detail)` delivers an event to the page ("open", "close", "message", "error",
 // "identify").
@@ -220,6 +221,7 @@ export function mount({ root, launcher, config, emit }) {
       }
       store.remember(key);
       pendingKey = null;
+      storeIdentity(key); // details given before this conversation existed, or in another one
       if (textarea.value === text) textarea.value = "";
       autosize();
       // Switched conversations meanwhile: the message is stored in its own (and shows there).
@@ -653,22 +655,52 @@ export function mount({ root, launcher, config, emit }) {
   }
 
   // --- Visitor ---------------------------------------------------------------------------------
-  /**
-   * Keeps the visitor's details for this tab (sessionStorage) and announces them. They are not
-   * sent to the server yet: the chat endpoint has no field for them.
-   */
-  function identify(visitor) {
+  // The visitor's details (Salient.identify): kept for this tab (sessionStorage) and stored with
+  // the conversation (POST identify), so the assistant does not ask for them again and the team
+  // sees who it was. A conversation that has not started yet has nothing to store them on
+  // ("no_conversation"):
+  // they are stored after its first message (storeIdentity after a send), as in a new chat.
+  let visitor = null; // what identify() was given; stored on each conversation it is used in
+  const identifiedKeys = new Set(); // session keys whose conversation has it
+  try {
+    visitor = JSON.parse(sessionStorage.getItem("salient.visitor." + config.agent) || "null");
+  } catch (error) {
+    visitor = null;
+  }
+
+  async function identify(details) {
     const clean = {};
     for (const field of ["email", "name"]) {
-      const value = visitor && visitor[field];
-      if (typeof value === "string" && value.trim()) clean[field] = value.trim().slice(0, 254);
+      const value = details && details[field];
+      if (typeof value === "string" && value.trim()) clean[field] = value.trim().slice(0, field === "email" ? 254 : 120);
     }
+    if (!clean.email && !clean.name) return clean;
     try {
       sessionStorage.setItem("salient.visitor." + config.agent, JSON.stringify(clean));
     } catch (error) {
-      // storage blocked: the event below still tells the page
+      // storage blocked: the server still gets them
     }
+    visitor = clean;
+    identifiedKeys.clear();
     emit("identify", clean);
+    await storeIdentity(current);
+    return clean;
+  }
+
+  /** Stores the visitor's details on `key`'s conversation, once; quietly later if it has none yet. */
+  async function storeIdentity(key) {
+    const details = visitor;
+    if (!details || identifiedKeys.has(key)) return;
+    let reply;
+    try {
+      reply = await postJson("identify", { session_key: key, ...details });
+    } catch (error) {
+      return; // offline: tried again after the next message
+    }
+    if (reply.ok && reply.json && reply.json.status === "no_conversation") return; // after its first message
+    if (details !== visitor) return; // identify() was called again meanwhile
+    identifiedKeys.add(key);
+    if (!reply.ok) emit("error", { code: errorCode(reply.json, reply.status), message: postErrorText(reply.status, reply.json) });
   }
 
   // --- Server --------------------------------------------------------------------------------

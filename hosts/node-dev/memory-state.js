@@ -113,6 +113,7 @@ const SIGNATURES = {
   salient_sync_config: { required: ["p_tenant", "p_personas", "p_agents"], optional: ["p_default_agent"] },
   salient_attach_retrieval: { required: ["p_tenant", "p_turn_id", "p_retrieval"], optional: [] },
   salient_turn_answer: { required: ["p_tenant", "p_turn_id"], optional: [] },
+  salient_identify: { required: ["p_tenant", "p_agent", "p_session_key", "p_email", "p_name"], optional: [] },
 };
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -164,7 +165,8 @@ function matchesSignature({ required, optional }, args) {
  * Sessions, messages, llm_requests, personas and tenant_agents in Maps; the same answers the SQL
  * functions give, except: there is no tenants table (so no inactive tenant, PT403), no shared
  * agents table (so no agents.default_persona_id: claim_turn's persona is the tenant's choice for
- * the agent, else the tenant's default, else null), no profiles (profile is always null), and
+ * the agent, else the tenant's default, else null), profiles only as salient_identify sets them
+ * (email and customer_name; the other fields are null or empty), and
  * ids are not checked to be uuids. Personas and tenant_agents rows exist only through
  * salient_sync_config (begin_turn makes no row: a missing row is an enabled agent, as in SQL).
  * "Order by created_at, id" is insertion order here.
@@ -176,6 +178,7 @@ export function memoryBackend() {
   const messages = new Map(); // message id → { tenant, session_id, agent, role, content, ... }
   const turnsByIdempotency = new Map(); // `${tenant}\0${session_key}\0${idempotency_key}` → id
   const sessionsById = new Map(); // session id → the sessions entry
+  const profiles = new Map(); // session id → claim_turn's profile object (0009: salient_identify)
   const llmRequests = new Map(); // answer's message id → its llm_requests row
   // tenant + UTC month → the sum of its rows' computed_cost: 0004's indexed range sum, kept as
   // rows are written so that a claim does not scan every row ever stored.
@@ -251,7 +254,8 @@ export function memoryBackend() {
         status: "claimed", message: turn.content, session_id: turn.session_id, agent: turn.agent,
         history: limit === 0 ? [] : before.slice(-limit),
         persona: persona && { code: persona.code, name: persona.name, system_prompt: persona.system_prompt },
-        profile: null, month_cost_usd: monthCost, retrieval: turn.metadata.retrieval ?? null,
+        profile: profiles.get(turn.session_id) ?? null, month_cost_usd: monthCost,
+        retrieval: turn.metadata.retrieval ?? null,
       };
     },
 
@@ -265,6 +269,23 @@ export function memoryBackend() {
       if (turn.claimed) return { status: "already_claimed" };
       turn.metadata = { ...turn.metadata, retrieval: structuredClone(args.p_retrieval) };
       return { status: "attached" };
+    },
+
+    // 0009: who the visitor says they are, on an existing session's profile.
+    salient_identify(args) {
+      const tenant = text(args, "p_tenant");
+      const agent = text(args, "p_agent");
+      const sessionKey = text(args, "p_session_key");
+      const email = args.p_email ?? null, name = args.p_name ?? null;
+      for (const v of [email, name]) if (v !== null && typeof v !== "string") throw invalid("invalid input: p_email and p_name are text");
+      if (email === null && name === null) throw invalid("invalid input: p_email or p_name is required");
+      requireEnabled(tenant, agent);
+      const session = sessions.get(`${tenant}\0${sessionKey}`);
+      if (!session || session.agent !== agent) return { status: "no_session" };
+      const was = profiles.get(session.id) ?? { customer_name: null, email: null, phone: null,
+        products_of_interest: [], services_of_interest: [] };
+      profiles.set(session.id, { ...was, email: email ?? was.email, customer_name: name ?? was.customer_name });
+      return { status: "identified" };
     },
 
     // 0008: the stored answer of a turn, for a stream resumed after a dropped connection.

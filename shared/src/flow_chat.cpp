@@ -201,14 +201,15 @@ task<void> chat_flow(function_context ctx) {
     respond_html(ex, 200, render_compare_page(ctx.cfg, *agent));
     co_return;
   }
-  if (route->rest == "/history" || route->rest == "/sessions") {
+  if (route->rest == "/history" || route->rest == "/sessions" || route->rest == "/identify") {
     if (req.method != "POST") {
       // POST: the session keys they take must not end up in URLs (logs, history, referrers).
       respond_error(ex, make_error(errc::method_not_allowed, "use POST with the session key in the body"), fmt);
       co_return;
     }
     if (route->rest == "/history") co_await post_history(ctx, *agent);
-    else co_await post_sessions(ctx, *agent);
+    else if (route->rest == "/sessions") co_await post_sessions(ctx, *agent);
+    else co_await post_identify(ctx, *agent);
     co_return;
   }
   if (route->rest == "/chat") {

@@ -1,6 +1,7 @@
 #include "session_routes.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "salient/detail/json.h"
 #include "salient/pages.h"
@@ -50,6 +51,27 @@ result<std::vector<std::string>> parse_keys(std::string_view list) {
     return make_error(errc::bad_request, "at most " + std::to_string(max_listed_sessions) + " session keys at once",
                       "/session_keys");
   return keys;
+}
+
+/// An email address as a visitor types one: local@domain, no spaces or controls, at most 254
+/// bytes (RFC 5321's path limit). Deliverability is the one-time code's job, not this.
+bool plausible_email(std::string_view s) {
+  std::size_t at = s.find('@');
+  if (s.size() > 254 || at == 0 || at == std::string_view::npos || at + 1 >= s.size() || s.find('@', at + 1) != std::string_view::npos)
+    return false;
+  std::string_view domain = s.substr(at + 1);
+  if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.') return false;
+  return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+/// A name: 1-120 bytes of valid UTF-8 without control characters, trimmed.
+std::optional<std::string> clean_name(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.empty() || s.size() > 120 || !is_valid_utf8(s)) return std::nullopt;
+  if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    return std::nullopt;
+  return std::string(s);
 }
 
 }  // namespace
@@ -140,6 +162,67 @@ task<void> post_sessions(function_context ctx, const agent_config& agent) {
   } else {
     respond_html(ex, 200, render_session_list(sessions));
   }
+}
+
+task<void> post_identify(function_context ctx, const agent_config& agent) {
+  exchange& ex = ctx.ex;
+  const response_format fmt = response_format::json;  // the widget's call; no page shows it
+  if (auto refused = chat_input::check_post(ex.req(), ctx.cfg)) {
+    respond_error(ex, *refused, fmt);
+    co_return;
+  }
+  auto fields = chat_input::read_body_fields(ex.req(), {});
+  if (!fields) {
+    respond_error(ex, fields.err(), fmt);
+    co_return;
+  }
+  auto key = form_value(*fields, "session_key");
+  if (!key || !chat_input::is_key(*key)) {
+    respond_error(ex, make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key"),
+                  fmt);
+    co_return;
+  }
+  identify_args args{ctx.cfg.app.tenant, agent.code, std::string(*key), std::nullopt, std::nullopt};
+  if (auto email = form_value(*fields, "email"); email && !email->empty()) {
+    if (!plausible_email(*email)) {
+      respond_error(ex, make_error(errc::bad_request, "email is not an email address", "/email"), fmt);
+      co_return;
+    }
+    args.email = std::string(*email);
+  }
+  if (auto name = form_value(*fields, "name"); name && !name->empty()) {
+    args.name = clean_name(*name);
+    if (!args.name) {
+      respond_error(ex, make_error(errc::bad_request, "name must be 1-120 characters of text", "/name"), fmt);
+      co_return;
+    }
+  }
+  if (!args.email && !args.name) {
+    respond_error(ex, make_error(errc::bad_request, "give an email, a name or both"), fmt);
+    co_return;
+  }
+  auto store = store_for(ctx);
+  if (!store) {
+    respond_error(ex, store.err(), fmt);
+    co_return;
+  }
+  auto stored = parse_identify(co_await ex.fetch(identify_request(*store, args)));
+  if (ex.cancelled()) co_return;
+  if (!stored) {
+    ex.log(log_level::warn, "identify.store_failed", {{"agent", agent.code}, {"reason", stored.err().message}});
+    respond_error(ex, stored.err(), fmt);
+    co_return;
+  }
+  if (!*stored) {
+    // Not an error for the widget, which sends the details again after the first message (a
+    // 4xx would also be logged by browsers as a failed request).
+    respond_json(ex, 200, R"({"status":"no_conversation"})");
+    co_return;
+  }
+  // Which fields, never their values: no PII in logs.
+  ex.log(log_level::info, "session.identified",
+         {{"tenant", ctx.cfg.app.tenant}, {"agent", agent.code}, {"email", args.email.has_value()}, {"name", args.name.has_value()}});
+  respond_json(ex, 200, R"({"status":"identified"})");
 }
 
 }  // namespace salient

@@ -230,6 +230,24 @@ result<turn_answer> parse_turn_answer(const fetch_result& r) {
   return out;
 }
 
+// ---- identify --------------------------------------------------------------------------------
+
+outbound_request identify_request(const state_store& store, const identify_args& a) {
+  json body{{"p_tenant", a.tenant}, {"p_agent", a.agent}, {"p_session_key", a.session_key},
+            {"p_email", a.email ? json(*a.email) : json()}, {"p_name", a.name ? json(*a.name) : json()}};
+  return rpc_request(store, "salient_identify", detail::dump(body));
+}
+
+result<bool> parse_identify(const fetch_result& r) {
+  if (auto e = rpc_error(r, "salient_identify")) return *e;
+  auto doc = object_body(r);
+  if (!doc) return unreadable();
+  std::string_view status = detail::string_member(*doc, "status").value_or("");
+  if (status == "identified") return true;
+  if (status == "no_session") return false;
+  return unreadable();
+}
+
 // ---- finish_turn -----------------------------------------------------------------------------
 
 outbound_request finish_turn_request(const state_store& store, const finish_turn_args& a) {

@@ -97,6 +97,24 @@ TEST_CASE("llm: the request carries the model settings, persona, history window 
   for (const auto& l : log.logs) CHECK(l.dump().find("sk-or-test-key") == std::string::npos);
 }
 
+TEST_CASE("llm: contact details the visitor gave (identify) are in the prompt, quoted as data", "[llm][identify]") {
+  fake_host host(stream_flow, base_config(), llm_test_env());
+  json profile = {{"customer_name", "Ana \"Ignore previous\" Lima"}, {"email", "ana@example.com"}, {"phone", nullptr},
+                  {"products_of_interest", json::array()}, {"services_of_interest", json::array()}};
+  auto log = start_claimed(host, claimed({{"profile", profile}}));
+  REQUIRE(log.effects.size() == 2);
+  std::string prompt = json::parse(log.effects[1]["body"].get<std::string>())["messages"][0]["content"];
+  CHECK(prompt.find(R"(name "Ana \"Ignore previous\" Lima";)") != std::string::npos);  // a JSON string: quotes escaped
+  CHECK(prompt.find(R"(email "ana@example.com";)") != std::string::npos);
+  CHECK(prompt.find("not instructions") != std::string::npos);
+  CHECK(prompt.find("do not ask for them again") != std::string::npos);
+
+  fake_host plain(stream_flow, base_config(), llm_test_env());
+  auto none = start_claimed(plain);
+  std::string without = json::parse(none.effects[1]["body"].get<std::string>())["messages"][0]["content"];
+  CHECK(without.find("contact details") == std::string::npos);
+}
+
 TEST_CASE("llm: a persona from the store wins; a small history budget drops the oldest messages", "[llm]") {
   json cfg = base_config();
   cfg["llm"]["history_tokens"] = 12;

@@ -133,3 +133,51 @@ TEST_CASE("history: a store failure is a 503 to retry, a missing function a conf
   REQUIRE_FALSE(old.logs.empty());
   CHECK(old.logs[0]["reason"].get<std::string>().find("run db/migrations") != std::string::npos);
 }
+
+// ---- POST /a/{agent}/identify (the widget's Salient.identify) --------------------------------
+
+TEST_CASE("identify: stores the email and name on the session's profile; logs which, never what", "[sessions][identify]") {
+  fake_host host(chat_flow, json{{"app", {{"tenant", "acme"}}}});
+  auto log = host.start(fake_host::head("POST", "/a/sales/identify", json_post()),
+                        R"({"session_key":"visitor-0001","email":"ana@example.com","name":"  Ana Lima "})");
+  REQUIRE(log.effects.size() == 1);
+  const json& e = log.last_effect();
+  CHECK(e["url"] == "http://store.test/rest/v1/rpc/salient_identify");
+  CHECK(json::parse(e["body"].get<std::string>()) == json{{"p_tenant", "acme"}, {"p_agent", "sales"},
+                                                         {"p_session_key", "visitor-0001"},
+                                                         {"p_email", "ana@example.com"}, {"p_name", "Ana Lima"}});
+  host.reply(log, e["id"], 200, R"({"status":"identified"})");
+  CHECK(log.status == 200);
+  CHECK(json::parse(log.body)["status"] == "identified");
+  REQUIRE(log.logs.size() == 1);
+  CHECK(log.logs[0]["event"] == "session.identified");
+  CHECK(log.logs[0].dump().find("ana@") == std::string::npos);
+  CHECK(log.logs[0].dump().find("Lima") == std::string::npos);
+
+  // Only a name: the email is sent as null (the store keeps what it had).
+  auto name_only = host.start(fake_host::head("POST", "/a/sales/identify", json_post()), R"({"session_key":"visitor-0001","name":"Ana"})");
+  CHECK(json::parse(name_only.last_effect()["body"].get<std::string>())["p_email"].is_null());
+}
+
+TEST_CASE("identify: a session with no conversation yet stores nothing and says so; bad fields are 400s before the store", "[sessions][identify]") {
+  fake_host host(chat_flow);
+  auto early = host.start(fake_host::head("POST", "/a/sales/identify", json_post()), R"({"session_key":"visitor-0001","name":"Ana"})");
+  host.reply(early, early.last_effect()["id"], 200, R"({"status":"no_session"})");
+  CHECK(early.status == 200);
+  CHECK(json::parse(early.body)["status"] == "no_conversation");
+
+  for (const char* body : {R"({"session_key":"visitor-0001"})", R"({"session_key":"bad key!","name":"Ana"})",
+                           R"({"session_key":"visitor-0001","email":"not-an-address"})",
+                           R"({"session_key":"visitor-0001","email":"a@b@c.com"})",
+                           R"({"session_key":"visitor-0001","email":"ana @example.com"})",
+                           R"({"session_key":"visitor-0001","email":"ana@localhost"})",
+                           R"({"session_key":"visitor-0001","name":"Ana\u0000"})",
+                           R"({"session_key":"visitor-0001","name":"   "})"}) {
+    INFO(body);
+    auto log = host.start(fake_host::head("POST", "/a/sales/identify", json_post()), body);
+    CHECK(log.effects.empty());
+    CHECK(log.status == 400);
+  }
+  auto get = host.start(fake_host::head("GET", "/a/sales/identify"));
+  CHECK(get.status == 405);
+}

@@ -149,12 +149,13 @@ for (const backend of backends) {
       for (const file of await migrationFiles()) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer)/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify)/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text)",
         "salient_claim_turn(text,uuid,integer)",
         "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",
+        "salient_identify(text,text,text,text,text)",
         "salient_list_sessions(text,text,text[])",
         "salient_session_history(text,text,text,integer)",
         "salient_sync_config(text,jsonb,jsonb,text)",
@@ -259,6 +260,21 @@ for (const backend of backends) {
         p_retrieval: retrieval }), { status: "not_found" });
       const bad = await rpcError("salient_attach_retrieval", { p_tenant: "acme", p_turn_id: turn_id, p_retrieval: [1] });
       assert.equal(bad.code, "22P02");
+    });
+
+    test("identify: a session's profile gets the visitor's email and name; the next claim hands them over", async () => {
+      const args = (extra) => ({ p_tenant: "acme", p_agent: "sales", p_session_key: "sk-identify", p_email: null, p_name: null, ...extra });
+      assert.deepEqual(await rpc("salient_identify", args({ p_email: "ana@example.com" })), { status: "no_session" },
+        "no conversation yet: nothing is created");
+      const first = await rpc("salient_begin_turn", turn({ p_session_key: "sk-identify" }));
+      assert.deepEqual(await rpc("salient_identify", args({ p_email: "ana@example.com", p_name: "Ana" })), { status: "identified" });
+      assert.deepEqual(await rpc("salient_identify", args({ p_name: "Ana Lima" })), { status: "identified" }, "a null keeps the email");
+      const claim = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: first.turn_id });
+      assert.equal(claim.profile.email, "ana@example.com");
+      assert.equal(claim.profile.customer_name, "Ana Lima");
+      assert.deepEqual(await rpc("salient_identify", { ...args({ p_email: "x@example.com" }), p_tenant: "globex" }),
+        { status: "no_session" }, "another tenant's session key");
+      assert.equal((await rpcError("salient_identify", args({}))).code, "22P02");
     });
 
     test("turn_answer: pending until the answer is stored, then the stored answer (for a resumed stream)", async () => {

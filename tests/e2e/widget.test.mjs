@@ -464,6 +464,13 @@ describe("the widget in Chromium", { skip }, () => {
       const visitor = { email: "ada@example.com", name: "Ada" };
       assert.deepEqual(await phone.page.evaluate(() => window.__identified), visitor, "identify: kept, announced");
       assert.deepEqual(await phone.page.evaluate(() => JSON.parse(sessionStorage.getItem("salient.visitor.sales"))), visitor);
+      // Stored with the conversation once it exists (after the first message): the next answer's
+      // prompt has them, so the assistant does not ask again.
+      await phone.page.evaluate(() => window.Salient.send("And tulips?"));
+      await until(phone.page, (root) => root.querySelectorAll(".msg.user").length === 2);
+      await answerDone(phone.page);
+      const system = fake.requests.filter((r) => r.path.endsWith("/chat/completions")).at(-1).body.messages[0].content;
+      assert.match(system, /name "Ada"; email "ada@example\.com"; do not ask for them again/);
       const box = await pane(phone.page).boundingBox();
       assert.deepEqual(box, { x: 0, y: 0, width: 390, height: 844 });
       assert.equal(await launcher(phone.page).isVisible(), false, "the launcher hides under the full-screen pane");

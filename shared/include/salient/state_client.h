@@ -116,6 +116,16 @@ struct turn_answer {
 outbound_request turn_answer_request(const state_store& store, std::string_view tenant, std::string_view turn_id);
 result<turn_answer> parse_turn_answer(const fetch_result& r);
 
+// ---- identify: the visitor's email and name on their session's profile ----------------------
+
+struct identify_args {
+  std::string tenant, agent, session_key;
+  std::optional<std::string> email, name;  ///< at least one; a missing one keeps what was stored
+};
+outbound_request identify_request(const state_store& store, const identify_args& args);
+/// True when stored; false when the session key has no conversation yet (nothing stored).
+result<bool> parse_identify(const fetch_result& r);
+
 // ---- finish_turn: store the answer (and, for model answers, its llm_requests row) -----------
 
 struct finish_turn_args {
