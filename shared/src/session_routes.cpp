@@ -20,10 +20,18 @@ response_format fragment_or_json(const request& req) {
   return fmt == response_format::json ? fmt : response_format::fragment;
 }
 
-/// The checks and body fields both routes start with; an error when the request is refused.
+/// The checks and body fields the routes start with; an error when the request is refused.
 result<form_fields> read_request(function_context& ctx) {
   if (auto refused = chat_input::check_post(ctx.ex.req(), ctx.cfg)) return *refused;
   return chat_input::read_body_fields(ctx.ex.req(), {"session_keys"});
+}
+
+/// The body's session_key, checked.
+result<std::string> session_key_of(const form_fields& fields) {
+  auto key = form_value(fields, "session_key");
+  if (!key || !chat_input::is_key(*key))
+    return make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key");
+  return std::string(*key);
 }
 
 result<state_store> store_for(function_context& ctx) {
@@ -84,10 +92,9 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
     respond_error(ex, fields.err(), fmt);
     co_return;
   }
-  auto key = form_value(*fields, "session_key");
-  if (!key || !chat_input::is_key(*key)) {
-    respond_error(ex, make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key"),
-                  fmt);
+  auto key = session_key_of(*fields);
+  if (!key) {
+    respond_error(ex, key.err(), fmt);
     co_return;
   }
   auto store = store_for(ctx);
@@ -95,7 +102,7 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
     respond_error(ex, store.err(), fmt);
     co_return;
   }
-  std::string session_key(*key);
+  const std::string& session_key = *key;
   auto history = parse_session_history(
       co_await ex.fetch(session_history_request(*store, ctx.cfg.app.tenant, agent.code, session_key)));
   if (ex.cancelled()) co_return;
@@ -167,22 +174,17 @@ task<void> post_sessions(function_context ctx, const agent_config& agent) {
 task<void> post_identify(function_context ctx, const agent_config& agent) {
   exchange& ex = ctx.ex;
   const response_format fmt = response_format::json;  // the widget's call; no page shows it
-  if (auto refused = chat_input::check_post(ex.req(), ctx.cfg)) {
-    respond_error(ex, *refused, fmt);
-    co_return;
-  }
-  auto fields = chat_input::read_body_fields(ex.req(), {});
+  auto fields = read_request(ctx);
   if (!fields) {
     respond_error(ex, fields.err(), fmt);
     co_return;
   }
-  auto key = form_value(*fields, "session_key");
-  if (!key || !chat_input::is_key(*key)) {
-    respond_error(ex, make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key"),
-                  fmt);
+  auto key = session_key_of(*fields);
+  if (!key) {
+    respond_error(ex, key.err(), fmt);
     co_return;
   }
-  identify_args args{ctx.cfg.app.tenant, agent.code, std::string(*key), std::nullopt, std::nullopt};
+  identify_args args{ctx.cfg.app.tenant, agent.code, *key, std::nullopt, std::nullopt};
   if (auto email = form_value(*fields, "email"); email && !email->empty()) {
     if (!plausible_email(*email)) {
       respond_error(ex, make_error(errc::bad_request, "email is not an email address", "/email"), fmt);
