@@ -26,12 +26,19 @@ result<form_fields> read_request(function_context& ctx) {
   return chat_input::read_body_fields(ctx.ex.req(), {"session_keys"});
 }
 
-/// The body's session_key, checked.
-result<std::string> session_key_of(const form_fields& fields) {
-  auto key = form_value(fields, "session_key");
+/// A request about one session: its body fields and its checked session_key.
+struct session_request {
+  form_fields fields;
+  std::string session_key;
+};
+result<session_request> read_session_request(function_context& ctx) {
+  auto fields = read_request(ctx);
+  if (!fields) return fields.err();
+  auto key = form_value(*fields, "session_key");
   if (!key || !chat_input::is_key(*key))
     return make_error(errc::bad_request, "session_key must be 8-128 letters, digits, '-' or '_'", "/session_key");
-  return std::string(*key);
+  std::string session_key(*key);
+  return session_request{std::move(*fields), std::move(session_key)};
 }
 
 result<state_store> store_for(function_context& ctx) {
@@ -87,14 +94,9 @@ std::optional<std::string> clean_name(std::string_view s) {
 task<void> post_history(function_context ctx, const agent_config& agent) {
   exchange& ex = ctx.ex;
   response_format fmt = fragment_or_json(ex.req());
-  auto fields = read_request(ctx);
-  if (!fields) {
-    respond_error(ex, fields.err(), fmt);
-    co_return;
-  }
-  auto key = session_key_of(*fields);
-  if (!key) {
-    respond_error(ex, key.err(), fmt);
+  auto in = read_session_request(ctx);
+  if (!in) {
+    respond_error(ex, in.err(), fmt);
     co_return;
   }
   auto store = store_for(ctx);
@@ -102,7 +104,7 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
     respond_error(ex, store.err(), fmt);
     co_return;
   }
-  const std::string& session_key = *key;
+  const std::string& session_key = in->session_key;
   auto history = parse_session_history(
       co_await ex.fetch(session_history_request(*store, ctx.cfg.app.tenant, agent.code, session_key)));
   if (ex.cancelled()) co_return;
@@ -174,25 +176,20 @@ task<void> post_sessions(function_context ctx, const agent_config& agent) {
 task<void> post_identify(function_context ctx, const agent_config& agent) {
   exchange& ex = ctx.ex;
   const response_format fmt = response_format::json;  // the widget's call; no page shows it
-  auto fields = read_request(ctx);
-  if (!fields) {
-    respond_error(ex, fields.err(), fmt);
+  auto in = read_session_request(ctx);
+  if (!in) {
+    respond_error(ex, in.err(), fmt);
     co_return;
   }
-  auto key = session_key_of(*fields);
-  if (!key) {
-    respond_error(ex, key.err(), fmt);
-    co_return;
-  }
-  identify_args args{ctx.cfg.app.tenant, agent.code, *key, std::nullopt, std::nullopt};
-  if (auto email = form_value(*fields, "email"); email && !email->empty()) {
+  identify_args args{ctx.cfg.app.tenant, agent.code, in->session_key, std::nullopt, std::nullopt};
+  if (auto email = form_value(in->fields, "email"); email && !email->empty()) {
     if (!plausible_email(*email)) {
       respond_error(ex, make_error(errc::bad_request, "email is not an email address", "/email"), fmt);
       co_return;
     }
     args.email = std::string(*email);
   }
-  if (auto name = form_value(*fields, "name"); name && !name->empty()) {
+  if (auto name = form_value(in->fields, "name"); name && !name->empty()) {
     args.name = clean_name(*name);
     if (!args.name) {
       respond_error(ex, make_error(errc::bad_request, "name must be 1-120 characters of text", "/name"), fmt);
