@@ -351,6 +351,16 @@ class Run {
     }
   }
 
+  /** A piece of an effect's body: fed and its first step taken in one call (docs/ABI.md). */
+  feedChunk(id, bytes) {
+    if (this.finished) return;
+    try {
+      this.drain(this.x.salient_effect_chunk_next(this.handle, id, this.instance.input(bytes), bytes.length));
+    } catch (err) {
+      this.trap(err);
+    }
+  }
+
   resume() {
     if (this.finished) return;
     try {
@@ -370,10 +380,10 @@ class Run {
     }
   }
 
-  drain() {
+  /** Acts on steps until WAIT or DONE; `first` is a step already taken (feedChunk). */
+  drain(first = this.x.salient_next(this.handle)) {
     const x = this.x;
-    for (;;) {
-      const kind = x.salient_next(this.handle);
+    for (let kind = first; ; kind = x.salient_next(this.handle)) {
       switch (kind) {
         case WAIT:
           if (this.held) this.openStream(); // more is coming later: the body must stream
@@ -504,7 +514,7 @@ class Run {
         const whole = new Uint8Array(await res.arrayBuffer());
         if (!wanted()) return;
         this.feed(this.x.salient_effect_head, id, head);
-        if (whole.length > 0 && wanted()) this.feed(this.x.salient_effect_chunk, id, whole);
+        if (whole.length > 0 && wanted()) this.feedChunk(id, whole);
         if (!wanted()) return;
         this.effects.delete(id);
         this.feedEnd(id);
@@ -527,7 +537,7 @@ class Run {
           break;
         }
         arm();
-        if (wanted()) this.feed(this.x.salient_effect_chunk, id, value);
+        if (wanted()) this.feedChunk(id, value);
       }
       if (!wanted()) return;
       this.effects.delete(id);

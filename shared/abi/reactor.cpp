@@ -40,7 +40,8 @@ std::string_view bytes(const char* ptr, std::uint32_t len) { return {ptr, len}; 
 
 }  // namespace
 
-SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 1; }
+// 2: salient_effect_chunk_next, which hosts/driver.js needs.
+SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 2; }
 
 SALIENT_EXPORT("salient_alloc") void* salient_alloc(std::uint32_t len) { return std::malloc(len ? len : 1); }
 
@@ -131,6 +132,15 @@ void salient_effect_head(std::uint32_t handle, std::uint32_t id, const char* ptr
 SALIENT_EXPORT("salient_effect_chunk")
 void salient_effect_chunk(std::uint32_t handle, std::uint32_t id, const char* ptr, std::uint32_t len) {
   if (salient::exchange* ex = inst().find(handle)) ex->feed_chunk(id, bytes(ptr, len));
+}
+
+// salient_effect_chunk, then salient_next: that step's kind, its bytes in the output slot. Most
+// pieces of a relayed stream yield no step or one WRITE, so this is one call per piece instead
+// of two or three (docs/ABI.md).
+SALIENT_EXPORT("salient_effect_chunk_next")
+std::uint32_t salient_effect_chunk_next(std::uint32_t handle, std::uint32_t id, const char* ptr, std::uint32_t len) {
+  salient_effect_chunk(handle, id, ptr, len);
+  return salient_next(handle);
 }
 
 SALIENT_EXPORT("salient_effect_end") void salient_effect_end(std::uint32_t handle, std::uint32_t id) {

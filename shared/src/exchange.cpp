@@ -27,7 +27,7 @@ fetch_result pending_fetch::awaiter::await_resume() const {
   out.failure = std::move(s->failure);
   out.head = std::move(s->head);
   out.body = std::move(s->body);
-  ex->effects_.erase(id);
+  ex->erase_effect(id);
   return out;
 }
 
@@ -73,7 +73,7 @@ effect_piece pending_fetch::piece_awaiter::await_resume() const {
   // complete: nothing unread is left
   if (s->failure) out.failure = std::move(s->failure);
   else out.what = effect_piece::kind::end;
-  ex->effects_.erase(id);
+  ex->erase_effect(id);
   return out;
 }
 
@@ -81,7 +81,7 @@ void pending_fetch::cancel() const {
   auto* s = ex_->slot(id_);
   if (!s) return;
   if (!s->complete) ex_->push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id_}}));
-  ex_->effects_.erase(id_);
+  ex_->erase_effect(id_);
 }
 
 exchange::exchange(request req, log_level min_level) : req_(std::move(req)), min_level_(min_level) {}
@@ -116,8 +116,16 @@ step exchange::next() {
 }
 
 exchange::effect_slot* exchange::slot(std::uint32_t id) {
+  if (last_slot_ && last_slot_id_ == id) return last_slot_;
   auto it = effects_.find(id);
-  return it == effects_.end() ? nullptr : &it->second;
+  if (it == effects_.end()) return nullptr;
+  last_slot_id_ = id;
+  return last_slot_ = &it->second;
+}
+
+void exchange::erase_effect(std::uint32_t id) {
+  if (last_slot_id_ == id) last_slot_ = nullptr;
+  effects_.erase(id);
 }
 
 void exchange::feed_head(std::uint32_t id, response_head head) {
@@ -212,6 +220,7 @@ void exchange::after_resume() {
   for (auto& [id, s] : effects_)
     if (!s.complete) push(step_kind::cancel_effect, detail::dump(detail::json{{"id", id}}));
   effects_.clear();
+  last_slot_ = nullptr;
 }
 
 pending_fetch exchange::begin_fetch(outbound_request out, effect_policy policy) {

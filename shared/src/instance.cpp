@@ -77,10 +77,16 @@ std::uint32_t instance::start(std::string_view head_json, std::string_view body)
 }
 
 exchange* instance::find(std::uint32_t handle) {
+  if (last_exchange_ && last_handle_ == handle) return last_exchange_;
   auto it = handles_.find(handle);
-  return it == handles_.end() ? nullptr : &it->second->ex;
+  if (it == handles_.end()) return nullptr;
+  last_handle_ = handle;
+  return last_exchange_ = &it->second->ex;
 }
 
-void instance::release(std::uint32_t handle) { handles_.erase(handle); }
+void instance::release(std::uint32_t handle) {
+  if (last_handle_ == handle) last_exchange_ = nullptr;
+  handles_.erase(handle);
+}
 
 }  // namespace salient

@@ -14,7 +14,7 @@ const functions = ["chat", "stream", "otp", "summary"];
 const exportsDocumented = [
   "_initialize", "memory", "salient_abi_version", "salient_alloc", "salient_free", "salient_configure",
   "salient_start", "salient_next", "salient_output_ptr", "salient_output_len", "salient_output_slot", "salient_effect_head", "salient_knowledge", "salient_search",
-  "salient_effect_chunk", "salient_effect_end", "salient_effect_fail", "salient_cancel", "salient_release",
+  "salient_effect_chunk", "salient_effect_chunk_next", "salient_effect_end", "salient_effect_fail", "salient_cancel", "salient_release",
 ];
 const [WAIT, EFFECT, RESPOND, WRITE, DONE, CANCEL_EFFECT, LOG] = [0, 1, 2, 3, 4, 5, 6];
 const SECRET = "reactor-test-secret-0123456789abcdefghij";
@@ -88,7 +88,7 @@ describe("reactor ABI", () => {
       const gz = gzipSync(bytes, { level: 9 }).length;
       assert.ok(gz <= 300 * 1024, `${fn}.wasm is ${gz} bytes gzip, over the 300 KB budget`);
       const host = instantiate(module);
-      assert.equal(host.x.salient_abi_version(), 1);
+      assert.equal(host.x.salient_abi_version(), 2);
     });
   }
 
@@ -147,6 +147,30 @@ describe("reactor ABI", () => {
     assert.deepEqual(kinds, [RESPOND, WRITE, DONE]);
     const body = JSON.parse(dec.decode(steps.find((s) => s.kind === WRITE).bytes));
     assert.equal(body.message_id, "019aaaac-2600-7000-8000-000000000001");
+  });
+
+  test("salient_effect_chunk_next feeds a piece and returns the step salient_next would", () => {
+    const chat = instantiate(load("chat").module);
+    assert.equal(configure(chat), 0);
+    const h = start(chat, { method: "POST", url: "/a/sales/chat",
+      headers: [["content-type", "application/json"], ["accept", "application/json"]] }, JSON.stringify({ message: "hi" }));
+    const [effect] = drain(chat, h);
+    const e = JSON.parse(dec.decode(effect.bytes));
+    const [hp, hn] = chat.put(JSON.stringify({ status: 200, headers: [] }));
+    chat.x.salient_effect_head(h, e.id, hp, hn);
+    const answer = enc.encode(JSON.stringify({ turn_id: "019aaaac-2600-7000-8000-000000000002", session_id: "s", duplicate: false }));
+    // A whole effect: nothing happens until its end, so each piece's first step is WAIT.
+    for (const piece of [answer.subarray(0, 10), answer.subarray(10)]) {
+      const [p, n] = chat.put(piece);
+      assert.equal(chat.x.salient_effect_chunk_next(h, e.id, p, n), WAIT);
+    }
+    chat.x.salient_effect_end(h, e.id);
+    const kinds = drain(chat, h).map((s) => s.kind).filter((k) => k !== LOG);
+    assert.deepEqual(kinds, [RESPOND, WRITE, DONE]);
+    // An unknown (released) handle: DONE, as salient_next answers.
+    chat.x.salient_release(h);
+    const [p, n] = chat.put(answer);
+    assert.equal(chat.x.salient_effect_chunk_next(h, e.id, p, n), DONE);
   });
 
   test("cancel while an effect is pending yields CANCEL_EFFECT then DONE", () => {

@@ -201,12 +201,17 @@ class exchange {
   void complete(std::uint32_t id, effect_slot& slot);
   void after_resume();
   effect_slot* slot(std::uint32_t id);
+  void erase_effect(std::uint32_t id);
 
   request req_;
   header_list always_;
   log_level min_level_;
   task<void> flow_;
   std::map<std::uint32_t, effect_slot> effects_;
+  /// The slot slot() found last: a streaming effect is looked up four times per network piece.
+  /// (std::map nodes stay put until erased; erase_effect and the clear in after_resume reset it.)
+  std::uint32_t last_slot_id_ = 0;
+  effect_slot* last_slot_ = nullptr;
   std::uint32_t next_effect_id_ = 1;
   std::deque<std::pair<step_kind, std::string>> queue_;
   std::string current_;

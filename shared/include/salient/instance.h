@@ -76,6 +76,9 @@ class instance {
   knowledge_index knowledge_;
   log_level level_ = log_level::info;
   std::map<std::uint32_t, std::unique_ptr<in_flight>> handles_;
+  /// The handle find() found last: a relayed stream calls it twice per network piece.
+  std::uint32_t last_handle_ = 0;
+  exchange* last_exchange_ = nullptr;
   std::uint32_t next_handle_ = 1;
 };
 
