@@ -10,11 +10,12 @@
 //   full    the same turn timed from the POST: what a visitor waits for.
 // Each turn reads both streams to the end; direct and Salient alternate turn by turn.
 // added = get − direct per turn (p50/p95), and p50(get) − p50(direct).
-// Where the GET's time goes: the dev server process times its outbound fetches (the claim RPC to
-// its own state store over loopback, and the LLM call) on the clock performance.timeOrigin +
-// performance.now(), shared by the processes.
+// Where the GET's time goes: the dev server process times the claim (its embedded store, called
+// in-process) and its outbound LLM fetch on the clock performance.timeOrigin + performance.now(),
+// shared by the processes.
 //
 //   node bench/ttft-node.mjs [--quick]
+//   TTFT_PROF=<dir> node bench/ttft-node.mjs   also writes V8 CPU profiles of the two server processes to <dir>
 
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -28,7 +29,7 @@ const now = () => performance.timeOrigin + performance.now();
 
 /** Starts lib/ttft-server.mjs with `args`; resolves with its JSON line and a stop(). */
 function server(...args) {
-  const child = spawn(process.execPath, [path.join(REPO, "bench", "lib", "ttft-server.mjs"), ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...(process.env.TTFT_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.TTFT_PROF] : []), path.join(REPO, "bench", "lib", "ttft-server.mjs"), ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`ttft-server ${args[0]} exited (${code})`)));

@@ -7,7 +7,8 @@
 //
 // Prints one JSON line with its URL(s) once listening; stops when stdin closes. The salient role
 // also wraps globalThis.fetch before the server starts (the driver calls it for every effect) and
-// serves the start and head times of the claim RPC and the LLM fetch, in ms on the shared clock
+// serves the start and end times of the claim (timed in the embedded store, which the dev server
+// calls in-process) and the start and head times of the LLM fetch, in ms on the shared clock
 // performance.timeOrigin + performance.now(), at GET {marks}/marks (which also clears them). It
 // also marks, inside the dev server, when the LLM body's first piece with content was read (its
 // reader's read() wrapped, so no stream is added to the measured path) and
@@ -34,9 +35,9 @@ if (role === "fake") {
     const start = now();
     const res = await realFetch(url, init);
     const u = String(url);
-    const kind = u.endsWith("/rpc/salient_claim_turn") ? "claim" : u.endsWith("/chat/completions") ? "llm" : null;
-    if (kind) marks.push({ kind, start, head: now() });
-    if (kind !== "llm" || !res.body) return res;
+    if (!u.endsWith("/chat/completions")) return res;
+    marks.push({ kind: "llm", start, head: now() });
+    if (!res.body) return res;
     // Notes when the first piece with content is read. The body's own reader, with its read()
     // wrapped: a pass-through stream would add its own hops to the path being measured.
     const body = res.body, getReader = body.getReader.bind(body);
@@ -62,9 +63,18 @@ if (role === "fake") {
     }
     return write.call(this, chunk, ...rest);
   };
+  // The claim: the dev server answers its core's state calls in-process (server.js), so it is
+  // timed where the embedded store runs it.
+  const state = memoryBackend(), call = state.call.bind(state);
+  state.call = async (fn, args) => {
+    const start = now();
+    const result = await call(fn, args);
+    if (fn === "salient_claim_turn") marks.push({ kind: "claim", start, head: now() });
+    return result;
+  };
   const server = await startServer({
     port: 0,
-    state: memoryBackend(),
+    state,
     env: { SALIENT_STREAM_SECRET: BENCH_SECRET, OPENROUTER_API_KEY: "sk-or-bench", OPENROUTER_BASE_URL: base },
     log: () => {},
   });

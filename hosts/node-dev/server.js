@@ -121,7 +121,14 @@ export async function startServer({
   }
   const url = `http://${host}:${server.address().port}`;
   if (state) env.SUPABASE_URL = url;
-  salient = createSalient({ modules, config, env, log, knowledge: build.knowledge });
+  // The core reaches the embedded store at SUPABASE_URL as it reaches Supabase, and the socket
+  // serves it there (for tests and tools); the core's own calls are answered in-process by the
+  // same PostgREST handler, without a loopback round trip (about 1.5 ms of the wait for a first
+  // token: docs/BENCHMARKS.md (d)).
+  const rpcPrefix = `${url}/rest/v1/rpc/`;
+  const fetch = (target, init) =>
+    state && typeof target === "string" && target.startsWith(rpcPrefix) ? state(new Request(target, init)) : globalThis.fetch(target, init);
+  salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch });
 
   let closing = null;
   return {
