@@ -3,8 +3,11 @@
 // the same network pieces for every target:
 //
 //   core    the stream function's reactor driven directly (workers/relay.js CoreRelay): per piece
-//           salient_effect_chunk (copy in) + drain every step (copy out of each WRITE). Only the
+//           salient_effect_chunk_next (copy in) + drain every step (copy out of each WRITE). Only the
 //           piece loop is timed; a fresh exchange (start, claim, LLM head … finish) per repetition.
+//   floor   the host floor (workers/relay.js FloorRelay, bench/peer/relay-floor.c): the core's
+//           piece loop on a module that writes, for each piece, as many bytes as the core did,
+//           and does nothing else: the copies and calls a host pays whatever the core does.
 //   js      the plain JS relay (workers/relay.js JsRelay): TextDecoder + lines + JSON.parse per
 //           event + JSON.stringify per token, synchronous over the same pieces.
 //   ai-sdk  the Vercel AI SDK: createOpenAICompatible + streamText with a `fetch` that answers
@@ -30,7 +33,8 @@ import { createSalient } from "../hosts/driver.js";
 import { log, QUICK, section, wasmPath } from "./lib/common.mjs";
 import { AGENT, LLM_BASE, loadConfig, relayEnv, relayFixture, signStreamId } from "./lib/relay.mjs";
 import { summary } from "./lib/stats.mjs";
-import { CLAIM_BODY, configureBytes, CoreRelay, FINISH_BODY, JsRelay, jsRelayRun, streamHead, tokenText } from "./workers/relay.js";
+import { buildRelayFloor } from "./lib/peers.mjs";
+import { CLAIM_BODY, configureBytes, CoreRelay, FINISH_BODY, FloorRelay, JsRelay, jsRelayRun, streamHead, tokenText } from "./workers/relay.js";
 
 const SYNC_WARMUP = QUICK ? 10 : 40, SYNC_REPS = QUICK ? 20 : 60;
 const SDK_WARMUP = QUICK ? 2 : 5, SDK_REPS = QUICK ? 6 : 20;
@@ -78,13 +82,28 @@ section(async () => {
 
   // ---- (a) core vs (b) plain JS: synchronous loops, interleaved --------------------------------
   const core = new CoreRelay(module, configureBytes(config, env));
-  const raw = { core: { wall: [], cpu: [] }, js: { wall: [], cpu: [] } };
+  // The host floor (FloorRelay): the same loop on a module that writes what the core wrote for
+  // each piece and does nothing else. Timed without the last piece, so against core.withoutLastPiece.
+  const floorModule = new WebAssembly.Module(readFileSync(buildRelayFloor()));
+  const floorFor = (pieces) => {
+    const plan = [], now = Date.now();
+    core.run(streamHead(AGENT, signStreamId(now), now), pieces, now, null, plan);
+    return new FloorRelay(floorModule, plan);
+  };
+  const floor = floorFor(f.pieces), floorByEvent = floorFor(f.eventPieces);
+  const floorCheck = (name, r, coreWrites) => {
+    const n = r.writes.reduce((sum, w) => sum + w.length, 0), m = coreWrites.slice(0, -1).reduce((sum, w) => sum + w.length, 0);
+    if (r.writes.length === 0 || n > m) throw new Error(`${name}: the floor wrote ${n} bytes, the core ${m} before its last piece`);
+  };
+  const raw = { core: { wall: [], cpu: [] }, js: { wall: [], cpu: [] }, floor: { wall: [], cpu: [] } };
   const coreLast = { wall: [], cpu: [] }; // the last piece alone: [DONE] → the finish_turn effect
   let coreWrites = 0, coreBytesOut = 0, jsBytesOut = 0;
   for (let i = 0; i < SYNC_WARMUP + SYNC_REPS; i++) {
     const now = Date.now();
     const r = core.run(streamHead(AGENT, signStreamId(now), now), f.pieces, now, cpuMsNow);
     check("core", r.writes);
+    const fl = floor.run(f.pieces, cpuMsNow);
+    floorCheck("floor", fl, r.writes);
     const c0 = cpuMsNow(), t0 = performance.now();
     const js = jsRelayRun(f.pieces);
     const jsWall = performance.now() - t0, jsCpu = cpuMsNow() - c0;
@@ -96,6 +115,8 @@ section(async () => {
     coreLast.cpu.push(r.lastCpuMs);
     raw.js.wall.push(jsWall);
     raw.js.cpu.push(jsCpu);
+    raw.floor.wall.push(fl.ms);
+    raw.floor.cpu.push(fl.cpuMs);
     coreWrites = r.relayed;
     coreBytesOut = r.writes.reduce((n, w) => n + w.length, 0);
     jsBytesOut = js.writes.reduce((n, w) => n + w.length, 0);
@@ -104,11 +125,13 @@ section(async () => {
 
   // ---- (a') the same two on event-sized pieces (splitAtEvents): the per-chunk cost with few
   // per-piece costs on top, as most pieces of a real stream arrive -------------------------------
-  const byEvent = { core: { wall: [], cpu: [] }, js: { wall: [], cpu: [] } };
+  const byEvent = { core: { wall: [], cpu: [] }, coreWithoutLast: { wall: [], cpu: [] }, js: { wall: [], cpu: [] }, floor: { wall: [], cpu: [] } };
   for (let i = 0; i < SYNC_WARMUP + SYNC_REPS; i++) {
     const now = Date.now();
     const r = core.run(streamHead(AGENT, signStreamId(now), now), f.eventPieces, now, cpuMsNow);
     check("core (event pieces)", r.writes);
+    const fl = floorByEvent.run(f.eventPieces, cpuMsNow);
+    floorCheck("floor (event pieces)", fl, r.writes);
     const c0 = cpuMsNow(), t0 = performance.now();
     const js = jsRelayRun(f.eventPieces);
     const jsWall = performance.now() - t0, jsCpu = cpuMsNow() - c0;
@@ -116,6 +139,10 @@ section(async () => {
     if (i < SYNC_WARMUP) continue;
     byEvent.core.wall.push(r.ms);
     byEvent.core.cpu.push(r.cpuMs);
+    byEvent.coreWithoutLast.wall.push(r.ms - r.lastMs);
+    byEvent.coreWithoutLast.cpu.push(r.cpuMs - r.lastCpuMs);
+    byEvent.floor.wall.push(fl.ms);
+    byEvent.floor.cpu.push(fl.cpuMs);
     byEvent.js.wall.push(jsWall);
     byEvent.js.cpu.push(jsCpu);
   }
@@ -217,7 +244,12 @@ section(async () => {
       withoutLastPiece: target({ wall: raw.core.wall.map((m, i) => m - coreLast.wall[i]), cpu: raw.core.cpu.map((m, i) => m - coreLast.cpu[i]) }),
     },
     js: { ...target(raw.js), bytesOut: jsBytesOut },
-    eventPieces: { pieces: f.eventPieces.length, splitOneIn: 8, core: target(byEvent.core), js: target(byEvent.js) },
+    // The host floor (bench/peer/relay-floor.c), all pieces but the last: against core.withoutLastPiece.
+    floor: target(raw.floor),
+    eventPieces: {
+      pieces: f.eventPieces.length, splitOneIn: 8, core: target(byEvent.core), js: target(byEvent.js),
+      coreWithoutLastPiece: target(byEvent.coreWithoutLast), floor: target(byEvent.floor),
+    },
     aiSdk: target(sdkRaw),
     e2e: { ours: target(e2eRaw.ours), js: target(e2eRaw.js) },
     textChecked: true,

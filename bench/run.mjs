@@ -286,6 +286,13 @@ function reportRelay(r) {
     const cl = n.core.lastPiece, cw = n.core.withoutLastPiece;
     console.log(`    the core's last piece alone ([DONE] → building the finish_turn effect with the whole answer): CPU ${ms(cl.cpuMsPerStream.p50, 2)} ms ` +
       `per stream p50 (wall ${ms(cl.msPerStream.p50, 2)}); the core without it: CPU ${ns(cw.cpuNsPerChunk.p50)} ns/chunk p50 (wall ${ns(cw.nsPerChunk.p50)})`);
+    if (n.floor) {
+      // The host floor: the same loop's copies and calls on a module that does no relay work.
+      const floorLine = (what, core, floor) => `${what}: core ${ns(core.cpuNsPerChunk.p50)}, floor ${ns(floor.cpuNsPerChunk.p50)} ` +
+        `(${(100 * floor.cpuNsPerChunk.p50 / core.cpuNsPerChunk.p50).toFixed(0)} % of the core's), inside the core ${ns(core.cpuNsPerChunk.p50 - floor.cpuNsPerChunk.p50)}`;
+      console.log(`    host floor (copy in, one call per piece, copy out; bench/peer/relay-floor.c), CPU ns/chunk p50 without the last piece: ` +
+        `${floorLine("1–200-byte pieces", cw, n.floor)}; ${floorLine("event-sized pieces", n.eventPieces.coreWithoutLastPiece, n.eventPieces.floor)}`);
+    }
     console.log(`    ratios (peer ÷ ours, CPU p50): plain JS ${ratio(n.js.cpuNsPerChunk.p50, core)}, AI SDK ${ratio(n.aiSdk.cpuNsPerChunk.p50, core)}, ` +
       `end to end ${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)}, workerd plain JS ${w ? ratio(w.js.cpuNsPerChunk.p50, w.core.cpuNsPerChunk.p50) : "–"}; ` +
       `wall p50: ${ratio(n.js.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(n.aiSdk.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(e.js.nsPerChunk.p50, e.ours.nsPerChunk.p50)}; ` +
@@ -304,7 +311,7 @@ function reportRelay(r) {
     const rows = [["time to first token (ms)", "p50", "p95"]];
     for (const [k, label] of [["direct", "direct: fetch the fake's chat/completions"], ["directHead", "  of which: to its response head"], ["get", "Salient: GET stream → first token event"],
       ["full", "Salient: POST chat + GET → first token"], ["added", "added: GET − direct (per turn)"],
-      ["claimStart", "  GET → claim RPC starts"], ["claimRpc", "  claim RPC (the dev server's own state store, over loopback)"], ["claimToLlm", "  claim answered → LLM fetch starts"],
+      ["claimStart", "  GET → claim starts"], ["claimRpc", "  claim (the dev server's embedded store, in-process)"], ["claimToLlm", "  claim answered → LLM fetch starts"],
       ["llmHead", "  LLM fetch → its head"], ["llmHeadToToken", "  LLM head → first token at the client"]]) {
       rows.push([label, ms(t[k].p50, 2), ms(t[k].p95, 2)]);
     }

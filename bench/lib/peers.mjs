@@ -35,3 +35,13 @@ export function buildPeers() {
   }
   return out;
 }
+
+/**
+ * The relay's host floor (bench/peer/relay-floor.c), built like the peers: its path. Not in
+ * PEERS: it is a relay peer, not a size or instantiation one.
+ */
+export function buildRelayFloor() {
+  const target = path.join(ensureOut(), "relay-floor.wasm");
+  execFileSync("clang-19", ["--target=wasm32-wasi", "--sysroot=/usr", "-O2", ...LINK, path.join(REPO, "bench/peer/relay-floor.c"), "-o", target], { stdio: "inherit" });
+  return target;
+}

@@ -4,7 +4,8 @@
 // CoreRelay  the stream function's reactor (docs/ABI.md) driven directly, the way hosts/driver.js
 //            drives it but without Web Streams or fetch: start a stream request, answer the
 //            claim effect, feed the LLM response head, then — the timed part — for each network
-//            piece copy it in (salient_effect_chunk) and drain every step, copying each WRITE's
+//            piece copy it in and take its first step in one call (salient_effect_chunk_next),
+//            then drain every step, copying each WRITE's
 //            bytes out (Uint8Array.slice, as the driver's outputCopy does). Then the end and the
 //            finish_turn effect, untimed.
 // JsRelay    the plain JS peer: TextDecoder({stream: true}) + line splitting + JSON.parse per data
@@ -44,27 +45,13 @@ export function streamHead(agent, streamId, nowMs) {
   }));
 }
 
-export class CoreRelay {
-  constructor(module, configure) {
-    const imports = {};
-    for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
-      if (from === "wasi_snapshot_preview1" && kind === "function") imports[name] = () => 52; // ENOSYS
-    }
-    imports.random_get = (ptr, len) => {
-      for (let at = 0; at < len; at += 65536) {
-        crypto.getRandomValues(new Uint8Array(this.x.memory.buffer, ptr + at, Math.min(65536, len - at)));
-      }
-      return 0;
-    };
-    this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports }).exports;
-    this.x._initialize();
-    this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len} of the last step (docs/ABI.md)
-    this.scratch = 0;
-    this.scratchLen = 0;
-    this.u8 = null;
-    if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
-      throw new Error("salient_configure failed: " + decoder.decode(this.outputCopy()));
-    }
+/**
+ * The host's side of a reactor, as hosts/driver.js has it: memory views, copy in through one
+ * scratch buffer grown as needed, copy out of the last step's bytes (the {ptr, len} slot).
+ */
+class ReactorHost {
+  constructor(x, alloc, free, slotPtr) {
+    Object.assign(this, { x, alloc, free, slot: slotPtr >>> 2, scratch: 0, scratchLen: 0, u8: null });
   }
 
   bytes() {
@@ -79,10 +66,10 @@ export class CoreRelay {
   /** Copy in: the driver's scratch buffer, grown as needed. */
   input(bytes) {
     if (bytes.length > this.scratchLen) {
-      if (this.scratch) this.x.salient_free(this.scratch);
+      if (this.scratch) this.free(this.scratch);
       this.scratchLen = Math.max(bytes.length, 2 * this.scratchLen, 4096);
-      this.scratch = this.x.salient_alloc(this.scratchLen);
-      if (!this.scratch) throw new Error("salient_alloc failed");
+      this.scratch = this.alloc(this.scratchLen);
+      if (!this.scratch) throw new Error("alloc failed");
     }
     this.bytes().set(bytes, this.scratch);
     return this.scratch;
@@ -93,15 +80,37 @@ export class CoreRelay {
     const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
     return u8.slice(ptr, ptr + len);
   }
+}
+
+export class CoreRelay extends ReactorHost {
+  constructor(module, configure) {
+    const imports = {};
+    let memory = null;
+    for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+      if (from === "wasi_snapshot_preview1" && kind === "function") imports[name] = () => 52; // ENOSYS
+    }
+    imports.random_get = (ptr, len) => {
+      for (let at = 0; at < len; at += 65536) {
+        crypto.getRandomValues(new Uint8Array(memory.buffer, ptr + at, Math.min(65536, len - at)));
+      }
+      return 0;
+    };
+    const x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports }).exports;
+    memory = x.memory;
+    x._initialize();
+    super(x, x.salient_alloc, x.salient_free, x.salient_output_slot()); // {ptr, len} of the last step (docs/ABI.md)
+    if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
+      throw new Error("salient_configure failed: " + decoder.decode(this.outputCopy()));
+    }
+  }
 
   /**
    * Runs `next` until WAIT or DONE. WRITE bytes go to `writes`; the other steps' bytes are kept
    * (copied) in `steps` and looked at later, so the timed loop parses no JSON of its own.
    */
-  drain(handle, writes, steps) {
+  drain(handle, writes, steps, first = this.x.salient_next(handle)) {
     const x = this.x;
-    for (;;) {
-      const kind = x.salient_next(handle);
+    for (let kind = first; ; kind = x.salient_next(handle)) {
       if (kind === WAIT) return false;
       if (kind === DONE) return true;
       if (kind === WRITE) writes.push(this.outputCopy());
@@ -113,9 +122,10 @@ export class CoreRelay {
    * One exchange. Returns { ms: the timed piece loop's performance.now() span, cpuMs: the same
    * span by `cpuClock` (ms; NaN without one), lastMs / lastCpuMs: the same for the last piece
    * alone, writes, relayed: WRITEs in the timed loop }.
-   * `pieces`: Uint8Array[] of the upstream body as the network delivered it.
+   * `pieces`: Uint8Array[] of the upstream body as the network delivered it. `plan`, an array
+   * for an untimed run: gets the bytes written for each piece, for FloorRelay.
    */
-  run(head, pieces, nowMs, cpuClock = null) {
+  run(head, pieces, nowMs, cpuClock = null, plan = null) {
     const x = this.x;
     const writes = [], steps = [];
     const handle = x.salient_start(this.input(head), head.length, this.scratch + head.length, 0);
@@ -133,15 +143,14 @@ export class CoreRelay {
     const c0 = cpuClock ? cpuClock() : NaN, t0 = performance.now();
     const last = pieces.length - 1;
     for (let i = 0; i < last; i++) {
-      const piece = pieces[i];
-      x.salient_effect_chunk(handle, llm.id, this.input(piece), piece.length);
-      this.drain(handle, writes, steps);
+      const piece = pieces[i], n = writes.length;
+      this.drain(handle, writes, steps, x.salient_effect_chunk_next(handle, llm.id, this.input(piece), piece.length));
+      if (plan) plan.push(writes.slice(n).reduce((sum, w) => sum + w.length, 0));
     }
     // The last piece ends `data: [DONE]`: the core then builds the finish_turn effect (the whole
     // answer, stored). Timed with the rest, and on its own too.
     const c1 = cpuClock ? cpuClock() : NaN, t1 = performance.now();
-    x.salient_effect_chunk(handle, llm.id, this.input(pieces[last]), pieces[last].length);
-    this.drain(handle, writes, steps);
+    this.drain(handle, writes, steps, x.salient_effect_chunk_next(handle, llm.id, this.input(pieces[last]), pieces[last].length));
     const t2 = performance.now(), c2 = cpuClock ? cpuClock() : NaN;
     const ms = t2 - t0, cpuMs = c2 - c0, lastMs = t2 - t1, lastCpuMs = c2 - c1;
 
@@ -175,10 +184,43 @@ export class CoreRelay {
     const x = this.x;
     x.salient_effect_head(handle, id, this.input(head), head.length);
     this.drain(handle, writes, steps);
-    x.salient_effect_chunk(handle, id, this.input(body), body.length);
-    this.drain(handle, writes, steps);
+    this.drain(handle, writes, steps, x.salient_effect_chunk_next(handle, id, this.input(body), body.length));
     x.salient_effect_end(handle, id);
     return this.drain(handle, writes, steps);
+  }
+}
+
+/**
+ * The host floor: CoreRelay's piece loop (copy in, one call per piece, copy out of each WRITE)
+ * driving bench/peer/relay-floor.c, which does no relay work and writes what the core wrote for
+ * each piece (`plan`, from CoreRelay.run). The core's time minus this is the time inside it.
+ */
+export class FloorRelay extends ReactorHost {
+  constructor(module, plan) {
+    const x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: {} }).exports;
+    x._initialize();
+    super(x, x.floor_alloc, () => {}, x.floor_slot());
+    const at = x.floor_alloc(4 * plan.length);
+    new Uint32Array(x.memory.buffer, at, plan.length).set(plan);
+    this.plan = [at, plan.length];
+  }
+
+  drain(writes, first) {
+    for (let kind = first; kind !== WAIT; kind = this.x.floor_next()) writes.push(this.outputCopy());
+  }
+
+  /** The timed loop over all but the last piece, as CoreRelay's: { ms, cpuMs, writes }. */
+  run(pieces, cpuClock = null) {
+    const x = this.x, writes = [];
+    x.floor_plan(...this.plan);
+    const c0 = cpuClock ? cpuClock() : NaN, t0 = performance.now();
+    const last = pieces.length - 1;
+    for (let i = 0; i < last; i++) {
+      const piece = pieces[i];
+      this.drain(writes, x.floor_chunk_next(this.input(piece), piece.length));
+    }
+    const ms = performance.now() - t0, cpuMs = cpuClock ? cpuClock() - c0 : NaN;
+    return { ms, cpuMs, writes };
   }
 }
 
