@@ -309,13 +309,13 @@ function reportRelay(r) {
   if (r.ttft) {
     const t = r.ttft;
     const rows = [["time to first token (ms)", "p50", "p95"]];
-    for (const [k, label] of [["direct", "direct: fetch the fake's chat/completions"], ["directHead", "  of which: to its response head"], ["get", "Salient: GET stream → first token event"],
+    for (const [k, label] of [["direct", "direct: fetch the fake's chat/completions (Salient's request)"], ["directHead", "  of which: to its response head"], ["get", "Salient: GET stream → first token event"],
       ["full", "Salient: POST chat + GET → first token"], ["added", "added: GET − direct (per turn)"],
       ["claimStart", "  GET → claim starts"], ["claimRpc", "  claim (the dev server's embedded store, in-process)"], ["claimToLlm", "  claim answered → LLM fetch starts"],
       ["llmHead", "  LLM fetch → its head"], ["llmHeadToToken", "  LLM head → first token at the client"]]) {
       rows.push([label, ms(t[k].p50, 2), ms(t[k].p95, 2)]);
     }
-    console.log(`(d) Time to first token on loopback: client, fake OpenRouter and Node dev server (memory state) each in its own process (${t.turns} turns after ${t.warmup} warm-up)
+    console.log(`(d) Time to first token on loopback: client, fake OpenRouter and Node dev server (memory state) each in its own process (${t.turns} turns after ${t.warmup} warm-up; the direct call sends the ${t.directRequestBytes}-byte request Salient sends)
 ` + table(rows));
     console.log(`    budget ≤ 5 ms added p50: p50(GET) − p50(direct) ${ms(t.addedP50Diff, 2)} ms → ${within(t.addedP50Diff, B.ttftAddedMsP50)}; ` +
       `per-turn added p50 ${ms(t.added.p50, 2)} ms → ${within(t.added.p50, B.ttftAddedMsP50)}; with the POST: ${ms(t.addedFullP50Diff, 2)} ms\n`);

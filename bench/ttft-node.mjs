@@ -67,14 +67,18 @@ section(async () => {
     await fake.stop();
     throw err;
   });
+  let llmBody = null; // see direct()
   const raw = { direct: [], directHead: [], get: [], full: [], added: [], claimStart: [], claimRpc: [], claimToLlm: [], llmHead: [], llmHeadToToken: [], llmHeadToContent: [], contentToTokenWrite: [], tokenWriteToClient: [] };
   try {
+    // The direct call sends the request Salient sent (its persona's prompt, the retrieved
+    // passages, the message), taken from the first turn through Salient: the fake's work on a
+    // longer prompt is the upstream's, not time Salient adds. Until then (warm-up), the message alone.
     const direct = async () => {
       const t0 = now();
       const res = await fetch(`${fake.url}/chat/completions`, {
         method: "POST",
         headers: { authorization: "Bearer sk-or-bench", "content-type": "application/json", accept: "text/event-stream" },
-        body: JSON.stringify({ model: "openai/gpt-oss-20b:free", stream: true, messages: [{ role: "user", content: MESSAGE }] }),
+        body: llmBody ?? JSON.stringify({ model: "openai/gpt-oss-20b:free", stream: true, messages: [{ role: "user", content: MESSAGE }] }),
       });
       const head = now() - t0;
       if (res.status !== 200) throw new Error(`direct: ${res.status} ${await res.text()}`);
@@ -98,6 +102,7 @@ section(async () => {
       const claim = marks.find((m) => m.kind === "claim"), llm = marks.find((m) => m.kind === "llm");
       const content = marks.find((m) => m.kind === "llmContent"), tokenWrite = marks.find((m) => m.kind === "tokenWrite");
       if (!claim || !llm || !content || !tokenWrite) throw new Error(`ttft: a mark is missing: ${JSON.stringify(marks)}`);
+      llmBody ??= llm.body;
       return {
         get: first - t1, full: first - t0,
         claimStart: claim.start - t1, claimRpc: claim.head - claim.start, claimToLlm: llm.start - claim.head,
@@ -125,7 +130,8 @@ section(async () => {
     await fake.stop();
   }
   log(`ttft: ${TURNS} turns after ${WARMUP} warm-up`);
-  const out = { turns: TURNS, warmup: WARMUP, processes: "client, fake OpenRouter and dev server each in its own Node process" };
+  const out = { turns: TURNS, warmup: WARMUP, processes: "client, fake OpenRouter and dev server each in its own Node process",
+    directRequestBytes: llmBody?.length ?? 0 };
   for (const [k, v] of Object.entries(raw)) out[k] = summary(v);
   out.addedP50Diff = out.get.p50 - out.direct.p50;
   out.addedFullP50Diff = out.full.p50 - out.direct.p50;

@@ -36,7 +36,8 @@ if (role === "fake") {
     const res = await realFetch(url, init);
     const u = String(url);
     if (!u.endsWith("/chat/completions")) return res;
-    marks.push({ kind: "llm", start, head: now() });
+    marks.push({ kind: "llm", start, head: now(), body: String(init?.body ?? "") }); // the body: for the direct calls
+
     if (!res.body) return res;
     // Notes when the first piece with content is read. The body's own reader, with its read()
     // wrapped: a pass-through stream would add its own hops to the path being measured.

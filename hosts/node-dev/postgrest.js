@@ -49,30 +49,49 @@ export function rpcHandler(backend) {
     if (request.method !== "POST") {
       return error(new RpcError(405, "PGRST101", "Only POST is allowed for this function"));
     }
-    let args;
-    try {
-      args = JSON.parse(await request.text());
-    } catch {
-      return error(new RpcError(400, "22P02", "invalid input syntax for type json"));
-    }
-    if (args === null || typeof args !== "object" || Array.isArray(args)) {
-      return error(new RpcError(400, "22P02", "expected a JSON object of named arguments"));
-    }
-    try {
-      const result = await backend.call(match[1], args);
-      if (result === null) {
-        const names = Object.keys(args).sort().join(", ");
-        return error(new RpcError(404, "PGRST202",
-          `Could not find the function public.${match[1]}(${names}) in the schema cache`));
-      }
-      return Response.json(result.body, { status: result.status ?? 200 });
-    } catch (err) {
-      if (err instanceof RpcError) return error(err);
-      throw err;
-    }
+    const { status, body } = await rpcCall(backend, match[1], await request.text());
+    return Response.json(body, { status });
   };
 }
 
-function error({ status, code, message, details, hint }) {
-  return Response.json({ code, message, details, hint }, { status });
+/**
+ * One RPC as `POST /rest/v1/rpc/<fn>` answers it, without HTTP: the function's name and the
+ * request body's text → `{ status, body }` (the JSON value PostgREST would send). The handler
+ * above and the dev server's in-process calls (server.js) both go through here.
+ */
+export async function rpcCall(backend, fn, text) {
+  let args;
+  try {
+    args = JSON.parse(text);
+  } catch {
+    return failure(new RpcError(400, "22P02", "invalid input syntax for type json"));
+  }
+  if (args === null || typeof args !== "object" || Array.isArray(args)) {
+    return failure(new RpcError(400, "22P02", "expected a JSON object of named arguments"));
+  }
+  try {
+    const result = await backend.call(fn, args);
+    if (result === null) {
+      const names = Object.keys(args).sort().join(", ");
+      return failure(new RpcError(404, "PGRST202", `Could not find the function public.${fn}(${names}) in the schema cache`));
+    }
+    return { status: result.status ?? 200, body: result.body };
+  } catch (err) {
+    if (err instanceof RpcError) return failure(err);
+    throw err;
+  }
+}
+
+/** The name of the function `url` calls, when it is an RPC path; else null. */
+export function rpcName(pathname) {
+  return RPC_PATH.exec(pathname)?.[1] ?? null;
+}
+
+function failure({ status, code, message, details, hint }) {
+  return { status, body: { code, message, details, hint } };
+}
+
+function error(err) {
+  const { status, body } = failure(err);
+  return Response.json(body, { status });
 }

@@ -23,7 +23,7 @@ import { jsonlLogger } from "./jsonl-log.js";
 import { sendResponse, toRequest } from "./http.js";
 import { memoryBackend } from "./memory-state.js";
 import { pgliteBackend } from "./pglite-state.js";
-import { rpcHandler } from "./postgrest.js";
+import { rpcCall, rpcHandler, rpcName } from "./postgrest.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODULES = ["chat", "stream", "otp", "summary"];
@@ -123,11 +123,14 @@ export async function startServer({
   if (state) env.SUPABASE_URL = url;
   // The core reaches the embedded store at SUPABASE_URL as it reaches Supabase, and the socket
   // serves it there (for tests and tools); the core's own calls are answered in-process by the
-  // same PostgREST handler, without a loopback round trip (about 1.5 ms of the wait for a first
-  // token: docs/BENCHMARKS.md (d)).
-  const rpcPrefix = `${url}/rest/v1/rpc/`;
-  const fetch = (target, init) =>
-    state && typeof target === "string" && target.startsWith(rpcPrefix) ? state(new Request(target, init)) : globalThis.fetch(target, init);
+  // same RPC layer (postgrest.js rpcCall), without a loopback round trip or a Request to build
+  // and read (about 1.5 ms of the wait for a first token: docs/BENCHMARKS.md (d)).
+  const fetch = async (target, init) => {
+    const fn = state && typeof target === "string" && target.startsWith(url) && init?.method === "POST" ? rpcName(target.slice(url.length)) : null;
+    if (!fn) return globalThis.fetch(target, init);
+    const { status, body } = await rpcCall(backend, fn, String(init.body ?? ""));
+    return Response.json(body, { status });
+  };
   salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch });
 
   let closing = null;
