@@ -104,7 +104,8 @@ export async function startServer({
       const { pathname } = new URL(request.url);
       let response = null;
       if (state && pathname.startsWith("/rest/v1/rpc/")) response = await state(request);
-      else if (req.method === "GET" || req.method === "HEAD") response = await serveStatic(publicDir, pathname, request);
+      // /a/… is the agents' (routes.js): no file lookup (a thread-pool round trip) on their way.
+      else if ((req.method === "GET" || req.method === "HEAD") && !pathname.startsWith("/a/")) response = await serveStatic(publicDir, pathname, request);
       response ??= await salient.handle(request);
       await sendResponse(response, req, res);
     } catch (err) {
