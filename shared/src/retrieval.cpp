@@ -85,8 +85,8 @@ std::string sources_prompt(const std::vector<source>& sources) {
 
 std::vector<int> cited_numbers(std::string_view answer, std::size_t count) {
   std::vector<int> out;
-  for (std::size_t i = 0; i < answer.size(); ++i) {
-    if (answer[i] != '[') continue;
+  if (count == 0) return out;  // no passages: nothing to cite, and no need to read a long answer
+  for (std::size_t i = answer.find('['); i < answer.size(); i = answer.find('[', i + 1)) {
     // [n] or [n, m, …]: digits separated by commas and spaces, closed by ']'.
     std::vector<int> found;
     std::size_t j = i + 1;
