@@ -1,6 +1,8 @@
 // The HTTP face of the embedded state store: `POST /rest/v1/rpc/<fn>` with named JSON arguments
 // → the function's JSON result, with PostgREST's error bodies ({code, message, details, hint})
-// and statuses. The core talks to it exactly as it talks to Supabase, over real HTTP.
+// and statuses. A core elsewhere (workerd in the tests, any host given SUPABASE_URL) talks to it
+// exactly as it talks to Supabase, over HTTP; the dev server's own core goes through rpcCall
+// in-process, the same logic without the socket (server.js).
 //
 // A backend is `{ call(fn, args) → Promise<{ status, body } | null>, dump(), close?() }`: it
 // answers `null` for a function it does not have (→ 404 PGRST202) and throws RpcError for a

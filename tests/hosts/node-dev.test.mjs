@@ -75,6 +75,48 @@ test("node-dev: SUPABASE_URL defaults to the embedded store; a stream secret is 
   }
 });
 
+test("node-dev: its core reaches the embedded store in-process, not through fetch; the socket serves it too", async () => {
+  // Wrapped before the server starts, so whatever fetch its driver is given is this one or calls it.
+  const realFetch = globalThis.fetch, stateFetches = [];
+  globalThis.fetch = (url, init) => {
+    if (String(url).includes("/rest/v1/")) stateFetches.push(String(url));
+    return realFetch(url, init);
+  };
+  let server;
+  try {
+    server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
+  } catch (err) {
+    globalThis.fetch = realFetch;
+    throw err;
+  }
+  const sessionKey = crypto.randomUUID();
+  try {
+    const res = await realFetch(`${server.url}/a/sales/chat`, {
+      method: "POST", headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ message: "What are your opening hours?", session_key: sessionKey, idempotency_key: crypto.randomUUID() }),
+    });
+    assert.equal(res.status, 200);
+    const { stream_url } = await res.json();
+    const stream = await (await realFetch(new URL(stream_url, server.url), { headers: { accept: "text/event-stream" } })).text();
+    assert.match(stream, /^event: done$/m);
+    assert.deepEqual(stateFetches, []); // begin, claim and finish all went in-process
+    // The store has the turn, read back through the socket's own RPC endpoint.
+    const history = await (await realFetch(`${server.url}/rest/v1/rpc/salient_session_history`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ p_tenant: JSON.parse(readFileSync(new URL("../../build/salient.json", import.meta.url), "utf8")).app.tenant,
+        p_agent: "sales", p_session_key: sessionKey, p_limit: 10 }),
+    })).json();
+    assert.deepEqual(history.messages.map((m) => m.role), ["user", "assistant"]);
+    // An RPC error keeps PostgREST's shape in-process as over the socket.
+    const bad = await realFetch(`${server.url}/rest/v1/rpc/salient_claim_turn`, { method: "POST", body: "{not json" });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).code, "22P02");
+  } finally {
+    globalThis.fetch = realFetch;
+    await server.close();
+  }
+});
+
 test("node-dev: the compiled config's personas are synced into the embedded store at start", async () => {
   const server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
   try {
