@@ -84,7 +84,7 @@ export async function rpcCall(backend, fn, text) {
   }
 }
 
-/** The name of the function `url` calls, when it is an RPC path; else null. */
+/** The function a path such as `/rest/v1/rpc/salient_claim_turn` calls; null for any other path. */
 export function rpcName(pathname) {
   return RPC_PATH.exec(pathname)?.[1] ?? null;
 }
