@@ -1,6 +1,7 @@
 // (d in workerd) LLM relay cost inside a real workerd: bench/workers/relay-worker.js runs the
 // wasm core's relay loop (workers/relay.js CoreRelay: copy in, drain, copy out, a fresh exchange
-// per relay) or the plain JS relay n times per request, on the recorded stream and pieces of
+// per relay), the host floor (FloorRelay on bench/peer/relay-floor.c: the same loop's copies and
+// calls, no relay work, all pieces but the last) or the plain JS relay n times per request, on the recorded stream and pieces of
 // relay-node.mjs (embedded as a data module). CPU is the workerd process's own (/proc schedstat,
 // lib/proc.mjs) around each request, minus the p50 of an n = 0 request; targets rotate batch by
 // batch. Unlike relay-node's core figure this includes each exchange's untimed setup (start,
@@ -8,13 +9,15 @@
 //
 //   node bench/relay-workerd.mjs [--quick]
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ensureOut, log, QUICK, section } from "./lib/common.mjs";
+import { ensureOut, log, QUICK, section, wasmPath } from "./lib/common.mjs";
+import { buildRelayFloor } from "./lib/peers.mjs";
 import { cpuSample, describe } from "./lib/proc.mjs";
-import { AGENT, relayEnv, relayFixture, signStreamId } from "./lib/relay.mjs";
+import { AGENT, loadConfig, relayEnv, relayFixture, signStreamId } from "./lib/relay.mjs";
 import { summary } from "./lib/stats.mjs";
 import { startWorkerd } from "./lib/workerd.mjs";
+import { configureBytes, CoreRelay, streamHead } from "./workers/relay.js";
 
 const WARMUP = QUICK ? 4 : 10, BATCHES = QUICK ? 8 : 25, PER_REQUEST = 10;
 const MODULES = [
@@ -24,6 +27,7 @@ const MODULES = [
   ["build/salient.json", "json"],
   ["build/bench/relay/pieces.bin", "data"],
   ["build/bench/relay/fixture.json", "json"],
+  ["build/bench/relay-floor.wasm", "wasm"],
 ];
 
 section(async () => {
@@ -36,8 +40,13 @@ section(async () => {
     at += p.length;
   }
   writeFileSync(path.join(dir, "pieces.bin"), all);
+  // The floor's plan (the bytes the core writes for each piece), from one relay in this process.
+  buildRelayFloor();
+  const plan = [], now = Date.now();
+  new CoreRelay(new WebAssembly.Module(readFileSync(wasmPath("stream"))), configureBytes(loadConfig(), relayEnv()))
+    .run(streamHead(AGENT, signStreamId(now), now), f.pieces, now, null, plan);
   writeFileSync(path.join(dir, "fixture.json"), JSON.stringify({
-    lengths: f.pieces.map((p) => p.length), expected: f.expected, env: relayEnv(), agent: AGENT,
+    lengths: f.pieces.map((p) => p.length), expected: f.expected, env: relayEnv(), agent: AGENT, plan,
   }));
   const w = await startWorkerd("relay", { modules: MODULES });
   const get = async (target, n, check = false) => {
@@ -47,10 +56,10 @@ section(async () => {
     const res = await fetch(`${w.url}/relay?${q}`);
     if (res.status !== 200) throw new Error(`workerd relay: ${res.status} ${(await res.text()).slice(0, 500)}\n${w.output().slice(-2000)}`);
     const r = await res.json();
-    if (check && target !== "none" && r.ok !== true) throw new Error(`workerd relay ${target}: relayed text differs from the expected text`);
+    if (check && target !== "none" && target !== "floor" && r.ok !== true) throw new Error(`workerd relay ${target}: relayed text differs from the expected text`);
     return r;
   };
-  const targets = ["core", "js", "none"];
+  const targets = ["core", "js", "floor", "none"];
   const raw = Object.fromEntries(targets.map((t) => [t, []]));
   const proc = describe(w.pid);
   try {
@@ -77,6 +86,7 @@ section(async () => {
     requestFloorCpuMs: floor,
     core: { cpuNsPerChunk: perChunk(raw.core) },
     js: { cpuNsPerChunk: perChunk(raw.js) },
+    floor: { cpuNsPerChunk: perChunk(raw.floor) },
     textChecked: true,
   };
   out.ratios = { jsOverCore: out.js.cpuNsPerChunk.p50 / out.core.cpuNsPerChunk.p50 };

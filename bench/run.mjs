@@ -291,7 +291,8 @@ function reportRelay(r) {
       const floorLine = (what, core, floor) => `${what}: core ${ns(core.cpuNsPerChunk.p50)}, floor ${ns(floor.cpuNsPerChunk.p50)} ` +
         `(${(100 * floor.cpuNsPerChunk.p50 / core.cpuNsPerChunk.p50).toFixed(0)} % of the core's), inside the core ${ns(core.cpuNsPerChunk.p50 - floor.cpuNsPerChunk.p50)}`;
       console.log(`    host floor (copy in, one call per piece, copy out; bench/peer/relay-floor.c), CPU ns/chunk p50 without the last piece: ` +
-        `${floorLine("1–200-byte pieces", cw, n.floor)}; ${floorLine("event-sized pieces", n.eventPieces.coreWithoutLastPiece, n.eventPieces.floor)}`);
+        `${floorLine("1–200-byte pieces", cw, n.floor)}; ${floorLine("event-sized pieces", n.eventPieces.coreWithoutLastPiece, n.eventPieces.floor)}` +
+        (w?.floor ? `; workerd, 1–200-byte pieces (its core figure includes each exchange's setup and last piece): ${floorLine("", w.core, w.floor).slice(2)}` : ""));
     }
     console.log(`    ratios (peer ÷ ours, CPU p50): plain JS ${ratio(n.js.cpuNsPerChunk.p50, core)}, AI SDK ${ratio(n.aiSdk.cpuNsPerChunk.p50, core)}, ` +
       `end to end ${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)}, workerd plain JS ${w ? ratio(w.js.cpuNsPerChunk.p50, w.core.cpuNsPerChunk.p50) : "–"}; ` +

@@ -2,6 +2,7 @@
 // runs n relays of the recorded upstream stream in one request, in-process (workers/relay.js):
 //   target core   the stream function's reactor (CompiledWasm, as on Cloudflare) driven directly
 //   target js     the plain JS relay
+//   target floor  the host floor (FloorRelay on relay-floor.wasm, with the plan in the fixture)
 //   target none   nothing: the per-request floor
 // The pieces arrive as one data module plus their lengths (bench/relay-workerd.mjs writes both).
 // With check=1 the first relay's token text is compared with the expected text.
@@ -10,10 +11,11 @@ import stream from "../../build/wasi/functions/stream.wasm";
 import config from "../../build/salient.json";
 import pieceBytes from "../../build/bench/relay/pieces.bin";
 import fixture from "../../build/bench/relay/fixture.json";
-import { configureBytes, CoreRelay, jsRelayRun, streamHead, tokenText, unpackPieces } from "./relay.js";
+import floorModule from "../../build/bench/relay-floor.wasm";
+import { configureBytes, CoreRelay, FloorRelay, jsRelayRun, streamHead, tokenText, unpackPieces } from "./relay.js";
 
 const pieces = unpackPieces(pieceBytes, fixture.lengths);
-let core = null;
+let core = null, floor = null;
 
 export default {
   async fetch(request) {
@@ -29,6 +31,7 @@ export default {
       let writes = null;
       if (target === "core") writes = core.run(head, pieces, nowMs).writes;
       else if (target === "js") writes = jsRelayRun(pieces).writes;
+      else if (target === "floor") writes = (floor ??= new FloorRelay(floorModule, fixture.plan)).run(pieces).writes;
       if (!writes) continue;
       relayed += writes.length;
       if (check && i === 0) ok = tokenText(writes) === fixture.expected;
