@@ -95,58 +95,40 @@ section(async () => {
     const n = r.writes.reduce((sum, w) => sum + w.length, 0), m = coreWrites.slice(0, -1).reduce((sum, w) => sum + w.length, 0);
     if (r.writes.length === 0 || n > m) throw new Error(`${name}: the floor wrote ${n} bytes, the core ${m} before its last piece`);
   };
-  const raw = { core: { wall: [], cpu: [] }, js: { wall: [], cpu: [] }, floor: { wall: [], cpu: [] } };
-  const coreLast = { wall: [], cpu: [] }; // the last piece alone: [DONE] → the finish_turn effect
-  let coreWrites = 0, coreBytesOut = 0, jsBytesOut = 0;
-  for (let i = 0; i < SYNC_WARMUP + SYNC_REPS; i++) {
-    const now = Date.now();
-    const r = core.run(streamHead(AGENT, signStreamId(now), now), f.pieces, now, cpuMsNow);
-    check("core", r.writes);
-    const fl = floor.run(f.pieces, cpuMsNow);
-    floorCheck("floor", fl, r.writes);
-    const c0 = cpuMsNow(), t0 = performance.now();
-    const js = jsRelayRun(f.pieces);
-    const jsWall = performance.now() - t0, jsCpu = cpuMsNow() - c0;
-    check("js", js.writes);
-    if (i < SYNC_WARMUP) continue;
-    raw.core.wall.push(r.ms);
-    raw.core.cpu.push(r.cpuMs);
-    coreLast.wall.push(r.lastMs);
-    coreLast.cpu.push(r.lastCpuMs);
-    raw.js.wall.push(jsWall);
-    raw.js.cpu.push(jsCpu);
-    raw.floor.wall.push(fl.ms);
-    raw.floor.cpu.push(fl.cpuMs);
-    coreWrites = r.relayed;
-    coreBytesOut = r.writes.reduce((n, w) => n + w.length, 0);
-    jsBytesOut = js.writes.reduce((n, w) => n + w.length, 0);
-  }
-  log(`relay: core and plain JS done (${SYNC_REPS} reps each after ${SYNC_WARMUP} warm-up)`);
+  const series = () => ({ wall: [], cpu: [] });
+  /** The core, the floor and plain JS on `pieces`, interleaved rep by rep: their samples. */
+  const syncLoops = (name, pieces, floor) => {
+    const out = { core: series(), coreLast: series(), coreWithoutLast: series(), js: series(), floor: series(), last: null };
+    for (let i = 0; i < SYNC_WARMUP + SYNC_REPS; i++) {
+      const now = Date.now();
+      const r = core.run(streamHead(AGENT, signStreamId(now), now), pieces, now, cpuMsNow);
+      check(`core (${name})`, r.writes);
+      const fl = floor.run(pieces, cpuMsNow);
+      floorCheck(`floor (${name})`, fl, r.writes);
+      const c0 = cpuMsNow(), t0 = performance.now();
+      const js = jsRelayRun(pieces);
+      const jsWall = performance.now() - t0, jsCpu = cpuMsNow() - c0;
+      check(`js (${name})`, js.writes);
+      if (i < SYNC_WARMUP) continue;
+      const add = (k, wall, cpu) => (out[k].wall.push(wall), out[k].cpu.push(cpu));
+      add("core", r.ms, r.cpuMs);
+      add("coreLast", r.lastMs, r.lastCpuMs); // the last piece alone: [DONE] → the finish_turn effect
+      add("coreWithoutLast", r.ms - r.lastMs, r.cpuMs - r.lastCpuMs);
+      add("js", jsWall, jsCpu);
+      add("floor", fl.ms, fl.cpuMs);
+      out.last = { core: r, js };
+    }
+    log(`relay: ${name} done (${SYNC_REPS} reps each after ${SYNC_WARMUP} warm-up)`);
+    return out;
+  };
+  const raw = syncLoops(`${f.pieces.length} pieces of 1–200 bytes`, f.pieces, floor);
+  const coreWrites = raw.last.core.relayed;
+  const coreBytesOut = raw.last.core.writes.reduce((n, w) => n + w.length, 0);
+  const jsBytesOut = raw.last.js.writes.reduce((n, w) => n + w.length, 0);
 
-  // ---- (a') the same two on event-sized pieces (splitAtEvents): the per-chunk cost with few
+  // ---- (a') the same on event-sized pieces (splitAtEvents): the per-chunk cost with few
   // per-piece costs on top, as most pieces of a real stream arrive -------------------------------
-  const byEvent = { core: { wall: [], cpu: [] }, coreWithoutLast: { wall: [], cpu: [] }, js: { wall: [], cpu: [] }, floor: { wall: [], cpu: [] } };
-  for (let i = 0; i < SYNC_WARMUP + SYNC_REPS; i++) {
-    const now = Date.now();
-    const r = core.run(streamHead(AGENT, signStreamId(now), now), f.eventPieces, now, cpuMsNow);
-    check("core (event pieces)", r.writes);
-    const fl = floorByEvent.run(f.eventPieces, cpuMsNow);
-    floorCheck("floor (event pieces)", fl, r.writes);
-    const c0 = cpuMsNow(), t0 = performance.now();
-    const js = jsRelayRun(f.eventPieces);
-    const jsWall = performance.now() - t0, jsCpu = cpuMsNow() - c0;
-    check("js (event pieces)", js.writes);
-    if (i < SYNC_WARMUP) continue;
-    byEvent.core.wall.push(r.ms);
-    byEvent.core.cpu.push(r.cpuMs);
-    byEvent.coreWithoutLast.wall.push(r.ms - r.lastMs);
-    byEvent.coreWithoutLast.cpu.push(r.cpuMs - r.lastCpuMs);
-    byEvent.floor.wall.push(fl.ms);
-    byEvent.floor.cpu.push(fl.cpuMs);
-    byEvent.js.wall.push(jsWall);
-    byEvent.js.cpu.push(jsCpu);
-  }
-  log(`relay: event-sized pieces done (${f.eventPieces.length} pieces)`);
+  const byEvent = syncLoops(`${f.eventPieces.length} event-sized pieces`, f.eventPieces, floorByEvent);
 
   // ---- (c) the Vercel AI SDK -----------------------------------------------------------------
   const provider = createOpenAICompatible({
@@ -240,8 +222,8 @@ section(async () => {
     },
     core: {
       ...target(raw.core), writes: coreWrites, bytesOut: coreBytesOut,
-      lastPiece: { msPerStream: summary(coreLast.wall), cpuMsPerStream: summary(coreLast.cpu) },
-      withoutLastPiece: target({ wall: raw.core.wall.map((m, i) => m - coreLast.wall[i]), cpu: raw.core.cpu.map((m, i) => m - coreLast.cpu[i]) }),
+      lastPiece: { msPerStream: summary(raw.coreLast.wall), cpuMsPerStream: summary(raw.coreLast.cpu) },
+      withoutLastPiece: target(raw.coreWithoutLast),
     },
     js: { ...target(raw.js), bytesOut: jsBytesOut },
     // The host floor (bench/peer/relay-floor.c), all pieces but the last: against core.withoutLastPiece.
