@@ -14,6 +14,7 @@
 import { moduleFor } from "./routes.js";
 
 const WAIT = 0, EFFECT = 1, RESPOND = 2, WRITE = 3, DONE = 4, CANCEL_EFFECT = 5, LOG = 6, YIELD = 7;
+const ABI_VERSION = 3; // the reactor ABI this driver speaks (docs/ABI.md)
 // After YIELD: run again once what was written has gone out (the body's reader runs in
 // microtasks; setImmediate, where there is one, runs after them and after pending I/O).
 const soon = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
@@ -199,7 +200,10 @@ class Instance {
     const wasi = wasiImports(module, () => this.x.memory, log);
     this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
     this.x._initialize();
-    this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len} of the last step, as u32 indexes
+    // Older modules lack the output slot's idle word, which drain() reads (docs/ABI.md).
+    const abi = this.x.salient_abi_version?.() ?? 0;
+    if (abi < ABI_VERSION) throw new Error(`the module speaks reactor ABI ${abi}; this driver needs ${ABI_VERSION}: rebuild it (./scripts/build)`);
+    this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len, idle} of the last step, as u32 indexes
     if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
       throw new Error("salient_configure failed: " + decoder.decode(this.output()));
     }
@@ -240,6 +244,12 @@ class Instance {
   output() {
     const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
     return u8.subarray(ptr, ptr + len);
+  }
+
+  /** Whether the last step was the last one for now: salient_next would return WAIT. */
+  idle() {
+    this.bytes(); // the step may have grown the memory
+    return this.u32[this.slot + 2] !== 0;
   }
 
   /** A copy of the last step's bytes, for WRITE: the one allocation per relayed chunk. */
@@ -382,8 +392,11 @@ class Run {
 
   /** Acts on steps until WAIT or DONE; `first` is a step already taken (feedChunk). */
   drain(first = this.x.salient_next(this.handle)) {
-    const x = this.x;
+    const x = this.x, instance = this.instance;
     for (let kind = first; ; kind = x.salient_next(this.handle)) {
+      // Read before acting on the step: when it is the last for now, the WAIT that the next
+      // call would return is taken without making it (one call fewer per relayed piece).
+      const idle = instance.idle();
       switch (kind) {
         case WAIT:
           if (this.held) this.openStream(); // more is coming later: the body must stream
@@ -415,6 +428,10 @@ class Run {
           return;
         default:
           throw new Error(`unknown step kind ${kind}`);
+      }
+      if (idle) {
+        if (this.held) this.openStream(); // as for WAIT
+        return;
       }
     }
   }

@@ -9,7 +9,7 @@
 enum { WAIT = 0, WRITE = 3 };
 
 static struct {
-  uint32_t ptr, len;
+  uint32_t ptr, len, idle;  // as the reactor's output slot (docs/ABI.md)
 } slot;
 static const uint32_t* plan;  // per piece: the length of the WRITE it produced (0: none)
 static uint32_t plan_len, piece;
@@ -33,8 +33,9 @@ __attribute__((export_name("floor_chunk_next"))) uint32_t floor_chunk_next(const
   if (n == 0 || n > sizeof out) return WAIT;
   slot.ptr = (uint32_t)(uintptr_t)out;
   slot.len = n;
+  slot.idle = 1;  // a piece's WRITE is its last step, as the core marks it
   return WRITE;
 }
 
-/** As salient_next after a piece's WRITE: nothing more until the next piece. */
+/** As salient_next after a piece's WRITE (a host that reads the idle word never calls it). */
 __attribute__((export_name("floor_next"))) uint32_t floor_next(void) { return WAIT; }

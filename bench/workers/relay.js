@@ -5,7 +5,7 @@
 //            drives it but without Web Streams or fetch: start a stream request, answer the
 //            claim effect, feed the LLM response head, then — the timed part — for each network
 //            piece copy it in and take its first step in one call (salient_effect_chunk_next),
-//            then drain every step, copying each WRITE's
+//            then drain the steps until one is marked idle (or WAIT), copying each WRITE's
 //            bytes out (Uint8Array.slice, as the driver's outputCopy does). Then the end and the
 //            finish_turn effect, untimed.
 // JsRelay    the plain JS peer: TextDecoder({stream: true}) + line splitting + JSON.parse per data
@@ -75,6 +75,12 @@ class ReactorHost {
     return this.scratch;
   }
 
+  /** The slot's idle word: the last step was the last one for now (docs/ABI.md). */
+  idle() {
+    this.bytes();
+    return this.u32[this.slot + 2] !== 0;
+  }
+
   /** Copy out. */
   outputCopy() {
     const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
@@ -98,7 +104,7 @@ export class CoreRelay extends ReactorHost {
     const x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports }).exports;
     memory = x.memory;
     x._initialize();
-    super(x, x.salient_alloc, x.salient_free, x.salient_output_slot()); // {ptr, len} of the last step (docs/ABI.md)
+    super(x, x.salient_alloc, x.salient_free, x.salient_output_slot()); // {ptr, len, idle} of the last step (docs/ABI.md)
     if (this.x.salient_configure(this.input(configure), configure.length) !== 0) {
       throw new Error("salient_configure failed: " + decoder.decode(this.outputCopy()));
     }
@@ -113,8 +119,10 @@ export class CoreRelay extends ReactorHost {
     for (let kind = first; ; kind = x.salient_next(handle)) {
       if (kind === WAIT) return false;
       if (kind === DONE) return true;
+      const idle = this.idle(); // as hosts/driver.js: no call for the WAIT that would follow
       if (kind === WRITE) writes.push(this.outputCopy());
       else steps.push([kind, this.outputCopy()]);
+      if (idle) return false;
     }
   }
 
@@ -206,7 +214,11 @@ export class FloorRelay extends ReactorHost {
   }
 
   drain(writes, first) {
-    for (let kind = first; kind !== WAIT; kind = this.x.floor_next()) writes.push(this.outputCopy());
+    for (let kind = first; kind !== WAIT; kind = this.x.floor_next()) {
+      const idle = this.idle();
+      writes.push(this.outputCopy());
+      if (idle) return;
+    }
   }
 
   /** The timed loop over all but the last piece, as CoreRelay's: { ms, cpuMs, writes }. */

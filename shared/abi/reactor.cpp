@@ -25,23 +25,26 @@ std::string error_output;
 std::string search_output;
 
 // The same as two u32 in memory, at a fixed address (salient_output_slot): a host reads them
-// from its memory view instead of making two more calls per step.
+// from its memory view instead of making two more calls per step. The third says the step
+// just taken was the last one for now (the next salient_next would return WAIT and do
+// nothing), so a host skips that call: one call fewer per relayed piece.
 struct {
-  std::uint32_t ptr = 0, len = 0;
+  std::uint32_t ptr = 0, len = 0, idle = 0;
 } output_slot;
 
-void set_output(std::string_view bytes) {
+void set_output(std::string_view bytes, bool idle = false) {
   output = bytes;
   output_slot.ptr = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(bytes.data()));
   output_slot.len = static_cast<std::uint32_t>(bytes.size());
+  output_slot.idle = idle;
 }
 
 std::string_view bytes(const char* ptr, std::uint32_t len) { return {ptr, len}; }
 
 }  // namespace
 
-// 2: salient_effect_chunk_next, which hosts/driver.js needs.
-SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 2; }
+// 2: salient_effect_chunk_next. 3: the output slot's `idle` word. hosts/driver.js needs both.
+SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 3; }
 
 SALIENT_EXPORT("salient_alloc") void* salient_alloc(std::uint32_t len) { return std::malloc(len ? len : 1); }
 
@@ -108,7 +111,7 @@ SALIENT_EXPORT("salient_next") std::uint32_t salient_next(std::uint32_t handle) 
     return static_cast<std::uint32_t>(salient::step_kind::done);
   }
   salient::step s = ex->next();
-  set_output(s.data);
+  set_output(s.data, s.kind != salient::step_kind::wait && ex->idle());
   return static_cast<std::uint32_t>(s.kind);
 }
 

@@ -8,6 +8,8 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { createHmac } from "node:crypto";
+import { expectedText, recordedStream, splitIntoPieces } from "../support/openrouter-stream.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const functions = ["chat", "stream", "otp", "summary"];
@@ -16,7 +18,7 @@ const exportsDocumented = [
   "salient_start", "salient_next", "salient_output_ptr", "salient_output_len", "salient_output_slot", "salient_effect_head", "salient_knowledge", "salient_search",
   "salient_effect_chunk", "salient_effect_chunk_next", "salient_effect_end", "salient_effect_fail", "salient_cancel", "salient_release",
 ];
-const [WAIT, EFFECT, RESPOND, WRITE, DONE, CANCEL_EFFECT, LOG] = [0, 1, 2, 3, 4, 5, 6];
+const [WAIT, EFFECT, RESPOND, WRITE, DONE, CANCEL_EFFECT, LOG, YIELD] = [0, 1, 2, 3, 4, 5, 6, 7];
 const SECRET = "reactor-test-secret-0123456789abcdefghij";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -48,12 +50,14 @@ function instantiate(module) {
     return [ptr, bytes.length];
   };
   const output = () => {
-    // The slot (two u32 at a fixed address) says what the two calls say, after every step.
-    const slot = new Uint32Array(x.memory.buffer, x.salient_output_slot(), 2);
-    assert.deepEqual([...slot], [x.salient_output_ptr(), x.salient_output_len()]);
+    // The slot (u32s at a fixed address) says what the two calls say, after every step.
+    const slot = new Uint32Array(x.memory.buffer, x.salient_output_slot(), 3);
+    assert.deepEqual([...slot.subarray(0, 2)], [x.salient_output_ptr(), x.salient_output_len()]);
     return new Uint8Array(x.memory.buffer, x.salient_output_ptr(), x.salient_output_len()).slice();
   };
-  return { x, put, output };
+  /** The slot's third word: the last step was the last one for now. */
+  const idle = () => new Uint32Array(x.memory.buffer, x.salient_output_slot(), 3)[2];
+  return { x, put, output, idle };
 }
 
 function configure(host, config = {}, env = { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: "http://store.test" }) {
@@ -67,12 +71,22 @@ function start(host, head, body = "") {
   return host.x.salient_start(hp, hn, bp, bn);
 }
 
-/** Drains steps until WAIT or DONE; returns them as {kind, bytes}. */
-function drain(host, handle) {
+/**
+ * Drains steps until WAIT or DONE; returns them as {kind, bytes, idle}. Every step checks the
+ * slot's idle word against what the next call returns: marked idle, it is WAIT; not marked
+ * (and not after a YIELD, whose next call resumes the flow), it is not.
+ */
+function drain(host, handle, first = host.x.salient_next(handle)) {
   const steps = [];
-  for (;;) {
-    const kind = host.x.salient_next(handle);
-    steps.push({ kind, bytes: host.output() });
+  for (let kind = first; ; kind = host.x.salient_next(handle)) {
+    const idle = host.idle();
+    if (steps.length > 0) {
+      const before = steps.at(-1);
+      if (before.idle) assert.equal(kind, WAIT, `step ${before.kind} was marked idle but ${kind} followed`);
+      else if (before.kind !== YIELD) assert.notEqual(kind, WAIT, `step ${before.kind} was not marked idle but WAIT followed`);
+    }
+    if (kind === WAIT || kind === DONE) assert.equal(idle, 0, `${kind} is never marked idle`);
+    steps.push({ kind, bytes: host.output(), idle });
     if (kind === WAIT || kind === DONE) return steps;
   }
 }
@@ -88,7 +102,7 @@ describe("reactor ABI", () => {
       const gz = gzipSync(bytes, { level: 9 }).length;
       assert.ok(gz <= 300 * 1024, `${fn}.wasm is ${gz} bytes gzip, over the 300 KB budget`);
       const host = instantiate(module);
-      assert.equal(host.x.salient_abi_version(), 2);
+      assert.equal(host.x.salient_abi_version(), 3);
     });
   }
 
@@ -171,6 +185,60 @@ describe("reactor ABI", () => {
     chat.x.salient_release(h);
     const [p, n] = chat.put(answer);
     assert.equal(chat.x.salient_effect_chunk_next(h, e.id, p, n), DONE);
+  });
+
+  test("a relayed LLM stream: each piece's last step is marked idle, and a host that stops there loses nothing", () => {
+    // Two instances relay the same pieces: one drains every piece until WAIT (checking the idle
+    // word against it), the other stops at the step marked idle, as hosts/driver.js does.
+    const now = 1763800000000, turn = "019aaaac-2600-7000-8000-000000000001";
+    const exp = Math.floor(now / 1000) + 30;
+    const mac = createHmac("sha256", SECRET).update(`salient-stream-v1|sales|${turn}|${exp}`).digest("base64url");
+    const env = { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: "http://store.test", OPENROUTER_API_KEY: "sk-or-test", OPENROUTER_BASE_URL: "http://llm.test/api/v1" };
+    const pieces = splitIntoPieces(recordedStream({ chunks: 60, seed: 3 }), { seed: 3, min: 1, max: 120 });
+    const relay = (stopAtIdle) => {
+      const host = instantiate(load("stream").module);
+      assert.equal(configure(host, {}, env), 0);
+      const h = start(host, { method: "GET", url: `/a/sales/events/stream?stream_id=${turn}.${exp}.${mac}&format=json`, headers: [["accept", "text/event-stream"]] });
+      const answer = (id, body) => {
+        const [hp, hn] = host.put(JSON.stringify({ status: 200, headers: [["content-type", "application/json"]] }));
+        host.x.salient_effect_head(h, id, hp, hn);
+        drain(host, h);
+        const [p, n] = host.put(body);
+        host.x.salient_effect_chunk(h, id, p, n);
+        host.x.salient_effect_end(h, id);
+        return drain(host, h);
+      };
+      const effectOf = (steps, part) => steps.filter((st) => st.kind === EFFECT).map((st) => JSON.parse(dec.decode(st.bytes))).find((e) => e.url.includes(part));
+      const claim = effectOf(drain(host, h), "salient_claim_turn");
+      const llm = effectOf(answer(claim.id, JSON.stringify({ status: "claimed", message: "hi", session_id: "s", history: [], persona: null, profile: null })), "/chat/completions");
+      const [hp, hn] = host.put(JSON.stringify({ status: 200, headers: [["content-type", "text/event-stream"]] }));
+      host.x.salient_effect_head(h, llm.id, hp, hn);
+      drain(host, h);
+      const writes = [];
+      let marked = 0;
+      for (const piece of pieces) {
+        const [p, n] = host.put(piece);
+        const first = host.x.salient_effect_chunk_next(h, llm.id, p, n);
+        if (stopAtIdle) {
+          for (let kind = first; kind !== WAIT && kind !== DONE; kind = host.x.salient_next(h)) {
+            const idle = host.idle();
+            if (kind === WRITE) writes.push(host.output());
+            if (idle) break;
+          }
+        } else {
+          for (const st of drain(host, h, first)) {
+            if (st.kind === WRITE) writes.push(st.bytes);
+            marked += st.idle;
+          }
+        }
+      }
+      return { text: writes.map((w) => dec.decode(w)).join(""), marked };
+    };
+    const all = relay(false), stopped = relay(true);
+    assert.ok(all.marked > 0, "some piece's last step was marked idle");
+    assert.equal(stopped.text, all.text);
+    const tokens = [...all.text.matchAll(/^event: token\ndata: (.*)$/gm)].map((m) => JSON.parse(m[1]).text).join("");
+    assert.equal(tokens, expectedText({ chunks: 60, seed: 3 }));
   });
 
   test("cancel while an effect is pending yields CANCEL_EFFECT then DONE", () => {

@@ -143,6 +143,9 @@ class exchange {
   void feed_failure(std::uint32_t id, effect_failure failure);
   void cancel();
   bool finished() const { return finished_; }
+  /// True when next() would now return wait without running anything: nothing is queued,
+  /// no flow waits in yield_to_host() and the flow has not finished.
+  bool idle() const { return queue_.empty() && !yielded_ && !finished_; }
 
   // ---- flow side ----
   /// Emits an EFFECT step now; several begun before awaiting run in parallel.
