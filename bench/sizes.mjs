@@ -12,7 +12,7 @@ import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { BUILD, ensureOut, FUNCTIONS, log, REPO, section, wasmPath } from "./lib/common.mjs";
-import { buildPeers, PEERS } from "./lib/peers.mjs";
+import { buildPeers, linkCommand, PEERS } from "./lib/peers.mjs";
 
 const BUDGET_GZIP = 300 * 1024;
 
@@ -46,15 +46,6 @@ function definedSymbols(archive) {
     encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "ignore"],
   });
   return new Set(out.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 3).map((f) => f[2]));
-}
-
-/** The link command CMake uses for a reactor, from build.ninja. */
-function linkCommand(fn) {
-  const out = execFileSync("ninja", ["-C", path.join(BUILD, "wasi"), "-t", "commands", `functions/${fn}.wasm`], {
-    encoding: "utf8",
-  });
-  const line = out.trim().split("\n").at(-1);
-  return line.replace(/^: && /, "").replace(/ && :$/, "");
 }
 
 /** Relinks <fn>.wasm with names; returns the path, and checks its code size against the shipped one. */

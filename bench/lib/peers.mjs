@@ -4,7 +4,7 @@
 
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { ensureOut, REPO } from "./common.mjs";
+import { BUILD, ensureOut, REPO } from "./common.mjs";
 
 const LINK = ["-mexec-model=reactor", "-Wl,--strip-all", "-Wl,-z,stack-size=262144"];
 
@@ -43,5 +43,33 @@ export function buildPeers() {
 export function buildRelayFloor() {
   const target = path.join(ensureOut(), "relay-floor.wasm");
   execFileSync("clang-19", ["--target=wasm32-wasi", "--sysroot=/usr", "-O2", ...LINK, path.join(REPO, "bench/peer/relay-floor.c"), "-o", target], { stdio: "inherit" });
+  return target;
+}
+
+/** The link command CMake uses for a reactor, from build.ninja (run it in build/wasi). */
+export function linkCommand(fn) {
+  const out = execFileSync("ninja", ["-C", path.join(BUILD, "wasi"), "-t", "commands", `functions/${fn}.wasm`], {
+    encoding: "utf8",
+  });
+  const line = out.trim().split("\n").at(-1);
+  return line.replace(/^: && /, "").replace(/ && :$/, "");
+}
+
+/**
+ * The stream reactor relinked with bench/peer/relay-split.cpp (the relay loop run inside wasm,
+ * for bench/profile-relay-split.mjs), from the objects of the last ./scripts/build: its path.
+ * The extra file is compiled as the relay's hot files are (shared/CMakeLists.txt: -O2).
+ */
+export function buildRelaySplit() {
+  const dir = ensureOut("split");
+  const object = path.join(dir, "relay-split.o");
+  execFileSync("clang++-19", ["--target=wasm32-wasi", "--sysroot=/usr", "-std=c++20", "-O2", "-msimd128", "-fno-exceptions",
+    "-DJSON_NOEXCEPTION", "-DNDEBUG", "-I", path.join(REPO, "shared/include"), "-I", path.join(REPO, "shared/src"),
+    "-c", path.join(REPO, "bench/peer/relay-split.cpp"), "-o", object], { stdio: "inherit" });
+  const command = linkCommand("stream").split(/\s+/);
+  const o = command.indexOf("-o");
+  const target = path.join(dir, "stream.split.wasm");
+  command.splice(o, 2, object, "-o", target);
+  execFileSync(command[0], command.slice(1), { cwd: path.join(BUILD, "wasi"), stdio: ["ignore", "ignore", "inherit"] });
   return target;
 }

@@ -149,14 +149,10 @@ export class CoreRelay extends ReactorHost {
     const before = writes.length;
 
     const c0 = cpuClock ? cpuClock() : NaN, t0 = performance.now();
-    const last = pieces.length - 1;
-    for (let i = 0; i < last; i++) {
-      const piece = pieces[i], n = writes.length;
-      this.drain(handle, writes, steps, x.salient_effect_chunk_next(handle, llm.id, this.input(piece), piece.length));
-      if (plan) plan.push(writes.slice(n).reduce((sum, w) => sum + w.length, 0));
-    }
+    this.pieceLoop(handle, llm.id, pieces, writes, steps, plan);
     // The last piece ends `data: [DONE]`: the core then builds the finish_turn effect (the whole
     // answer, stored). Timed with the rest, and on its own too.
+    const last = pieces.length - 1;
     const c1 = cpuClock ? cpuClock() : NaN, t1 = performance.now();
     this.drain(handle, writes, steps, x.salient_effect_chunk_next(handle, llm.id, this.input(pieces[last]), pieces[last].length));
     const t2 = performance.now(), c2 = cpuClock ? cpuClock() : NaN;
@@ -172,6 +168,16 @@ export class CoreRelay extends ReactorHost {
     x.salient_release(handle);
     if (!done) throw new Error("the stream did not end after finish_turn");
     return { ms, cpuMs, lastMs, lastCpuMs, writes, relayed };
+  }
+
+  /** The timed loop: every piece but the last, copied in and its steps drained. */
+  pieceLoop(handle, id, pieces, writes, steps, plan) {
+    const x = this.x, last = pieces.length - 1;
+    for (let i = 0; i < last; i++) {
+      const piece = pieces[i], n = writes.length;
+      this.drain(handle, writes, steps, x.salient_effect_chunk_next(handle, id, this.input(piece), piece.length));
+      if (plan) plan.push(writes.slice(n).reduce((sum, w) => sum + w.length, 0));
+    }
   }
 
   takeEffect(steps, urlPart) {
