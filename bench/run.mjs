@@ -294,6 +294,13 @@ function reportRelay(r) {
         `${floorLine("1–200-byte pieces", cw, n.floor)}; ${floorLine("event-sized pieces", n.eventPieces.coreWithoutLastPiece, n.eventPieces.floor)}` +
         (w?.floor ? `; workerd, 1–200-byte pieces (its core figure includes each exchange's setup and last piece): ${floorLine("", w.core, w.floor).slice(2)}` : ""));
     }
+    if (w && n.core.wholeExchange) {
+      // workerd's core figure counts each relay whole (setup, the bench's parsing of its steps,
+      // the end); Node's core figure counts the piece loop only. This compares like with like.
+      console.log(`    the whole exchange per relay, as workerd's core figure counts it (setup and end included), CPU ns/chunk p50: ` +
+        `Node ${ns(n.core.wholeExchange.cpuNsPerChunk.p50)}, workerd ${ns(w.core.cpuNsPerChunk.p50)} ` +
+        `(${ratio(w.core.cpuNsPerChunk.p50, n.core.wholeExchange.cpuNsPerChunk.p50)} Node's)`);
+    }
     console.log(`    ratios (peer ÷ ours, CPU p50): plain JS ${ratio(n.js.cpuNsPerChunk.p50, core)}, AI SDK ${ratio(n.aiSdk.cpuNsPerChunk.p50, core)}, ` +
       `end to end ${ratio(e.js.cpuNsPerChunk.p50, e.ours.cpuNsPerChunk.p50)}, workerd plain JS ${w ? ratio(w.js.cpuNsPerChunk.p50, w.core.cpuNsPerChunk.p50) : "–"}; ` +
       `wall p50: ${ratio(n.js.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(n.aiSdk.nsPerChunk.p50, n.core.nsPerChunk.p50)}, ${ratio(e.js.nsPerChunk.p50, e.ours.nsPerChunk.p50)}; ` +
