@@ -204,6 +204,19 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
       assert.ok(performance.now() - started < 10000);
     });
 
+    test("slow tokens: an answer longer in all than the model timeout is not cut while each piece comes within it", async () => {
+      // The timeout (1,500 ms here) runs from the last piece, not from the start of the answer.
+      fake.reset();
+      const text = "one two three four five six";
+      fake.enqueue({ kind: "ok", text, delayMs: 400 });
+      const started = performance.now();
+      const { events, text: got, last } = await answer("take your time");
+      assert.ok(performance.now() - started > 1500, "the answer took longer than the timeout");
+      assert.ok(!events.some((e) => e.event === "error"), JSON.stringify(events.filter((e) => e.event === "error")));
+      assert.equal(got, text);
+      assert.equal(last.event, "done");
+    });
+
     test("a visitor who leaves mid-answer aborts the upstream call", async () => {
       fake.reset();
       fake.enqueue({ kind: "ok", delayMs: 100 });
