@@ -6,6 +6,7 @@
 #include "salient/detail/json.h"
 #include "salient/entropy.h"
 #include "salient/instance.h"
+#include "salient/json_write.h"
 
 namespace salient {
 namespace {
@@ -61,8 +62,6 @@ std::vector<chat_message> build_messages(std::string_view system_prompt, const s
 
 outbound_request chat_completion_request(const llm_endpoint& endpoint, const llm_settings& llm,
                                          const std::vector<chat_message>& messages, std::string_view app_name) {
-  json msgs = json::array();
-  for (const auto& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
   outbound_request out;
   out.method = "POST";
   out.url = endpoint.base_url + "/chat/completions";
@@ -71,11 +70,19 @@ outbound_request chat_completion_request(const llm_endpoint& endpoint, const llm
                  {"accept", "text/event-stream"},
                  // OpenRouter's optional attribution headers: the business's name, never the visitor's.
                  {"x-title", std::string(app_name)}};
-  out.body = detail::dump(json{{"model", llm.model},
-                               {"messages", std::move(msgs)},
-                               {"temperature", llm.temperature},
-                               {"max_tokens", llm.max_tokens},
-                               {"stream", true}});
+  out.body = detail::dump(json{{"model", llm.model}, {"temperature", llm.temperature}, {"max_tokens", llm.max_tokens}, {"stream", true}});
+  // The messages hold the whole prompt (persona, passages, history), on the path to the first
+  // token: written directly (json_write.h) instead of copied into a DOM and serialised from it.
+  out.body.pop_back();
+  out.body += ",\"messages\":[";
+  for (const auto& m : messages) {
+    out.body += out.body.back() == '[' ? "{\"role\":" : ",{\"role\":";
+    append_json_string(out.body, m.role);
+    out.body += ",\"content\":";
+    append_json_string(out.body, m.content);
+    out.body += '}';
+  }
+  out.body += "]}";
   out.timeout_ms = llm.timeout_ms;
   out.stream = true;
   return out;
