@@ -390,7 +390,7 @@ class Run {
     }
   }
 
-  /** Acts on steps until WAIT or DONE; `first` is a step already taken (feedChunk). */
+  /** Acts on steps until WAIT, DONE or a step marked idle; `first` is a step already taken (feedChunk). */
   drain(first = this.x.salient_next(this.handle)) {
     const x = this.x, instance = this.instance;
     for (let kind = first; ; kind = x.salient_next(this.handle)) {
@@ -503,8 +503,8 @@ class Run {
     let deadline = Infinity; // Infinity: disarmed (waiting on our client, not on the upstream)
     // Whole effects: one deadline for the complete response. Streaming ones: a deadline for
     // the head, then for each next piece (an upstream that stalls mid-answer times out). A
-    // piece moves the deadline, not the timer: re-creating a timer per relayed piece cost more
-    // than the core's work on it (docs/BENCHMARKS.md (d)). The timer, when it fires early,
+    // piece moves the deadline, not the timer: re-creating a timer per relayed piece was a fifth
+    // of the relay's CPU end to end (docs/BENCHMARKS.md (d)). The timer, when it fires early,
     // sleeps again until the deadline.
     const expire = () => {
       timer = null;

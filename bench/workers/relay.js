@@ -111,7 +111,7 @@ export class CoreRelay extends ReactorHost {
   }
 
   /**
-   * Runs `next` until WAIT or DONE. WRITE bytes go to `writes`; the other steps' bytes are kept
+   * Runs `next` until WAIT, DONE or a step marked idle. WRITE bytes go to `writes`; the other steps' bytes are kept
    * (copied) in `steps` and looked at later, so the timed loop parses no JSON of its own.
    */
   drain(handle, writes, steps, first = this.x.salient_next(handle)) {

@@ -24,8 +24,8 @@ std::string_view output;
 std::string error_output;
 std::string search_output;
 
-// The same as two u32 in memory, at a fixed address (salient_output_slot): a host reads them
-// from its memory view instead of making two more calls per step. The third says the step
+// The same ptr and len as u32s in memory, at a fixed address (salient_output_slot): a host reads
+// them from its memory view instead of making two more calls per step. The third says the step
 // just taken was the last one for now (the next salient_next would return WAIT and do
 // nothing), so a host skips that call: one call fewer per relayed piece.
 struct {

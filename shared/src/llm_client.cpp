@@ -75,11 +75,11 @@ outbound_request chat_completion_request(const llm_endpoint& endpoint, const llm
   // token: written directly (json_write.h) instead of copied into a DOM and serialised from it.
   out.body.pop_back();
   out.body += ",\"messages\":[";
-  for (const auto& m : messages) {
-    out.body += out.body.back() == '[' ? "{\"role\":" : ",{\"role\":";
-    append_json_string(out.body, m.role);
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    out.body += i == 0 ? "{\"role\":" : ",{\"role\":";
+    append_json_string(out.body, messages[i].role);
     out.body += ",\"content\":";
-    append_json_string(out.body, m.content);
+    append_json_string(out.body, messages[i].content);
     out.body += '}';
   }
   out.body += "]}";
