@@ -14,7 +14,7 @@
 import { moduleFor } from "./routes.js";
 
 const WAIT = 0, EFFECT = 1, RESPOND = 2, WRITE = 3, DONE = 4, CANCEL_EFFECT = 5, LOG = 6, YIELD = 7;
-const ABI_VERSION = 3; // the reactor ABI this driver speaks (docs/ABI.md)
+const ABI_VERSION = 4; // the reactor ABI this driver speaks (docs/ABI.md)
 // After YIELD: run again once what was written has gone out (the body's reader runs in
 // microtasks; setImmediate, where there is one, runs after them and after pending I/O).
 const soon = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
@@ -200,7 +200,8 @@ class Instance {
     const wasi = wasiImports(module, () => this.x.memory, log);
     this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
     this.x._initialize();
-    // Older modules lack the output slot's idle word, which drain() reads (docs/ABI.md).
+    // Older modules lack the output slot's idle word, which drain() reads, and write an
+    // effect's body into its JSON (docs/ABI.md).
     const abi = this.x.salient_abi_version?.() ?? 0;
     if (abi < ABI_VERSION) throw new Error(`the module speaks reactor ABI ${abi}; this driver needs ${ABI_VERSION}: rebuild it (./scripts/build)`);
     this.slot = this.x.salient_output_slot() >>> 2; // {ptr, len, idle} of the last step, as u32 indexes
@@ -244,6 +245,19 @@ class Instance {
   output() {
     const u8 = this.bytes(), ptr = this.u32[this.slot], len = this.u32[this.slot + 1];
     return u8.subarray(ptr, ptr + len);
+  }
+
+  /**
+   * EFFECT's bytes: the effect's JSON line, then its request body raw (docs/ABI.md), copied out
+   * as `body` (a Uint8Array; absent when empty) for fetch to send as it is.
+   */
+  effectOutput() {
+    const out = this.output();
+    let nl = out.indexOf(10);
+    if (nl < 0) nl = out.length;
+    const spec = json(out.subarray(0, nl));
+    if (nl + 1 < out.length) spec.body = out.slice(nl + 1);
+    return spec;
   }
 
   /** Whether the last step was the last one for now: salient_next would return WAIT. */
@@ -402,7 +416,7 @@ class Run {
           if (this.held) this.openStream(); // more is coming later: the body must stream
           return;
         case EFFECT:
-          this.effect(json(this.instance.output()));
+          this.effect(this.instance.effectOutput());
           break;
         case RESPOND:
           this.respond(json(this.instance.output()));

@@ -49,18 +49,18 @@ export function inProcessSalient({ log = (obj) => void JSON.stringify(obj) } = {
 export async function captureFixtures() {
   const config = loadConfig();
   const calls = [];
+  const decoder = new TextDecoder();
   const state = rpcHandler(memoryBackend());
   const modules = {};
   for (const fn of ["chat", "stream"]) modules[fn] = new WebAssembly.Module(readFileSync(wasmPath(fn)));
   const salient = createSalient({
     modules, config, env: realisticEnv("http://state.invalid"), log: () => {},
     fetch: async (url, init) => {
-      calls.push({ fn: url.split("/").at(-1), args: JSON.parse(init.body) });
+      calls.push({ fn: url.split("/").at(-1), args: JSON.parse(decoder.decode(init.body)) }); // bytes from the driver
       return state(new Request(url, init));
     },
   });
   const responses = [];
-  const decoder = new TextDecoder();
   const send = async (request) => {
     const res = await salient.handle(request);
     const chunks = [];

@@ -36,7 +36,7 @@ if (role === "fake") {
     const res = await realFetch(url, init);
     const u = String(url);
     if (!u.endsWith("/chat/completions")) return res;
-    marks.push({ kind: "llm", start, head: now(), body: String(init?.body ?? "") }); // the body: for the direct calls
+    marks.push({ kind: "llm", start, head: now(), body: typeof init?.body === "string" ? init.body : decoder.decode(init?.body) }); // the body (bytes from the driver): for the direct calls
 
     if (!res.body) return res;
     // Notes when the first piece with content is read. The body's own reader, with its read()

@@ -184,7 +184,9 @@ export class CoreRelay extends ReactorHost {
     for (let i = 0; i < steps.length; i++) {
       const [kind, bytes] = steps[i];
       if (kind !== EFFECT) continue;
-      const spec = JSON.parse(decoder.decode(bytes));
+      // The effect's JSON line; its body follows raw and is not needed here (docs/ABI.md).
+      const nl = bytes.indexOf(10);
+      const spec = JSON.parse(decoder.decode(nl < 0 ? bytes : bytes.subarray(0, nl)));
       if (spec.url.includes(urlPart)) {
         steps.splice(i, 1);
         return spec;

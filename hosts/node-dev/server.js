@@ -27,6 +27,9 @@ import { rpcCall, rpcHandler, rpcName } from "./postgrest.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MODULES = ["chat", "stream", "otp", "summary"];
+const utf8 = new TextDecoder();
+/** A fetch init's body as text: the driver sends effect bodies as bytes (docs/ABI.md). */
+const bodyText = (body) => (body == null ? "" : typeof body === "string" ? body : utf8.decode(body));
 /** Where the embedded PGlite store keeps its data, under the repository root. */
 export const DEFAULT_DATA_DIR = path.join(".salient", "db");
 
@@ -129,7 +132,7 @@ export async function startServer({
   const fetch = async (target, init) => {
     const fn = state && typeof target === "string" && target.startsWith(url) && init?.method === "POST" ? rpcName(target.slice(url.length)) : null;
     if (!fn) return globalThis.fetch(target, init);
-    const { status, body } = await rpcCall(backend, fn, String(init.body ?? ""));
+    const { status, body } = await rpcCall(backend, fn, bodyText(init.body));
     return Response.json(body, { status });
   };
   salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch });

@@ -69,7 +69,19 @@ void drain(salient::instance& inst, std::uint32_t handle) {
         line["step"] = "write";
         put_bytes(line, s.data);
         break;
-      case salient::step_kind::effect:
+      case salient::step_kind::effect: {
+        // The reactor passes the body raw after the JSON line; a transcript carries it as text
+        // (or base64 when it is not UTF-8), as it carries WRITE bytes.
+        line["step"] = "effect";
+        auto [head, body] = salient::split_effect_step(s.data);
+        auto doc = salient::detail::parse_json(head);
+        if (doc && doc->is_object()) line.update(*doc);
+        if (!body.empty()) {
+          if (salient::is_valid_utf8(body)) line["body"] = body;
+          else line["body_base64"] = to_base64(body);
+        }
+        break;
+      }
       case salient::step_kind::respond:
       case salient::step_kind::cancel_effect:
       case salient::step_kind::log: {

@@ -43,8 +43,9 @@ std::string_view bytes(const char* ptr, std::uint32_t len) { return {ptr, len}; 
 
 }  // namespace
 
-// 2: salient_effect_chunk_next. 3: the output slot's `idle` word. hosts/driver.js needs both.
-SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 3; }
+// 2: salient_effect_chunk_next. 3: the output slot's `idle` word. 4: an EFFECT's body follows its
+// JSON raw. hosts/driver.js needs all three.
+SALIENT_EXPORT("salient_abi_version") std::uint32_t salient_abi_version() { return 4; }
 
 SALIENT_EXPORT("salient_alloc") void* salient_alloc(std::uint32_t len) { return std::malloc(len ? len : 1); }
 

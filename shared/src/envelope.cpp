@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "salient/detail/json.h"
-#include "salient/json_write.h"
 
 namespace salient {
 namespace {
@@ -102,22 +101,22 @@ result<effect_failure> parse_effect_failure(std::string_view text) {
   return f;
 }
 
-std::string effect_to_json(std::uint32_t id, const outbound_request& req) {
+std::string effect_step_bytes(std::uint32_t id, const outbound_request& req) {
   json doc = {{"id", id}, {"method", req.method}, {"url", req.url}, {"headers", headers_to_json(req.headers)}};
   doc["timeout_ms"] = req.timeout_ms;
   if (req.stream) doc["stream"] = true;
   if (req.delay_ms > 0) doc["delay_ms"] = req.delay_ms;
-  std::string out = detail::dump(doc);
-  if (!req.body.empty()) {
-    // The body (a stored answer, a prompt with its history) can be large: escaped straight into
-    // the text instead of copied into a DOM and serialised from there. Invalid UTF-8 cannot
-    // occur: the core builds bodies from validated input and its own JSON.
-    out.pop_back();
-    out += ",\"body\":";
-    append_json_string(out, req.body);
-    out += '}';
-  }
+  std::string out = detail::dump(doc);  // one line: a JSON text's strings hold no raw newline
+  out.reserve(out.size() + 1 + req.body.size());
+  out += '\n';
+  out += req.body;
   return out;
+}
+
+effect_step_parts split_effect_step(std::string_view bytes) {
+  std::size_t nl = bytes.find('\n');
+  if (nl == std::string_view::npos) return {bytes, {}};
+  return {bytes.substr(0, nl), bytes.substr(nl + 1)};
 }
 
 std::string response_head_to_json(const response_head& head) {

@@ -233,7 +233,7 @@ pending_fetch exchange::begin_fetch(outbound_request out, effect_policy policy) 
     s.complete = true;
     s.failure = effect_failure{effect_failure_kind::aborted, "client went away"};
   } else {
-    push(step_kind::effect, effect_to_json(id, out));
+    push(step_kind::effect, effect_step_bytes(id, out));
   }
   return pending_fetch(this, id);
 }

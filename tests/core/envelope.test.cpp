@@ -66,17 +66,27 @@ TEST_CASE("envelope: effect failures map kinds and default to network", "[envelo
 
 TEST_CASE("envelope: effects serialise to the documented shape", "[envelope]") {
   outbound_request r{"POST", "http://x/y", {{"content-type", "application/json"}}, "{}", 1500};
-  CHECK(effect_to_json(3, r) ==
-        R"({"headers":[["content-type","application/json"]],"id":3,"method":"POST","timeout_ms":1500,"url":"http://x/y","body":"{}"})");
-  // The body is escaped as text (not through a DOM): it must still read back exactly.
-  r.body = "line\n\"quoted\" café \x01";
-  auto doc = nlohmann::json::parse(effect_to_json(5, r));
-  CHECK(doc["body"] == r.body);
+  CHECK(effect_step_bytes(3, r) ==
+        "{\"headers\":[[\"content-type\",\"application/json\"]],\"id\":3,\"method\":\"POST\",\"timeout_ms\":1500,"
+        "\"url\":\"http://x/y\"}\n{}");
+  // The body follows the JSON line raw: newlines, quotes, control bytes, even invalid UTF-8,
+  // and a URL or header with a newline in it is escaped inside the JSON, so the first raw
+  // newline is always the split.
+  r.url = "http://x/y?q=a\nb";
+  r.body = "line\n\"quoted\" caf\xC3\xA9 \x01\xFF\n";
+  std::string bytes = effect_step_bytes(5, r);
+  auto [head, body] = split_effect_step(bytes);
+  CHECK(body == r.body);
+  auto doc = nlohmann::json::parse(head);
   CHECK(doc["id"] == 5);
-  r.body = "{}";
+  CHECK(doc["url"] == r.url);
+  CHECK_FALSE(doc.contains("body"));
   r.body.clear();
-  CHECK(effect_to_json(4, r).find("\"body\"") == std::string::npos);
-  CHECK(effect_to_json(4, r).find("\"stream\"") == std::string::npos);
+  CHECK(split_effect_step(effect_step_bytes(4, r)).body.empty());
+  CHECK(effect_step_bytes(4, r).back() == '\n');
+  CHECK(effect_step_bytes(4, r).find("\"stream\"") == std::string::npos);
   r.stream = true;
-  CHECK(effect_to_json(5, r).find("\"stream\":true") != std::string::npos);
+  CHECK(effect_step_bytes(5, r).find("\"stream\":true") != std::string::npos);
+  // Bytes without a newline (not what the core writes) read as a head without a body.
+  CHECK(split_effect_step(R"({"id":1})").head == R"({"id":1})");
 }

@@ -13,6 +13,8 @@
 #include "salient/exchange.h"
 #include "salient/structured_output.h"
 
+#include "effect_doc.h"
+
 using namespace salient;
 using nlohmann::json;
 
@@ -109,7 +111,7 @@ struct scripted {
   void drain() {
     for (;;) {
       step s = ex.next();
-      if (s.kind == step_kind::effect) effects.push_back(json::parse(s.data));
+      if (s.kind == step_kind::effect) effects.push_back(testing::effect_doc(s.data));
       else if (s.kind == step_kind::log) logs.push_back(json::parse(s.data));
       else if (s.kind == step_kind::wait || s.kind == step_kind::done) return;
     }

@@ -13,6 +13,8 @@
 #include "salient/instance.h"
 #include "salient/stream_token.h"
 
+#include "effect_doc.h"
+
 namespace salient::testing {
 
 using nlohmann::json;
@@ -161,7 +163,9 @@ class fake_host {
           return;
         case step_kind::effect:
           log.order.push_back("effect");
-          log.effects.push_back(json::parse(s.data));
+          log.effects.push_back(effect_doc(s.data));
+          // The host sends the body as bytes, which fetch gives no content-type of its own.
+          if (log.effects.back().contains("body")) CHECK(has_content_type(log.effects.back()));
           break;
         case step_kind::respond: {
           log.order.push_back("respond");

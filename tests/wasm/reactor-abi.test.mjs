@@ -23,6 +23,16 @@ const SECRET = "reactor-test-secret-0123456789abcdefghij";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** An EFFECT step's bytes (docs/ABI.md): its JSON line, then the raw body, as `body` text. */
+function effectOf(bytes) {
+  const nl = bytes.indexOf(10);
+  assert.ok(nl >= 0, "an EFFECT's JSON ends with a newline");
+  const effect = JSON.parse(dec.decode(bytes.subarray(0, nl)));
+  assert.equal(effect.body, undefined, "the body is not in the JSON");
+  if (nl + 1 < bytes.length) effect.body = dec.decode(bytes.subarray(nl + 1));
+  return effect;
+}
+
 function load(fn) {
   const bytes = readFileSync(path.join(root, `build/wasi/functions/${fn}.wasm`));
   return { bytes, module: new WebAssembly.Module(bytes) };
@@ -102,7 +112,7 @@ describe("reactor ABI", () => {
       const gz = gzipSync(bytes, { level: 9 }).length;
       assert.ok(gz <= 300 * 1024, `${fn}.wasm is ${gz} bytes gzip, over the 300 KB budget`);
       const host = instantiate(module);
-      assert.equal(host.x.salient_abi_version(), 3);
+      assert.equal(host.x.salient_abi_version(), 4);
     });
   }
 
@@ -145,7 +155,7 @@ describe("reactor ABI", () => {
     JSON.stringify({ message: "Grüße 🌱" }));
     const [effect] = drain(chat, h);
     assert.equal(effect.kind, EFFECT);
-    const e = JSON.parse(dec.decode(effect.bytes));
+    const e = effectOf(effect.bytes);
     assert.equal(JSON.parse(e.body).p_content, "Grüße 🌱");
     const answer = enc.encode(JSON.stringify({ turn_id: "019aaaac-2600-7000-8000-000000000001", session_id: "s-ü", duplicate: false }));
     const [hp, hn] = chat.put(JSON.stringify({ status: 200, headers: [] }));
@@ -169,7 +179,7 @@ describe("reactor ABI", () => {
     const h = start(chat, { method: "POST", url: "/a/sales/chat",
       headers: [["content-type", "application/json"], ["accept", "application/json"]] }, JSON.stringify({ message: "hi" }));
     const [effect] = drain(chat, h);
-    const e = JSON.parse(dec.decode(effect.bytes));
+    const e = effectOf(effect.bytes);
     const [hp, hn] = chat.put(JSON.stringify({ status: 200, headers: [] }));
     chat.x.salient_effect_head(h, e.id, hp, hn);
     const answer = enc.encode(JSON.stringify({ turn_id: "019aaaac-2600-7000-8000-000000000002", session_id: "s", duplicate: false }));
@@ -208,9 +218,9 @@ describe("reactor ABI", () => {
         host.x.salient_effect_end(h, id);
         return drain(host, h);
       };
-      const effectOf = (steps, part) => steps.filter((st) => st.kind === EFFECT).map((st) => JSON.parse(dec.decode(st.bytes))).find((e) => e.url.includes(part));
-      const claim = effectOf(drain(host, h), "salient_claim_turn");
-      const llm = effectOf(answer(claim.id, JSON.stringify({ status: "claimed", message: "hi", session_id: "s", history: [], persona: null, profile: null })), "/chat/completions");
+      const effectIn = (steps, part) => steps.filter((st) => st.kind === EFFECT).map((st) => effectOf(st.bytes)).find((e) => e.url.includes(part));
+      const claim = effectIn(drain(host, h), "salient_claim_turn");
+      const llm = effectIn(answer(claim.id, JSON.stringify({ status: "claimed", message: "hi", session_id: "s", history: [], persona: null, profile: null })), "/chat/completions");
       const [hp, hn] = host.put(JSON.stringify({ status: 200, headers: [["content-type", "text/event-stream"]] }));
       host.x.salient_effect_head(h, llm.id, hp, hn);
       drain(host, h);
@@ -250,7 +260,7 @@ describe("reactor ABI", () => {
     host.x.salient_cancel(h);
     const steps = drain(host, h);
     assert.deepEqual(steps.map((s) => s.kind), [CANCEL_EFFECT, DONE]);
-    assert.equal(JSON.parse(dec.decode(steps[0].bytes)).id, JSON.parse(dec.decode(effect.bytes)).id);
+    assert.equal(JSON.parse(dec.decode(steps[0].bytes)).id, effectOf(effect.bytes).id);
   });
 
   test("a malformed request head is answered 400, never a trap", () => {
