@@ -1,6 +1,7 @@
 // The chat flow end to end, over real loopback HTTP, through each host that runs the built
-// modules: the Node dev server (with its embedded state store) and workerd (the Cloudflare
-// runtime) with the state store on its own port. The same cases run against both.
+// modules: the Node dev server (with its embedded state store), workerd (the Cloudflare
+// runtime) and Deno running the Netlify Edge Function, the last two with the state store on its
+// own port. The same cases run against all three.
 //
 //   node --test tests/e2e/        (after ./scripts/build)
 
@@ -12,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
 import { parseSse } from "../support/sse.mjs";
+import { startNetlifyEdge } from "../support/netlify-edge.mjs";
 import { freePort, REPO, startWorkerd } from "../support/workerd.mjs";
 
 const SECRET = "e2e-stream-secret-0123456789abcdefghijklmnop"; // ≥ 32 chars; lets tests forge ids
@@ -58,6 +60,20 @@ const hosts = {
         await state?.close();
       },
       logs: worker.output,
+    };
+  },
+  "netlify-edge": async ({ stateUrl } = {}) => {
+    const state = stateUrl ? null : await startStateServer({ port: 0, backend: stateBackend() });
+    const edge = await startNetlifyEdge({
+      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl ?? state.url, SALIENT_ENABLE_TRAP_ROUTE: "1" },
+    });
+    return {
+      url: edge.url,
+      stop: async () => {
+        await edge.stop();
+        await state?.close();
+      },
+      logs: edge.output,
     };
   },
 };

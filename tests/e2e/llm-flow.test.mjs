@@ -1,5 +1,5 @@
-// Answers from the language model, end to end: the real modules in the Node dev server and in
-// workerd, calling the fake OpenRouter (tests/support/fake-openrouter.mjs) over loopback HTTP
+// Answers from the language model, end to end: the real modules in the Node dev server, in
+// workerd and in Deno as the Netlify Edge Function, calling the fake OpenRouter (tests/support/fake-openrouter.mjs) over loopback HTTP
 // through OPENROUTER_BASE_URL. Each host gets the same cases; the fake plays each fault.
 //
 //   node --test tests/e2e/llm-flow.test.mjs        (after ./scripts/build)
@@ -12,6 +12,7 @@ import { startServer } from "../../hosts/node-dev/server.js";
 import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
 import { answerFor, startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { parseSse } from "../support/sse.mjs";
+import { startNetlifyEdge } from "../support/netlify-edge.mjs";
 import { REPO, startWorkerd } from "../support/workerd.mjs";
 
 const SECRET = "e2e-llm-stream-secret-0123456789abcdefghijk";
@@ -55,6 +56,21 @@ const hosts = {
       url: worker.url, backend,
       stop: async () => {
         await worker.stop();
+        await state.close();
+      },
+    };
+  },
+  "netlify-edge": async () => {
+    const backend = memoryBackend();
+    const state = await startStateServer({ port: 0, backend });
+    const edge = await startNetlifyEdge({
+      salientConfig: quickConfig,
+      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
+    });
+    return {
+      url: edge.url, backend,
+      stop: async () => {
+        await edge.stop();
         await state.close();
       },
     };

@@ -1,7 +1,8 @@
-// Retrieval through Pinecone, end to end: the real modules in the Node dev server and in workerd,
-// calling the fake OpenAI embeddings, the fake Pinecone and the fake OpenRouter over loopback
-// HTTP (tests/support/). The fake index holds two tenants' passages in two namespaces; the demo
-// tenant must only ever see its own. Each host gets the same cases.
+// Retrieval through Pinecone, end to end: the real modules in the Node dev server, in workerd
+// and in Deno (the Netlify Edge Function), calling the fake OpenAI embeddings, the fake Pinecone
+// and the fake OpenRouter over loopback HTTP (tests/support/). The fake index holds two
+// tenants' passages in two namespaces; the demo tenant must only ever see its own. Each host
+// gets the same cases.
 //
 //   node --test tests/e2e/pinecone.test.mjs        (after ./scripts/build)
 
@@ -15,6 +16,7 @@ import { embedText, startFakeEmbeddings } from "../support/fake-embeddings.mjs";
 import { startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { startFakePinecone } from "../support/fake-pinecone.mjs";
 import { parseSse } from "../support/sse.mjs";
+import { startNetlifyEdge } from "../support/netlify-edge.mjs";
 import { REPO, startWorkerd } from "../support/workerd.mjs";
 
 const SECRET = "e2e-pinecone-stream-secret-0123456789abcdefgh";
@@ -75,6 +77,17 @@ const hosts = {
       url: worker.url,
       stop: async () => {
         await worker.stop();
+        await state.close();
+      },
+    };
+  },
+  "netlify-edge": async () => {
+    const state = await startStateServer({ port: 0, backend: memoryBackend() });
+    const edge = await startNetlifyEdge({ salientConfig: config, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
+    return {
+      url: edge.url,
+      stop: async () => {
+        await edge.stop();
         await state.close();
       },
     };
