@@ -1,5 +1,5 @@
-// Starts the Netlify Edge Function (hosts/netlify/edge-functions/salient.js) under real Deno,
-// the npm `deno` devDependency, through tests/support/netlify-edge-server.js, on a loopback port.
+// Starts the Netlify Edge Function (hosts/netlify/edge-functions/salient.js) under real Deno
+// (2.9.6, see DENO below) through tests/support/netlify-edge-server.js, on a loopback port.
 // `env` becomes the site's environment variables (Netlify.env). Resolves once it listens.
 
 import { spawn } from "node:child_process";
@@ -30,13 +30,12 @@ async function configuredRoot(dir, config) {
   return root;
 }
 
-// The npm package's native binary: its postinstall puts it at node_modules/deno/deno; without
-// install scripts, the platform package holds it (.bin/deno is then a Node wrapper, which a
-// SIGTERM would not pass on).
-export const DENO = [
-  path.join(REPO, "node_modules", "deno", "deno"),
-  path.join(REPO, "node_modules", "@deno", "linux-x64-glibc", "deno"),
-].find((file) => existsSync(file)) ?? path.join(REPO, "node_modules", ".bin", "deno");
+// Deno's Linux x64 binary from the npm registry: the platform package itself (an optional
+// dependency in package.json), because the registry this project installs from lacks the `deno`
+// package's other platforms and `npm ci` then refuses its lock. Elsewhere: a `deno` on PATH.
+export const DENO = existsSync(path.join(REPO, "node_modules", "@deno", "linux-x64-glibc", "deno"))
+  ? path.join(REPO, "node_modules", "@deno", "linux-x64-glibc", "deno")
+  : "deno";
 
 export async function startNetlifyEdge({ env = {}, salientConfig = null, timeoutMs = 30000 } = {}) {
   const dir = salientConfig ? await mkdtemp(path.join(os.tmpdir(), "salient-netlify-")) : null;
@@ -78,6 +77,10 @@ export async function startNetlifyEdge({ env = {}, salientConfig = null, timeout
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`deno exited with code ${code}:\n${output.slice(-3000)}`));
+    });
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${DENO} (${err.message}): npm ci installs Deno on Linux x64; elsewhere put deno 2.x on PATH`));
     });
   });
   let port;
