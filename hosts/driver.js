@@ -38,14 +38,18 @@ export function createSalient({
   log = (obj) => console.log(JSON.stringify(obj)),
   now = Date.now,
   knowledge = null, // Uint8Array: the local knowledge index (build/knowledge.bin), for the stream module
+  // true: one instance of every module now, so a bad config or module fails at startup. false:
+  // each on its module's first request (which answers 500 if it fails), so a cold isolate pays
+  // only for the module it serves (Netlify's edge counts that first request's CPU).
+  eager = true,
 }) {
   const configure = encoder.encode(JSON.stringify({ config, env: coreEnv(env) }));
   const maxBody = config?.limits?.max_body_bytes ?? 65536;
   const pools = {};
-  for (const [name, module] of Object.entries(modules)) {
+  for (const [name, module] of Object.entries(modules)) { // WebAssembly.Module, or () => one (see Pool)
     // Only the stream function retrieves (it answers); the others need not hold a copy.
     pools[name] = new Pool(name, module, configure, name === "stream" ? knowledge : null, log);
-    pools[name].release(pools[name].acquire()); // eager: fail at startup on a bad config or module
+    if (eager) pools[name].release(pools[name].acquire());
   }
   // Called unbound: Workers' fetch throws "Illegal invocation" when `this` is not the global.
   const host = { fetch: (url, init) => fetch(url, init), log, now };
@@ -181,11 +185,14 @@ const SSE_INTERNAL_ERROR = encoder.encode(
 // Instances and pools
 
 class Pool {
-  constructor(name, module, configure, knowledge, log) {
-    Object.assign(this, { name, module, configure, knowledge, log, idle: [] });
+  /** `source`: a WebAssembly.Module, or a function that makes it when the pool first needs it. */
+  constructor(name, source, configure, knowledge, log) {
+    Object.assign(this, { name, source, module: null, configure, knowledge, log, idle: [] });
   }
   acquire() {
-    return this.idle.pop() ?? new Instance(this.module, this.configure, this.knowledge, this.log);
+    if (this.idle.length > 0) return this.idle.pop();
+    this.module ??= typeof this.source === "function" ? this.source() : this.source;
+    return new Instance(this.module, this.configure, this.knowledge, this.log);
   }
   release(instance) {
     if (!instance.broken && this.idle.length < MAX_IDLE) this.idle.push(instance);

@@ -98,5 +98,5 @@ export async function startNetlifyEdge({ env = {}, salientConfig = null, timeout
     clearTimeout(timer);
     if (dir) await rm(dir, { recursive: true, force: true });
   };
-  return { url: `http://127.0.0.1:${port}`, stop, output: () => output };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop, output: () => output };
 }

@@ -1,7 +1,8 @@
 // Netlify Edge Functions adapter (Deno). Netlify serves the static pages from build/public
 // (netlify.toml); the agents' routes come here and go through the shared driver. The modules,
 // the compiled config and the knowledge index arrive inside the bundle (build/netlify/assets.js,
-// written by ./scripts/build), and are compiled once per isolate, on its first request.
+// written by ./scripts/build); each module is compiled and instantiated when a request first
+// needs it.
 //
 // Secrets and settings come from the site's environment variables (Netlify.env): the same names
 // as everywhere (SALIENT_STREAM_SECRET, SUPABASE_URL, SUPABASE_KEY, OPENROUTER_API_KEY, …).
@@ -18,17 +19,16 @@ function environment() {
 }
 
 export default async function handler(request, context) {
-  if (!salient) {
-    try {
-      const compiled = Object.fromEntries(Object.entries(modules).map(([fn, bytes]) => [fn, new WebAssembly.Module(bytes())]));
-      salient = createSalient({ modules: compiled, config: salientConfig, env: environment(), knowledge: knowledge() });
-    } catch (err) {
-      // An invalid compiled config or a broken module (a missing secret is reported per request
-      // instead). Not cached: the next request tries again.
-      console.log(JSON.stringify({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) }));
-      return Response.json({ error: { code: "internal", message: "server not configured" } }, { status: 500 });
-    }
-  }
+  // Nothing is compiled or instantiated before a request needs it: a cold isolate's first request
+  // pays for its own module only (compiling and configuring all four cost about three times as
+  // much CPU here, and Netlify's edge counts a request's CPU).
+  salient ??= createSalient({
+    modules: Object.fromEntries(Object.entries(modules).map(([fn, bytes]) => [fn, () => new WebAssembly.Module(bytes())])),
+    config: salientConfig,
+    env: environment(),
+    knowledge: knowledge(),
+    eager: false, // a module that fails answers its request 500, with a host.instantiate_failed log line
+  });
   // context.waitUntil keeps the isolate working on what the core still has to store after the
   // response ends or the visitor leaves.
   return salient.handle(request, context);
