@@ -1,7 +1,7 @@
 // The chat flow end to end, over real loopback HTTP, through each host that runs the built
 // modules: the Node dev server (with its embedded state store), workerd (the Cloudflare
-// runtime) and Deno running the Netlify Edge Function, the last two with the state store on its
-// own port. The same cases run against all three.
+// runtime), Deno running the Netlify Edge Function and Node running the Vercel function, the
+// last three with the state store on its own port. The same cases run against all four.
 //
 //   node --test tests/e2e/        (after ./scripts/build)
 
@@ -14,6 +14,7 @@ import { startServer } from "../../hosts/node-dev/server.js";
 import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
 import { parseSse } from "../support/sse.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
+import { startVercel } from "../support/vercel.mjs";
 import { freePort, REPO, startWorkerd } from "../support/workerd.mjs";
 
 const SECRET = "e2e-stream-secret-0123456789abcdefghijklmnop"; // ≥ 32 chars; lets tests forge ids
@@ -74,6 +75,20 @@ const hosts = {
         await state?.close();
       },
       logs: edge.output,
+    };
+  },
+  vercel: async ({ stateUrl } = {}) => {
+    const state = stateUrl ? null : await startStateServer({ port: 0, backend: stateBackend() });
+    const fn = await startVercel({
+      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl ?? state.url, SALIENT_ENABLE_TRAP_ROUTE: "1" },
+    });
+    return {
+      url: fn.url,
+      stop: async () => {
+        await fn.stop();
+        await state?.close();
+      },
+      logs: fn.output,
     };
   },
 };

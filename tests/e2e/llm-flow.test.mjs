@@ -1,6 +1,7 @@
 // Answers from the language model, end to end: the real modules in the Node dev server, in
-// workerd and in Deno as the Netlify Edge Function, calling the fake OpenRouter (tests/support/fake-openrouter.mjs) over loopback HTTP
-// through OPENROUTER_BASE_URL. Each host gets the same cases; the fake plays each fault.
+// workerd, in Deno as the Netlify Edge Function and in Node as the Vercel function, calling the
+// fake OpenRouter (tests/support/fake-openrouter.mjs) over loopback HTTP through
+// OPENROUTER_BASE_URL. Each host gets the same cases; the fake plays each fault.
 //
 //   node --test tests/e2e/llm-flow.test.mjs        (after ./scripts/build)
 
@@ -13,6 +14,7 @@ import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-sta
 import { answerFor, startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { parseSse } from "../support/sse.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
+import { startVercel } from "../support/vercel.mjs";
 import { REPO, startWorkerd } from "../support/workerd.mjs";
 
 const SECRET = "e2e-llm-stream-secret-0123456789abcdefghijk";
@@ -71,6 +73,21 @@ const hosts = {
       url: edge.url, backend,
       stop: async () => {
         await edge.stop();
+        await state.close();
+      },
+    };
+  },
+  vercel: async () => {
+    const backend = memoryBackend();
+    const state = await startStateServer({ port: 0, backend });
+    const fn = await startVercel({
+      salientConfig: quickConfig,
+      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
+    });
+    return {
+      url: fn.url, backend,
+      stop: async () => {
+        await fn.stop();
         await state.close();
       },
     };

@@ -1,8 +1,8 @@
-// Retrieval through Pinecone, end to end: the real modules in the Node dev server, in workerd
-// and in Deno (the Netlify Edge Function), calling the fake OpenAI embeddings, the fake Pinecone
-// and the fake OpenRouter over loopback HTTP (tests/support/). The fake index holds two
-// tenants' passages in two namespaces; the demo tenant must only ever see its own. Each host
-// gets the same cases.
+// Retrieval through Pinecone, end to end: the real modules in the Node dev server, in workerd,
+// in Deno (the Netlify Edge Function) and in the Vercel function, calling the fake OpenAI
+// embeddings, the fake Pinecone and the fake OpenRouter over loopback HTTP (tests/support/).
+// The fake index holds two tenants' passages in two namespaces; the demo tenant must only ever
+// see its own. Each host gets the same cases.
 //
 //   node --test tests/e2e/pinecone.test.mjs        (after ./scripts/build)
 
@@ -17,6 +17,7 @@ import { startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { startFakePinecone } from "../support/fake-pinecone.mjs";
 import { parseSse } from "../support/sse.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
+import { startVercel } from "../support/vercel.mjs";
 import { REPO, startWorkerd } from "../support/workerd.mjs";
 
 const SECRET = "e2e-pinecone-stream-secret-0123456789abcdefgh";
@@ -88,6 +89,17 @@ const hosts = {
       url: edge.url,
       stop: async () => {
         await edge.stop();
+        await state.close();
+      },
+    };
+  },
+  vercel: async () => {
+    const state = await startStateServer({ port: 0, backend: memoryBackend() });
+    const fn = await startVercel({ salientConfig: config, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
+    return {
+      url: fn.url,
+      stop: async () => {
+        await fn.stop();
         await state.close();
       },
     };
