@@ -11,8 +11,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
+import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { parseSse } from "../support/sse.mjs";
+import { startBesideStore } from "../support/host-process.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
 import { startVercel } from "../support/vercel.mjs";
 import { freePort, REPO, startWorkerd } from "../support/workerd.mjs";
@@ -38,6 +39,11 @@ function stateBackend() {
 }
 
 // Each host, started with the trap route on; `stateUrl` replaces the state store (to break it).
+const besideStore = (start, { stateUrl } = {}) => startBesideStore(start, {
+  backend: stateUrl ? null : stateBackend(),
+  stateUrl,
+  env: (url) => ({ SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: url, SALIENT_ENABLE_TRAP_ROUTE: "1" }),
+});
 const hosts = {
   "node-dev": async ({ stateUrl } = {}) => {
     const logs = [];
@@ -49,48 +55,9 @@ const hosts = {
     });
     return { url: server.url, stop: server.close, logs: () => logs.map((l) => JSON.stringify(l)).join("\n") };
   },
-  workerd: async ({ stateUrl } = {}) => {
-    const state = stateUrl ? null : await startStateServer({ port: 0, backend: stateBackend() });
-    const worker = await startWorkerd({
-      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl ?? state.url, SALIENT_ENABLE_TRAP_ROUTE: "1" },
-    });
-    return {
-      url: worker.url,
-      stop: async () => {
-        await worker.stop();
-        await state?.close();
-      },
-      logs: worker.output,
-    };
-  },
-  "netlify-edge": async ({ stateUrl } = {}) => {
-    const state = stateUrl ? null : await startStateServer({ port: 0, backend: stateBackend() });
-    const edge = await startNetlifyEdge({
-      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl ?? state.url, SALIENT_ENABLE_TRAP_ROUTE: "1" },
-    });
-    return {
-      url: edge.url,
-      stop: async () => {
-        await edge.stop();
-        await state?.close();
-      },
-      logs: edge.output,
-    };
-  },
-  vercel: async ({ stateUrl } = {}) => {
-    const state = stateUrl ? null : await startStateServer({ port: 0, backend: stateBackend() });
-    const fn = await startVercel({
-      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl ?? state.url, SALIENT_ENABLE_TRAP_ROUTE: "1" },
-    });
-    return {
-      url: fn.url,
-      stop: async () => {
-        await fn.stop();
-        await state?.close();
-      },
-      logs: fn.output,
-    };
-  },
+  workerd: (options) => besideStore(startWorkerd, options),
+  "netlify-edge": (options) => besideStore(startNetlifyEdge, options),
+  vercel: (options) => besideStore(startVercel, options),
 };
 
 const newKeys = () => ({ session_key: crypto.randomUUID(), idempotency_key: crypto.randomUUID() });

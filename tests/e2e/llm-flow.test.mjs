@@ -10,9 +10,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
+import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { answerFor, startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { parseSse } from "../support/sse.mjs";
+import { startBesideStore } from "../support/host-process.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
 import { startVercel } from "../support/vercel.mjs";
 import { REPO, startWorkerd } from "../support/workerd.mjs";
@@ -35,6 +36,11 @@ before(async () => {
 });
 after(async () => fake?.close());
 
+const besideStore = (start) => startBesideStore(start, {
+  backend: memoryBackend(),
+  salientConfig: quickConfig,
+  env: (stateUrl) => ({ SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url }),
+});
 const hosts = {
   "node-dev": async () => {
     const backend = memoryBackend();
@@ -47,51 +53,9 @@ const hosts = {
     });
     return { url: server.url, backend, stop: server.close };
   },
-  workerd: async () => {
-    const backend = memoryBackend();
-    const state = await startStateServer({ port: 0, backend });
-    const worker = await startWorkerd({
-      salientConfig: quickConfig,
-      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
-    });
-    return {
-      url: worker.url, backend,
-      stop: async () => {
-        await worker.stop();
-        await state.close();
-      },
-    };
-  },
-  "netlify-edge": async () => {
-    const backend = memoryBackend();
-    const state = await startStateServer({ port: 0, backend });
-    const edge = await startNetlifyEdge({
-      salientConfig: quickConfig,
-      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
-    });
-    return {
-      url: edge.url, backend,
-      stop: async () => {
-        await edge.stop();
-        await state.close();
-      },
-    };
-  },
-  vercel: async () => {
-    const backend = memoryBackend();
-    const state = await startStateServer({ port: 0, backend });
-    const fn = await startVercel({
-      salientConfig: quickConfig,
-      env: { SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: state.url, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
-    });
-    return {
-      url: fn.url, backend,
-      stop: async () => {
-        await fn.stop();
-        await state.close();
-      },
-    };
-  },
+  workerd: () => besideStore(startWorkerd),
+  "netlify-edge": () => besideStore(startNetlifyEdge),
+  vercel: () => besideStore(startVercel),
 };
 
 for (const [hostName, startHost] of Object.entries(hosts)) {

@@ -11,11 +11,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
+import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { embedText, startFakeEmbeddings } from "../support/fake-embeddings.mjs";
 import { startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { startFakePinecone } from "../support/fake-pinecone.mjs";
 import { parseSse } from "../support/sse.mjs";
+import { startBesideStore } from "../support/host-process.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
 import { startVercel } from "../support/vercel.mjs";
 import { REPO, startWorkerd } from "../support/workerd.mjs";
@@ -62,6 +63,10 @@ const env = (extra) => ({
   PINECONE_API_KEY: PINECONE_KEY, OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: embeddings.url, ...extra,
 });
 
+const besideStore = (start) => startBesideStore(start, {
+  salientConfig: config,
+  env: (stateUrl) => env({ SUPABASE_URL: stateUrl, PINECONE_INDEX_HOST: pinecone.url }),
+});
 const hosts = {
   // The index host looked up by name (GET /indexes/salient-test).
   "node-dev": async () => {
@@ -71,39 +76,9 @@ const hosts = {
     return { url: server.url, stop: server.close };
   },
   // The index host given (PINECONE_INDEX_HOST): no lookup.
-  workerd: async () => {
-    const state = await startStateServer({ port: 0, backend: memoryBackend() });
-    const worker = await startWorkerd({ salientConfig: config, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
-    return {
-      url: worker.url,
-      stop: async () => {
-        await worker.stop();
-        await state.close();
-      },
-    };
-  },
-  "netlify-edge": async () => {
-    const state = await startStateServer({ port: 0, backend: memoryBackend() });
-    const edge = await startNetlifyEdge({ salientConfig: config, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
-    return {
-      url: edge.url,
-      stop: async () => {
-        await edge.stop();
-        await state.close();
-      },
-    };
-  },
-  vercel: async () => {
-    const state = await startStateServer({ port: 0, backend: memoryBackend() });
-    const fn = await startVercel({ salientConfig: config, env: env({ SUPABASE_URL: state.url, PINECONE_INDEX_HOST: pinecone.url }) });
-    return {
-      url: fn.url,
-      stop: async () => {
-        await fn.stop();
-        await state.close();
-      },
-    };
-  },
+  workerd: () => besideStore(startWorkerd),
+  "netlify-edge": () => besideStore(startNetlifyEdge),
+  vercel: () => besideStore(startVercel),
 };
 
 for (const [hostName, startHost] of Object.entries(hosts)) {

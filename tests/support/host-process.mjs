@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
 import { REPO } from "./workerd.mjs";
 
 /**
@@ -83,4 +84,25 @@ export async function configuredCopy(dir, sources, config) {
   await symlink(path.join(REPO, "build", "wasi"), path.join(build, "wasi"));
   await symlink(path.join(REPO, "build", "knowledge.bin"), path.join(build, "knowledge.bin"));
   return root;
+}
+
+/**
+ * A host that runs apart from the tests (workerd, Deno, a Node process) started beside a state
+ * store of its own on a loopback port, which it reaches over HTTP as it would reach Supabase:
+ * `start({ env, salientConfig })` is startWorkerd, startNetlifyEdge or startVercel, and
+ * `env(stateUrl)` its environment. `stateUrl` given: no store of its own, that one instead.
+ * Returns { url, backend, logs, stop }; stop() ends both.
+ */
+export async function startBesideStore(start, { env, backend = null, stateUrl = null, salientConfig = null }) {
+  const state = stateUrl ? null : await startStateServer({ port: 0, backend: backend ?? memoryBackend() });
+  const host = await start({ env: env(stateUrl ?? state.url), salientConfig });
+  return {
+    url: host.url,
+    backend,
+    logs: host.output,
+    stop: async () => {
+      await host.stop();
+      await state?.close();
+    },
+  };
 }
