@@ -29,6 +29,7 @@ struct effect_step_parts {
   std::string_view head, body;
 };
 effect_step_parts split_effect_step(std::string_view bytes);
+
 std::string response_head_to_json(const response_head& head);
 
 /// "timeout", "connect", "aborted" or "network".
