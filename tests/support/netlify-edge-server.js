@@ -13,7 +13,6 @@ globalThis.Netlify = {
 // "/a/*" → anything under /a/ (Netlify's path syntax: * matches the rest of the path). Plus the
 // test-only trap route (SALIENT_ENABLE_TRAP_ROUTE), which the deployed function does not claim.
 const claimed = [config.path, "/__salient/*"].flat().map((p) => new RegExp("^" + p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$"));
-const pending = new Set();
 
 Deno.serve({
   hostname: "127.0.0.1",
@@ -23,10 +22,10 @@ Deno.serve({
   const { pathname } = new URL(request.url);
   if (!claimed.some((re) => re.test(pathname))) return new Response("Not Found", { status: 404 });
   const context = {
+    // The work goes on by itself here (this process does not end after the response); a
+    // failure in it is the host's to log, not this stand-in's to crash on.
     waitUntil(promise) {
-      const p = Promise.resolve(promise).catch(() => {});
-      pending.add(p);
-      p.finally(() => pending.delete(p));
+      Promise.resolve(promise).catch(() => {});
     },
     next: () => Promise.resolve(new Response("Not Found", { status: 404 })),
   };

@@ -26,7 +26,6 @@ const routes = rewrites.filter((r) => r.destination === "/api/salient").map(({ s
 });
 // The test-only trap route (SALIENT_ENABLE_TRAP_ROUTE), which the deployment does not rewrite.
 routes.push({ prefix: "/__salient/", param: "salient_test" });
-const pending = new Set();
 
 const server = http.createServer(async (req, res) => {
   try {
@@ -41,10 +40,10 @@ const server = http.createServer(async (req, res) => {
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
     const rewritten = new Request(url, { method: request.method, headers: request.headers, body: hasBody ? request.body : undefined, duplex: hasBody ? "half" : undefined });
     const context = {
+      // The work goes on by itself here (this process does not end after the response); a
+      // failure in it is the host's to log, not this stand-in's to crash on.
       waitUntil(promise) {
-        const p = Promise.resolve(promise).catch(() => {});
-        pending.add(p);
-        p.finally(() => pending.delete(p));
+        Promise.resolve(promise).catch(() => {});
       },
     };
     await sendResponse(await handler.fetch(rewritten, context), req, res);
