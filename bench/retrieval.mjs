@@ -40,7 +40,7 @@ function ingest(dir, scratch, name) {
   return { index: readFileSync(bin), chunks: JSON.parse(readFileSync(json, "utf8")) };
 }
 
-// The core's stop words (shared/src/knowledge.cpp), given to the peer too: without them every
+// The core's stop words (shared/knowledge/knowledge.cpp), given to the peer too: without them every
 // question's "the"/"do"/"you" matches every chunk and the peer's time is mostly spent on them.
 const STOP_WORDS = new Set(["a", "about", "am", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "u", "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your"]);
 

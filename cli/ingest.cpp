@@ -9,7 +9,7 @@
 #include <gumbo.h>
 #include <md4c.h>
 
-#include "salient/http.h"
+#include "salient/core/http.h"
 
 namespace salient::cli {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // `salient ingest`: the business's own content (knowledge/) → chunks for the BM25 index
-// (salient/knowledge.h). Three steps, the first two without I/O:
+// (salient/knowledge/knowledge.h). Three steps, the first two without I/O:
 //
 //   extract_document(bytes, format, source) → document   one file's text, by section
 //   chunk_document(document)                → chunks     ~500 tokens each, 50 overlapping
@@ -40,8 +40,8 @@
 #include <string_view>
 #include <vector>
 
-#include "salient/knowledge.h"
-#include "salient/result.h"
+#include "salient/knowledge/knowledge.h"
+#include "salient/core/result.h"
 
 namespace salient::cli {
 

@@ -28,8 +28,8 @@
 
 #include "ingest.h"
 #include "pinecone_upload.h"
-#include "salient/config.h"
-#include "salient/knowledge.h"
+#include "salient/config/config.h"
+#include "salient/knowledge/knowledge.h"
 #include "yaml_json.h"
 
 #ifndef SALIENT_VERSION
@@ -295,7 +295,7 @@ int upload_chunks(const std::vector<salient::knowledge_chunk>& chunks, const sal
   return 0;
 }
 
-/// `salient ingest`: knowledge/ → chunks (ingest.h) → the BM25 index (salient/knowledge.h),
+/// `salient ingest`: knowledge/ → chunks (ingest.h) → the BM25 index (salient/knowledge/knowledge.h),
 /// and with --pinecone → a Pinecone index (pinecone_upload.h). Every file is read before
 /// anything is written; any error leaves the outputs alone. The Pinecone settings (config and
 /// keys) are checked before anything is read, the upload runs after the local index is written.

@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "salient/pinecone.h"
+#include "salient/upstream/pinecone/pinecone.h"
 
 namespace salient::cli {
 

@@ -34,9 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include "salient/config.h"
-#include "salient/knowledge.h"
-#include "salient/result.h"
+#include "salient/config/config.h"
+#include "salient/knowledge/knowledge.h"
+#include "salient/core/result.h"
 
 namespace salient::cli {
 

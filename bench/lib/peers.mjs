@@ -64,7 +64,7 @@ export function buildRelaySplit() {
   const dir = ensureOut("split");
   const object = path.join(dir, "relay-split.o");
   execFileSync("clang++-19", ["--target=wasm32-wasi", "--sysroot=/usr", "-std=c++20", "-O2", "-msimd128", "-fno-exceptions",
-    "-DJSON_NOEXCEPTION", "-DNDEBUG", "-I", path.join(REPO, "shared/include"), "-I", path.join(REPO, "shared/src"),
+    "-DJSON_NOEXCEPTION", "-DNDEBUG", "-I", path.join(REPO, "shared/include"), "-I", path.join(REPO, "shared"),
     "-c", path.join(REPO, "bench/peer/relay-split.cpp"), "-o", object], { stdio: "inherit" });
   const command = linkCommand("stream").split(/\s+/);
   const o = command.indexOf("-o");

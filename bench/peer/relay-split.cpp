@@ -8,9 +8,9 @@
 #include <cstring>
 #include <string>
 
-#include "answer_events.h"
-#include "salient/exchange.h"
-#include "salient/llm_client.h"
+#include "flows/stream/answer_events.h"
+#include "salient/core/exchange.h"
+#include "salient/upstream/openrouter/llm_client.h"
 
 extern "C" {
 std::uint32_t salient_next(std::uint32_t handle);

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "function_entry.h"
-#include "salient/detail/json.h"
-#include "salient/envelope.h"
+#include "salient/core/detail/json.h"
+#include "salient/core/envelope.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Each function module (functions/<fn>/<fn>.cpp) names its flow with SALIENT_FUNCTION; the ABI
 // front ends (reactor.cpp, command.cpp) call salient_function_entry() to get it.
-#include "salient/instance.h"
+#include "salient/runtime/instance.h"
 
 salient::function_entry salient_function_entry();
 

@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "function_entry.h"
-#include "salient/detail/json.h"
-#include "salient/envelope.h"
-#include "salient/json_write.h"
+#include "salient/core/detail/json.h"
+#include "salient/core/envelope.h"
+#include "salient/core/json_write.h"
 
 #define SALIENT_EXPORT(name) extern "C" __attribute__((export_name(name)))
 

@@ -2,8 +2,8 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "fake_host.h"
-#include "salient/flows.h"
-#include "salient/stream_token.h"
+#include "salient/flows/flows.h"
+#include "salient/http/stream_token.h"
 
 using namespace salient;
 using namespace salient::testing;
@@ -122,6 +122,11 @@ TEST_CASE("chat: bad requests are answered without touching the store", "[chat]"
       {"message not a string", fake_host::head("POST", "/a/sales/chat", as_json), R"({"message":5})", 400, "string"},
       {"invalid UTF-8", fake_host::head("POST", "/a/sales/chat", form), "message=%C0%AF", 400, "UTF-8"},
       {"bad session key", fake_host::head("POST", "/a/sales/chat", form), "message=hi&session_key=a%20b", 400, "session_key"},
+      {"NUL in a form field", fake_host::head("POST", "/a/sales/chat", form), "message=a%00b", 400, "NUL"},
+      {"NUL in a JSON field", fake_host::head("POST", "/a/sales/chat", as_json), R"({"message":"a\u0000b"})", 400, "NUL"},
+      {"NUL in the identify name", fake_host::head("POST", "/a/sales/identify", form),
+       "session_key=visitor-0001&name=Ann%00", 400, "NUL"},
+      {"NUL in a history key", fake_host::head("POST", "/a/sales/history", form), "session_key=visitor-0001%00", 400, "NUL"},
       {"bad percent-encoding", fake_host::head("POST", "/a/sales/chat", form), "message=100%", 400, "percent"},
       {"unsupported type", fake_host::head("POST", "/a/sales/chat", {{"content-type", "text/plain"}}), "hi", 415,
        "x-www-form-urlencoded"},
@@ -215,6 +220,48 @@ TEST_CASE("chat: the page renders the agent's form and no inline script", "[chat
   auto redirect = host.start(fake_host::head("GET", "/a/sales"));
   CHECK(redirect.status == 308);
   CHECK(redirect.header("location") == "/a/sales/");
+}
+
+TEST_CASE("chat: the page carries chat.input and ui.sse_enabled for page.js", "[chat]") {
+  fake_host defaults(chat_flow);
+  auto page = defaults.start(fake_host::head("GET", "/a/sales/"));
+  CHECK(page.body.find(R"(data-submit-shortcut="ctrl+enter" data-enter-inserts-newline="true" data-debounce-ms="250" data-sse="true")") !=
+        std::string::npos);
+  CHECK(page.body.find("Ctrl+Enter to send · Enter for a new line") != std::string::npos);
+  fake_host custom(chat_flow, json{{"chat", {{"input", {{"debounce_ms", 900}, {"enter_inserts_newline", false}}}}},
+                                   {"ui", {{"sse_enabled", false}}}});
+  auto other = custom.start(fake_host::head("GET", "/a/sales/"));
+  CHECK(other.body.find(R"(data-enter-inserts-newline="false" data-debounce-ms="900" data-sse="false")") != std::string::npos);
+  CHECK(other.body.find("Ctrl+Enter to send · Shift+Enter for a new line") != std::string::npos);
+}
+
+TEST_CASE("chat: with ui.sse_enabled false the partial asks for the whole answer instead of a stream", "[chat]") {
+  fake_host host(chat_flow, json{{"ui", {{"sse_enabled", false}}}});
+  auto log = host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi&session_key=visitor-0001");
+  host.reply(log, log.last_effect()["id"], 200, begun);
+  CHECK(log.status == 200);
+  CHECK(log.body.find("sse-connect") == std::string::npos);
+  CHECK(log.body.find(R"(data-answer-url="/a/sales/events/stream?stream_id=)") != std::string::npos);
+}
+
+TEST_CASE("chat: GET /a/{agent}/settings tells the widget chat.input and ui", "[chat]") {
+  fake_host host(chat_flow, json{{"chat", {{"input", {{"submit_shortcut", "enter"}, {"enter_inserts_newline", false}}}}},
+                                 {"ui", {{"sse_enabled", false}}}});
+  auto log = host.start(fake_host::head("GET", "/a/sales/settings"));
+  CHECK(log.status == 200);
+  CHECK(log.effects.empty());
+  json s = json::parse(log.body);
+  CHECK(s["agent"] == "sales");
+  CHECK(s["submit_shortcut"] == "enter");
+  CHECK(s["enter_inserts_newline"] == false);
+  CHECK(s["debounce_ms"] == 250);
+  CHECK(s["sse_enabled"] == false);
+  CHECK(s["hint"] == "Enter to send · Shift+Enter for a new line");
+  CHECK(s["max_message_chars"].is_number_integer());
+  auto post = host.start(fake_host::head("POST", "/a/sales/settings", form_headers()), "");
+  CHECK(post.status == 405);
+  auto head = host.start(fake_host::head("HEAD", "/a/sales/settings"));
+  CHECK(head.status == 200);
 }
 
 TEST_CASE("chat: a disabled agent is not found", "[chat]") {

@@ -2,7 +2,7 @@
 // pairs, the chunks it hands to the DOM parser, and malformed ones.
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/completion_chunk.h"
+#include "salient/upstream/openrouter/completion_chunk.h"
 
 using namespace salient;
 

@@ -1,4 +1,4 @@
-#include "salient/config.h"
+#include "salient/config/config.h"
 
 #include <string>
 

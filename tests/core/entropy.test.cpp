@@ -1,7 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <sodium.h>
 
-#include "salient/entropy.h"
+#include "salient/core/entropy.h"
 
 using namespace salient;
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "salient/envelope.h"
+#include "salient/core/envelope.h"
 
 using namespace salient;
 

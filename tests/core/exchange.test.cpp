@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "salient/exchange.h"
+#include "salient/core/exchange.h"
 
 using namespace salient;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/html.h"
+#include "salient/render/html.h"
 
 using namespace salient;
 

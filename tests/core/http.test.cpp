@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/http.h"
+#include "salient/core/http.h"
 
 using namespace salient;
 

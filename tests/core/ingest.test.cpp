@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "ingest.h"
-#include "salient/http.h"
-#include "salient/knowledge.h"
+#include "salient/core/http.h"
+#include "salient/knowledge/knowledge.h"
 
 using namespace salient;
 using namespace salient::cli;

@@ -1,7 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "fake_host.h"
-#include "salient/flows.h"
+#include "salient/flows/flows.h"
 
 using namespace salient;
 using namespace salient::testing;

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "salient/json_write.h"
+#include "salient/core/json_write.h"
 
 using namespace salient;
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "salient/knowledge.h"
+#include "salient/knowledge/knowledge.h"
 
 using namespace salient;
 

@@ -10,8 +10,8 @@
 #include <functional>
 
 #include "fake_host.h"
-#include "salient/flows.h"
-#include "salient/stream_token.h"
+#include "salient/flows/flows.h"
+#include "salient/http/stream_token.h"
 
 using namespace salient;
 using namespace salient::testing;

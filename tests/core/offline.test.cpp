@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/offline.h"
+#include "salient/flows/stream/offline.h"
 
 using namespace salient;
 

@@ -1,8 +1,8 @@
 // Every template renders every slot: no "{{" survives, and each value lands escaped.
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/detail/json.h"
-#include "salient/pages.h"
+#include "salient/core/detail/json.h"
+#include "salient/render/pages.h"
 
 using namespace salient;
 using json = detail::json;

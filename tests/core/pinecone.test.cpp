@@ -5,9 +5,9 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "fake_host.h"
-#include "pinecone_retrieval.h"
-#include "pinecone_search.h"
-#include "salient/flows.h"
+#include "flows/pinecone_retrieval.h"
+#include "upstream/pinecone/pinecone_search.h"
+#include "salient/flows/flows.h"
 
 using namespace salient;
 using namespace salient::testing;

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "fake_host.h"
-#include "retrieval.h"
-#include "salient/flows.h"
-#include "salient/knowledge.h"
-#include "salient/stream_token.h"
+#include "flows/retrieval.h"
+#include "salient/flows/flows.h"
+#include "salient/knowledge/knowledge.h"
+#include "salient/http/stream_token.h"
 
 using namespace salient;
 using namespace salient::testing;

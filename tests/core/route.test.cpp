@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/route.h"
+#include "salient/http/route.h"
 
 using namespace salient;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/sse.h"
+#include "salient/http/sse.h"
 
 using namespace salient;
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "salient/sse_reader.h"
+#include "salient/upstream/openrouter/sse_reader.h"
 
 using namespace salient;
 

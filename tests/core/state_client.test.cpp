@@ -1,8 +1,8 @@
 // The state store's RPC results, parsed into typed values or typed errors.
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/instance.h"
-#include "salient/state_client.h"
+#include "salient/runtime/instance.h"
+#include "salient/upstream/store/state_client.h"
 
 using namespace salient;
 

@@ -2,8 +2,8 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "fake_host.h"
-#include "salient/flows.h"
-#include "salient/stream_token.h"
+#include "salient/flows/flows.h"
+#include "salient/http/stream_token.h"
 
 using namespace salient;
 using namespace salient::testing;
@@ -286,4 +286,36 @@ TEST_CASE("stream: a resume is accepted for a while after the stream URL expired
   fake_host too_late(stream_flow);
   log = too_late.start(fake_host::head("GET", stream_url(test_now_ms / 1000 - 700), json{{"last-event-id", "2-6"}}));
   CHECK(log.status == 401);
+}
+
+TEST_CASE("stream: Accept: application/json gets the whole answer as one JSON document", "[stream]") {
+  fake_host host(stream_flow, json{{"offline", {{"pricing", "Prices start at $10.\nAsk for a quote."}}}});
+  auto log = host.start(fake_host::head("GET", stream_url() + "&format=json", {{"accept", "application/json"}}));
+  host.reply(log, 1, 200, claimed("how much?"));
+  // Nothing is answered until the answer is complete and stored.
+  CHECK(log.status == 0);
+  CHECK(log.body.empty());
+  REQUIRE(log.effects.size() == 2);
+  json finish = json::parse(log.effects[1]["body"].get<std::string>());
+  host.reply(log, 2, 200, R"({"message_id":"m"})");
+  CHECK(log.done);
+  CHECK(log.status == 200);
+  CHECK(log.header("content-type").rfind("application/json", 0) == 0);
+  json doc = json::parse(log.body);
+  CHECK(doc["text"] == "Prices start at $10.\nAsk for a quote.");
+  CHECK(doc["meta"]["mode"] == "offline");
+  CHECK(doc["meta"]["intent"] == "pricing");
+  CHECK(doc["notices"] == json::array());
+  CHECK(doc["citations"] == json::array());
+  CHECK(doc["error"].is_null());
+  CHECK(doc["message_id"] == finish["p_message_id"]);
+}
+
+TEST_CASE("stream: a whole-answer request's errors are JSON, not an event stream", "[stream]") {
+  fake_host host(stream_flow);
+  auto log = host.start(fake_host::head("GET", stream_url(test_now_ms / 1000 - 1), {{"accept", "application/json"}}));
+  CHECK(log.effects.empty());
+  CHECK(log.status == 401);
+  CHECK(log.header("content-type").rfind("application/json", 0) == 0);
+  CHECK(json::parse(log.body)["error"]["code"].is_string());
 }

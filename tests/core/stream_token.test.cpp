@@ -1,7 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <sodium.h>
 
-#include "salient/stream_token.h"
+#include "salient/http/stream_token.h"
 
 using namespace salient;
 

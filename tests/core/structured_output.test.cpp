@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "salient/exchange.h"
-#include "salient/structured_output.h"
+#include "salient/core/exchange.h"
+#include "salient/upstream/openrouter/structured_output.h"
 
 #include "effect_doc.h"
 

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "salient/completion_chunk.h"
+#include "salient/upstream/openrouter/completion_chunk.h"
 
 using nlohmann::json;
 

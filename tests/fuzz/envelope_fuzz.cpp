@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "salient/envelope.h"
+#include "salient/core/envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view all(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "salient/flows.h"
+#include "salient/flows/flows.h"
 
 namespace {
 

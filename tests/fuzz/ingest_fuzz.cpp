@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "ingest.h"
-#include "salient/http.h"
-#include "salient/knowledge.h"
+#include "salient/core/http.h"
+#include "salient/knowledge/knowledge.h"
 
 namespace {
 

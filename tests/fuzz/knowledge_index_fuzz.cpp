@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "salient/knowledge.h"
+#include "salient/knowledge/knowledge.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

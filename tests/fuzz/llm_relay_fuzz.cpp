@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "salient/http.h"
-#include "salient/instance_memory.h"
-#include "salient/llm_client.h"
+#include "salient/core/http.h"
+#include "salient/core/instance_memory.h"
+#include "salient/upstream/openrouter/llm_client.h"
 
 namespace {
 struct outcome {

@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "pinecone_retrieval.h"
-#include "pinecone_search.h"
-#include "retrieval.h"
-#include "salient/detail/json.h"
+#include "flows/pinecone_retrieval.h"
+#include "upstream/pinecone/pinecone_search.h"
+#include "flows/retrieval.h"
+#include "salient/core/detail/json.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "salient/sse_reader.h"
+#include "salient/upstream/openrouter/sse_reader.h"
 
 namespace {
 std::vector<std::string> read(std::string_view s, std::uint8_t seed, bool& mid) {

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "salient/pages.h"
-#include "salient/state_client.h"
+#include "salient/render/pages.h"
+#include "salient/upstream/store/state_client.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

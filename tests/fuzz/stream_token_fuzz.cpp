@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "salient/stream_token.h"
+#include "salient/http/stream_token.h"
 
 namespace {
 constexpr std::string_view secret = "fuzz-secret-0123456789abcdef0123456789";

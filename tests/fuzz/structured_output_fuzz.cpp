@@ -7,7 +7,7 @@
 #include <string_view>
 #include <variant>
 
-#include "salient/structured_output.h"
+#include "salient/upstream/openrouter/structured_output.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "salient/envelope.h"
+#include "salient/core/envelope.h"
 
 namespace salient::testing {
 

@@ -9,9 +9,9 @@
 #include <catch2/catch_test_macros.hpp>
 #include <nlohmann/json.hpp>
 
-#include "salient/envelope.h"
-#include "salient/instance.h"
-#include "salient/stream_token.h"
+#include "salient/core/envelope.h"
+#include "salient/runtime/instance.h"
+#include "salient/http/stream_token.h"
 
 #include "effect_doc.h"
 
