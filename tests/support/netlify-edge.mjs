@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { writeNetlifyAssets } from "../../hosts/netlify/assets.mjs";
 import { configuredCopy, startListening } from "./host-process.mjs";
-import { REPO } from "./workerd.mjs";
+import { DRIVER_SOURCES, REPO } from "./workerd.mjs";
 
 // Deno's Linux x64 binary from the npm registry: the platform package itself (an optional
 // dependency in package.json), because the registry this project installs from lacks the `deno`
@@ -19,7 +19,7 @@ export const DENO = existsSync(path.join(REPO, "node_modules", "@deno", "linux-x
 
 // What the edge function's bundle holds, relative to the repository: a copy of these runs with
 // another compiled config (salientConfig), beside its own build/netlify/assets.js.
-const EDGE_SOURCES = ["hosts/driver.js", "hosts/routes.js", "hosts/netlify/edge-functions/salient.js", "tests/support/netlify-edge-server.js"];
+const EDGE_SOURCES = [...DRIVER_SOURCES, "hosts/routes.js", "hosts/netlify/edge-functions/salient.js", "tests/support/netlify-edge-server.js"];
 
 export async function startNetlifyEdge({ env = {}, salientConfig = null, timeoutMs = 30000 } = {}) {
   const dir = salientConfig ? await mkdtemp(path.join(os.tmpdir(), "salient-netlify-")) : null;

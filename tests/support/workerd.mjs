@@ -8,6 +8,7 @@
 //   await fetch(worker.url + "/a/sales/"); … await worker.stop();
 
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -18,9 +19,14 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const WORKERD = path.join(REPO, "node_modules", ".bin", "workerd");
 const COMPATIBILITY_DATE = "2026-04-20"; // as in wrangler.toml
 
+// The driver: its entry and its parts, relative to the repository. Every host that runs from a
+// list of files (workerd's modules, the Netlify and Vercel copies) takes them all from here.
+export const DRIVER_SOURCES = ["hosts/driver.js", ...readdirSync(path.join(REPO, "hosts", "driver"))
+  .filter((f) => f.endsWith(".js")).sort().map((f) => `hosts/driver/${f}`)];
+
 export const SALIENT_MODULES = [
   ["hosts/cloudflare/worker.js", "esModule"],
-  ["hosts/driver.js", "esModule"],
+  ...DRIVER_SOURCES.map((file) => [file, "esModule"]),
   ["hosts/routes.js", "esModule"],
   ["build/wasi/functions/chat.wasm", "wasm"],
   ["build/wasi/functions/stream.wasm", "wasm"],
