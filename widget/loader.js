@@ -155,8 +155,24 @@
     });
     root.appendChild(launcher);
     document.body.appendChild(host);
+    var viewport = window.visualViewport;
+    if (viewport) {
+      viewport.addEventListener("resize", place);
+      viewport.addEventListener("scroll", place);
+      place();
+    }
     if (loadWanted) load();
     if ("open" in data && data.open !== "false") api.open();
+  }
+
+  // The button keeps to a corner of the visual viewport (what is on screen). position: fixed
+  // follows the layout viewport, which a host page wider than a phone's screen grows to the
+  // page's size, leaving a bottom-right button off-screen. The offsets are in the layout
+  // viewport's coordinates, as left and top are; 76 = the button's 56 px + its 20 px margin.
+  function place() {
+    var v = window.visualViewport;
+    launcher.style.left = (config.position === "left" ? v.offsetLeft + 20 : v.offsetLeft + v.width - 76) + "px";
+    launcher.style.top = v.offsetTop + v.height - 76 + "px";
   }
 
   if (document.body) render();

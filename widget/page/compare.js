@@ -2,11 +2,13 @@
 // the business's pages and without it, so a site owner sees what grounding changes. Each side
 // has its own conversation (its session key is kept in localStorage, like the chat page's), and
 // reads its answer as JSON events: `meta`, `token`…, `citations`, `done` or `error`. All text
-// goes in with textContent; links are built as elements, never from HTML strings.
-(function () {
-  "use strict";
-  var root = document.querySelector("main.compare");
-  if (!root) return;
+// goes in with textContent; links are built as elements, never from HTML strings. Bundled by
+// ./scripts/build into /assets/compare.js.
+
+import { linkToList, sourcesList } from "../common/citations.js";
+import { uuid } from "../common/util.js";
+
+function init(root) {
   var agent = root.getAttribute("data-agent");
   var form = document.getElementById("compare-form");
   var question = document.getElementById("question");
@@ -16,9 +18,6 @@
     { pane: document.getElementById("pane-without"), rag: false, key: "salient.compare.without." + agent },
   ];
 
-  function uuid() {
-    return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
-  }
   function sessionKey(side) {
     var key = null;
     try { key = localStorage.getItem(side.key); } catch (e) { /* storage off: a new key per page */ }
@@ -48,64 +47,13 @@
     p.msg.classList.remove("streaming");
   }
 
-  /** A link a visitor may follow: a path on this site or http(s). */
-  function safeUrl(url) {
-    return /^\/(?![\/\\])/.test(url) || /^https?:\/\//i.test(url);
-  }
-
+  /** The sources list, and the answer's [n] markers linked to it (common/citations.js). */
   function showCitations(p, list, prefix) {
-    var ol = document.createElement("ol");
-    ol.className = "sources";
-    ol.setAttribute("aria-label", "Sources");
-    var known = {};
-    list.forEach(function (c) {
-      var li = document.createElement("li");
-      li.value = c.n;
-      li.id = prefix + c.n;
-      known[c.n] = true;
-      var title;
-      if (c.url && safeUrl(c.url)) {
-        title = document.createElement("a");
-        title.href = c.url;
-        title.target = "_blank";
-        title.rel = "noopener noreferrer";
-      } else {
-        title = document.createElement("span");
-      }
-      title.textContent = c.title;
-      li.appendChild(title);
-      if (c.heading) {
-        var heading = document.createElement("span");
-        heading.className = "source-heading";
-        heading.textContent = " " + c.heading;
-        li.appendChild(heading);
-      }
-      var details = document.createElement("details");
-      var summary = document.createElement("summary");
-      summary.textContent = "match " + c.rank + " · score " + Number(c.score).toFixed(2);
-      var snippet = document.createElement("p");
-      snippet.textContent = c.snippet;
-      details.appendChild(summary);
-      details.appendChild(snippet);
-      li.appendChild(details);
-      ol.appendChild(li);
-    });
+    var ol = sourcesList(list);
+    if (!ol) return;
     p.sources.appendChild(ol);
-    // The answer's [n] markers become links to their sources.
-    var text = p.text.textContent;
-    p.text.textContent = "";
-    text.split(/(\[\d{1,3}\])/).forEach(function (part) {
-      var n = /^\[(\d{1,3})\]$/.exec(part);
-      if (n && known[n[1]]) {
-        var a = document.createElement("a");
-        a.href = "#" + prefix + n[1];
-        a.className = "cite";
-        a.textContent = part;
-        p.text.appendChild(a);
-      } else if (part) {
-        p.text.appendChild(document.createTextNode(part));
-      }
-    });
+    p.text.normalize(); // tokens arrive as separate text nodes: a marker may span two
+    linkToList(p.text, ol, prefix);
   }
 
   function run(side, message, round) {
@@ -163,4 +111,7 @@
       root.setAttribute("data-answered", String(rounds));
     });
   });
-})();
+}
+
+const root = document.querySelector("main.compare");
+if (root) init(root);
