@@ -1,18 +1,24 @@
-// The dev server's default state store: PGlite (PostgreSQL compiled to WebAssembly, npm
-// @electric-sql/pglite) on a local data folder, with db/migrations applied at open. It runs the
-// same SQL functions a Supabase project runs, so conversations survive restarts and behave as
-// they will in production. Served over HTTP by rpcHandler (postgrest.js), like memoryBackend.
+// The embedded state store: PGlite (PostgreSQL compiled to WebAssembly, npm
+// @electric-sql/pglite) with db/migrations and db/functions applied at open. It runs the same SQL
+// functions a Supabase project runs, so the dev server, the tests and the benchmarks that need a
+// store behave as production will. Served over HTTP by rpcHandler (postgrest.js).
 //
-//   const backend = await pgliteBackend({ dataDir: ".salient/db" });
+//   const backend = await pgliteBackend({ dataDir: ".salient/db" });   // on disk: the dev server
+//   const backend = await pgliteBackend();                             // in memory: tests, SALIENT_STATE=memory
 //   await backend.call("salient_claim_turn", { p_tenant: "acme", p_turn_id: "…" });
-//   await backend.close();
+//   await backend.close();                                             // always: an open one keeps Node alive
 //
-// One process at a time per folder: `<dataDir>.lock` holds the owner's pid while it is open.
+// On disk, one process at a time per folder: `<dataDir>.lock` holds the owner's pid while it is
+// open. In memory, nothing is written but a template (below) and nothing survives close().
 
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { migrate, pgliteAdapter } from "../../db/migrate.mjs";
+import { functionFiles, migrate, migrationFiles, pgliteAdapter } from "../../db/migrate.mjs";
 import { postgrestStatus, RpcError } from "./postgrest.js";
 
 // What `POST /rest/v1/rpc/<fn>` (and call()) may call; the salient_* helper functions are not
@@ -25,29 +31,41 @@ const FUNCTIONS = new Set([
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Opens (creating when missing) the PGlite database in `dataDir` and applies the migrations.
- * Resolves to { call, dump, close, dataDir, openMs, migrated: { applied, skipped } }.
+ * Opens the PGlite database in `dataDir` (created when missing), or a new one in memory when
+ * `dataDir` is absent or "memory://", and brings it up to date (db/migrate.mjs). Resolves to
+ * { call, dump, close, dataDir (null in memory), openMs, migrated }.
  */
-export async function pgliteBackend({ dataDir }) {
-  if (!dataDir) throw new Error("pgliteBackend needs a dataDir");
-  dataDir = path.resolve(dataDir);
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  const lockFile = `${dataDir}.lock`;
-  await acquireLock(lockFile, dataDir);
+export async function pgliteBackend({ dataDir = null } = {}) {
   const started = performance.now();
+  const inMemory = !dataDir || dataDir === "memory://";
+  let lockFile = null;
   let db;
   let migrated;
-  try {
-    await mkdir(dataDir, { recursive: true });
-    db = await PGlite.create(dataDir);
-    migrated = await migrate(pgliteAdapter(db));
-  } catch (err) {
-    await db?.close().catch(() => {});
-    await rm(lockFile, { force: true });
-    throw new Error(`PGlite at ${dataDir}: ${err.message}`, { cause: err });
+  if (inMemory) {
+    dataDir = null;
+    db = await migratedPGlite();
+    try {
+      migrated = await migrate(pgliteAdapter(db)); // nothing to do but check: the template is migrated
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw new Error(`PGlite in memory: ${err.message}`, { cause: err });
+    }
+  } else {
+    dataDir = path.resolve(dataDir);
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    lockFile = `${dataDir}.lock`;
+    await acquireLock(lockFile, dataDir);
+    try {
+      await mkdir(dataDir, { recursive: true });
+      db = await PGlite.create(dataDir);
+      migrated = await migrate(pgliteAdapter(db));
+    } catch (err) {
+      await db?.close().catch(() => {});
+      await rm(lockFile, { force: true });
+      throw new Error(`PGlite at ${dataDir}: ${err.message}`, { cause: err });
+    }
   }
   const openMs = Math.round(performance.now() - started);
-  let closing = null;
 
   async function call(fn, args) {
     if (!FUNCTIONS.has(fn)) return null;
@@ -85,7 +103,7 @@ export async function pgliteBackend({ dataDir }) {
     return kinds;
   }
 
-  /** What is stored, in memoryBackend's dump() shape (but async). */
+  /** What is stored: sessions and messages (as [id, message] pairs), oldest first. */
   async function dump() {
     const sessions = (await db.query(`
       select s.id, t.slug as tenant, a.code as agent, s.session_key
@@ -102,6 +120,7 @@ export async function pgliteBackend({ dataDir }) {
     };
   }
 
+  let closing = null;
   return {
     call,
     dump,
@@ -113,11 +132,84 @@ export async function pgliteBackend({ dataDir }) {
       try {
         await db.close();
       } finally {
-        await rm(lockFile, { force: true });
+        if (lockFile) await rm(lockFile, { force: true });
       }
     })()),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// In memory, from a template. A new PGlite runs initdb (seconds: most of a fresh store's cost)
+// and then the migrations; loading a dump of an already migrated one takes well under a second.
+// So the first in-memory store makes that dump, keeps it for this process, and writes it to the
+// temp folder for the next processes (the test files, each in its own process); its name holds
+// a hash of PGlite's version and of every migration and function file, so a changed file or
+// PGlite makes a new one (and the old ones are deleted). A template that fails to load is
+// rebuilt once.
+
+const TEMPLATE_DIR = path.join(os.tmpdir(), "salient-pglite-templates");
+const templates = new Map(); // key → Promise<{ blob, file, fromDisk }>
+
+/** A new PGlite in memory, migrated (from the template); the caller closes it. */
+export async function migratedPGlite() {
+  const key = await templateKey();
+  for (let attempt = 0; ; attempt++) {
+    if (!templates.has(key)) templates.set(key, template(key));
+    let made;
+    try {
+      made = await templates.get(key);
+      return await PGlite.create({ loadDataDir: made.blob });
+    } catch (err) {
+      templates.delete(key);
+      if (attempt > 0 || !made?.fromDisk) throw err;
+      await rm(made.file, { force: true }); // unreadable: made anew on the next attempt
+    }
+  }
+}
+
+async function templateKey() {
+  const hash = createHash("sha256").update(PGLITE_VERSION);
+  for (const file of [...await migrationFiles(), ...await functionFiles()]) hash.update(`\0${file.name}\0${file.checksum}`);
+  return hash.digest("hex").slice(0, 20);
+}
+
+async function template(key) {
+  const file = path.join(TEMPLATE_DIR, `${key}.tar`);
+  try {
+    return { blob: new Blob([await readFile(file)]), file, fromDisk: true };
+  } catch {
+    // not made yet
+  }
+  const db = await PGlite.create();
+  let blob;
+  try {
+    await migrate(pgliteAdapter(db));
+    blob = await db.dumpDataDir("none");
+  } finally {
+    await db.close();
+  }
+  // Written beside its final name, then renamed: a process reading it never sees half a file.
+  // Failing to write it only costs the next process the time saved.
+  try {
+    await mkdir(TEMPLATE_DIR, { recursive: true });
+    const partial = `${file}.${process.pid}.partial`;
+    await writeFile(partial, new Uint8Array(await blob.arrayBuffer()));
+    await rename(partial, file);
+    for (const name of await readdir(TEMPLATE_DIR)) {
+      if (name.endsWith(".tar") && name !== path.basename(file)) await rm(path.join(TEMPLATE_DIR, name), { force: true });
+    }
+  } catch {
+    // a read-only or full temp folder
+  }
+  return { blob, file, fromDisk: false };
+}
+
+// PGlite's version, from its package.json (which its package's exports do not expose).
+const PGLITE_VERSION = (() => {
+  let dir = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+  for (let up = 0; up < 4 && !existsSync(path.join(dir, "package.json")); up++) dir = path.dirname(dir);
+  return JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
+})();
 
 const JSON_TYPES = new Set([114, 3802]); // json, jsonb
 

@@ -1,4 +1,4 @@
--- 0009: a visitor says who they are (issue 6: the widget's Salient.identify({email, name})).
+-- A visitor says who they are (the widget's Salient.identify({email, name})).
 --
 --   salient_identify(p_tenant, p_agent, p_session_key, p_email, p_name) → {status}
 --     sets the session's profile (profiles.email, profiles.customer_name; a null leaves that
@@ -42,5 +42,3 @@ begin
   return jsonb_build_object('status', 'identified');
 end
 $$;
-
-select salient_grant_execute();

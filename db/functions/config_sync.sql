@@ -1,5 +1,4 @@
--- 0005: salient.yaml's personas and agents mirrored into the tenant's rows (issue 4: "a
--- `personas` row per persona with its system prompt, a default per agent, editable in config").
+-- salient.yaml's personas and agents mirrored into the tenant's rows.
 --
 --   salient_sync_config(p_tenant, p_personas, p_agents, p_default_agent = null)
 --     → {personas: <entries of p_personas>, agents: <entries of p_agents>}
@@ -15,20 +14,22 @@
 --     salient_begin_turn does; an existing one is not changed, other tenants share it), and
 --     upserts the tenant's `tenant_agents` row with persona_id = that persona's row and
 --     is_enabled = enabled (default true). salient_claim_turn then returns that persona for the
---     agent's turns (tenant_agents.persona_id comes first, see 0003);
+--     agent's turns (tenant_agents.persona_id comes first there);
 --   - with p_default_agent (which must be one of p_agents' codes): makes that agent's persona
 --     the tenant's one `is_default` persona, clearing is_default on every other persona of the
 --     tenant first (the partial unique index personas_one_default allows one at a time, checked
 --     row by row). Without it (null), no is_default is changed.
 -- Rows the config does not name are left alone: a persona or tenant_agents row made by hand (or
 -- by an older config) keeps its values, except that is_default moves to the default agent's
--- persona. An agent's persona may be one of those hand-made personas of the tenant.
+-- persona. An agent's persona may be one of those hand-made personas of the tenant. Another
+-- tenant's rows are never read or written (the shared `agents` row aside, which is only created).
 --
 -- Bad shapes are refused with 22P02 before anything is written. Re-running it with the same
 -- config changes nothing (rows are only updated when a value differs).
 --
 -- Callers: the dev server at start (hosts/node-dev/server.js, with build/salient.json), and
--- `node db/migrate.mjs --sync-config build/salient.json` for a Supabase project.
+-- `node db/migrate.mjs --sync-config build/salient.json` for a Supabase project. Its execute
+-- grant matters (grants.sql): anon must not be able to rewrite any tenant's prompts.
 
 create or replace function salient_sync_config(
   p_tenant text, p_personas jsonb, p_agents jsonb, p_default_agent text default null)
@@ -154,9 +155,3 @@ begin
   return jsonb_build_object('personas', v_personas, 'agents', v_agents);
 end
 $$;
-
--- ---------------------------------------------------------------------------------------------
--- Execute grants (0004's salient_grant_execute; why: see 0003's header): without them PUBLIC,
--- and on Supabase `anon`, could call salient_sync_config and rewrite any tenant's prompts.
-
-select salient_grant_execute();

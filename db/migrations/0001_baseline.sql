@@ -1,4 +1,7 @@
--- 0001: the conversation store (seeds/001 "Tables", "Indices" and "Agents"; DESIGN.md §5).
+-- 0001: the conversation store's schema (seeds/001 "Tables", "Indices" and "Agents";
+-- DESIGN.md §5): tables, indices, row-level security. The functions (the RPCs and their helpers)
+-- are not here: they are db/functions/*.sql, which db/migrate.mjs applies after the migrations
+-- whenever a file's content changed. A migration holds schema changes only.
 --
 -- Plain SQL for PostgreSQL 15+ and PGlite. Re-runnable: every statement is guarded
 -- (`if not exists`, `create or replace`, drop-then-create for policies), so applying the file
@@ -17,9 +20,11 @@
 --   A role subject to RLS sees, and may write, only rows whose tenant has that slug; with
 --   neither set it sees nothing. Roles that bypass RLS (superusers, Supabase's `service_role`,
 --   which is what the functions' server-side key is) see everything, which is why the salient_*
---   RPC functions below also filter every statement by their p_tenant argument themselves: they
---   never read or touch another tenant's rows, whoever calls them. They are SECURITY INVOKER, so
---   a caller subject to RLS stays confined to its own tenant inside them too.
+--   RPC functions also filter every statement by their p_tenant argument themselves: they never
+--   read or touch another tenant's rows, whoever calls them. They are SECURITY INVOKER, so a
+--   caller subject to RLS stays confined to its own tenant inside them too.
+--   The two functions the policies call are defined here, with the policies, and not in
+--   db/functions/: a policy cannot be created before the function it calls exists.
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables
@@ -156,6 +161,10 @@ create table if not exists llm_requests (
   created_at            timestamptz not null default now()
 );
 create index if not exists llm_requests_session_created on llm_requests (session_id, created_at);
+-- salient_finish_turn finds an answer's row by message id (and "what did this answer cost").
+create index if not exists llm_requests_message on llm_requests (message_id) where message_id is not null;
+-- salient_claim_turn sums the tenant's spend this month (budget.monthly_usd): a range scan.
+create index if not exists llm_requests_tenant_created on llm_requests (tenant_id, created_at);
 
 create table if not exists email_events (
   id                 uuid primary key default gen_random_uuid(),

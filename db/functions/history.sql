@@ -1,0 +1,96 @@
+-- What the visitor's browser shows: one conversation, and the list of its past ones. The
+-- browser knows its session keys (a key is the capability to read that conversation), so both
+-- take keys, never list a tenant's sessions, and create nothing for an unknown key.
+--
+--   salient_session_history(p_tenant, p_agent, p_session_key, p_limit = 50)
+--     → {session_key, session_id, messages: [{id, role, content, created_at, metadata, turn_id}]}
+--   salient_list_sessions(p_tenant, p_agent, p_session_keys)
+--     → {sessions: [{session_key, created_at, last_activity_at, title, message_count}]}
+
+-- A session's title for the list of past conversations: its first user message on one line
+-- (runs of ASCII whitespace become one space, none at either end), cut after 80 characters
+-- with "…" appended when cut. ASCII only so that the result does not depend on the database
+-- locale.
+create or replace function salient_session_title(p_content text) returns text
+language sql immutable as $$
+  select case when char_length(t) > 80 then left(t, 80) || '…' else t end
+    from (select btrim(regexp_replace(p_content, '[ \t\n\r\f\v]+', ' ', 'g'), ' ') as t) s
+$$;
+
+create or replace function salient_session_history(
+  p_tenant text, p_agent text, p_session_key text, p_limit integer default 50)
+returns jsonb
+language plpgsql stable as $$
+declare
+  v_tenant uuid;
+  v_session uuid;
+  v_messages jsonb;
+begin
+  perform salient_require_text('p_tenant', p_tenant);
+  perform salient_require_text('p_agent', p_agent);
+  perform salient_require_text('p_session_key', p_session_key);
+  if p_limit is null or p_limit < 1 or p_limit > 200 then
+    raise exception 'invalid input for argument p_limit: expected an integer from 1 to 200, got %',
+      coalesce(p_limit::text, 'null') using errcode = '22P02';
+  end if;
+  perform salient_require_agent_enabled(p_tenant, p_agent);
+
+  -- The agent must match too: a session key from one agent's widget shows nothing in another's.
+  select s.tenant_id, s.id into v_tenant, v_session
+    from sessions s
+    join tenants t on t.id = s.tenant_id
+    join agents a on a.id = s.agent_id
+   where t.slug = p_tenant and s.session_key = p_session_key and a.code = p_agent;
+  if v_session is null then
+    return jsonb_build_object('session_key', p_session_key, 'session_id', null, 'messages', '[]'::jsonb);
+  end if;
+
+  select coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'role', h.role, 'content', h.content,
+                                               'created_at', h.created_at, 'metadata', h.metadata,
+                                               'turn_id', h.turn_id)
+                            order by h.created_at, h.id), '[]'::jsonb)
+    into v_messages
+    from (select m.id, m.role, m.content, m.created_at, m.metadata, m.turn_id
+            from messages m
+           where m.session_id = v_session and m.tenant_id = v_tenant and m.role in ('user', 'assistant')
+           order by m.created_at desc, m.id desc
+           limit p_limit) h;
+  return jsonb_build_object('session_key', p_session_key, 'session_id', v_session, 'messages', v_messages);
+end
+$$;
+
+create or replace function salient_list_sessions(p_tenant text, p_agent text, p_session_keys text[])
+returns jsonb
+language plpgsql stable as $$
+declare
+  v_tenant uuid;
+  v_sessions jsonb;
+begin
+  perform salient_require_text('p_tenant', p_tenant);
+  perform salient_require_text('p_agent', p_agent);
+  -- Bounded so that one request cannot make the database summarise any number of sessions.
+  if p_session_keys is null or cardinality(p_session_keys) > 50 then
+    raise exception 'invalid input for argument p_session_keys: expected an array of at most 50 session keys'
+      using errcode = '22P02';
+  end if;
+  perform salient_require_agent_enabled(p_tenant, p_agent);
+  v_tenant := salient_tenant_id(p_tenant, false);
+
+  select coalesce(jsonb_agg(jsonb_build_object('session_key', s.session_key, 'created_at', s.created_at,
+                                               'last_activity_at', s.last_activity_at,
+                                               'title', salient_session_title(f.content),
+                                               'message_count', c.n)
+                            order by s.last_activity_at desc, s.created_at desc, s.session_key), '[]'::jsonb)
+    into v_sessions
+    from sessions s
+    join agents a on a.id = s.agent_id
+    left join lateral (select m.content from messages m
+                        where m.session_id = s.id and m.tenant_id = v_tenant and m.role = 'user'
+                        order by m.created_at, m.id limit 1) f on true
+    cross join lateral (select count(*)::integer as n from messages m
+                         where m.session_id = s.id and m.tenant_id = v_tenant
+                           and m.role in ('user', 'assistant')) c
+   where s.tenant_id = v_tenant and a.code = p_agent and s.session_key = any(p_session_keys);
+  return jsonb_build_object('sessions', v_sessions);
+end
+$$;
