@@ -1,4 +1,4 @@
-// The embeddable widget (widget/loader.js → /widget/salient.js, widget/pane.js, the WASM core) in
+// The embeddable widget (widget/loader.js → /widget/salient.js, widget/pane/ → /widget/pane.js, the WASM core) in
 // headless Chromium against the Node dev server, with the fake OpenRouter answering: the demo
 // home page embeds it with the site owner's snippet. Screenshots: build/test-results/widget/.
 // Needs Debian's chromium at /usr/bin/chromium and a built tree (./scripts/build).
@@ -56,10 +56,17 @@ describe("the widget in Chromium", { skip }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     fake = await startFakeOpenRouter({ port: 0 });
+    // The demo's salient.yaml sends with Ctrl+Enter; these tests are written for an agent whose
+    // chat sends with Enter (chat.input.submit_shortcut), which the pane learns from GET settings,
+    // and they send faster than anyone types (no debounce_ms). tests/e2e/widget-input.test.mjs
+    // has the other keys and the debounce.
+    const config = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
+    Object.assign(config.chat.input, { submit_shortcut: "enter", debounce_ms: 0 });
     server = await startServer({
       port: 0,
       env: { SALIENT_STATE: "memory", OPENROUTER_API_KEY: "sk-or-widget-test", OPENROUTER_BASE_URL: fake.url },
       log: () => {},
+      config,
     });
     origin = server.url;
     ({ browser, page, problems } = await openPage());

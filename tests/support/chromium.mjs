@@ -7,8 +7,12 @@ export const CHROMIUM = "/usr/bin/chromium";
 /** For describe(…, { skip }): false when Chromium is there, else why the tests are skipped. */
 export const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 
-/** Resolves { browser, page, problems }; close the browser when done. */
-export async function openPage({ viewport = { width: 900, height: 720 } } = {}) {
+/**
+ * Resolves { browser, page, problems }; close the browser when done. `phone`: a touch screen
+ * with a phone's layout rules (isMobile: the meta viewport applies, and a page wider than the
+ * screen grows the layout viewport past the visual one).
+ */
+export async function openPage({ viewport = { width: 900, height: 720 }, phone = false } = {}) {
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -16,7 +20,7 @@ export async function openPage({ viewport = { width: 900, height: 720 } } = {}) 
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
       "--no-first-run", "--disable-sync", "--disable-quic"],
   });
-  const page = await browser.newPage({ viewport });
+  const page = await browser.newPage(phone ? { viewport, isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : { viewport });
   const problems = [];
   page.on("console", (message) => {
     if (message.type() === "error" && !message.location().url.endsWith("/favicon.ico")) problems.push(`console: ${message.text()}`);
