@@ -6,7 +6,8 @@
 //
 // A backend is `{ call(fn, args) → Promise<{ status, body } | null>, dump(), close?() }`: it
 // answers `null` for a function it does not have (→ 404 PGRST202) and throws RpcError for a
-// failed call. Backends: memoryBackend (memory-state.js), pgliteBackend (pglite-state.js).
+// failed call. The backend: pgliteBackend (pglite-state.js), on disk or in memory; on its own
+// port, startStateServer (state-server.js). (The benchmarks' canned responder has this shape too.)
 
 export class RpcError extends Error {
   constructor(status, code, message, details = null, hint = null) {

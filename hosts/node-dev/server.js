@@ -2,10 +2,10 @@
 // state store at /rest/v1/rpc/* (when no SUPABASE_URL is configured), and everything else
 // through the shared driver, which runs build/wasi/functions/*.wasm.
 //
-// The embedded store is PGlite on <root>/.salient/db with db/migrations applied at start
-// (pglite-state.js), so conversations survive restarts; SALIENT_STATE=memory keeps them in
-// memory instead (memory-state.js). At start, the compiled config's personas and agents are
-// written into the embedded store (salient_sync_config, db/migrations/0005), so that editing
+// The embedded store is PGlite on <root>/.salient/db with db/migrations and db/functions applied
+// at start (pglite-state.js), so conversations survive restarts; SALIENT_STATE=memory runs the
+// same PGlite in memory instead. At start, the compiled config's personas and agents are written
+// into the embedded store (salient_sync_config, db/functions/config_sync.sql), so that editing
 // salient.yaml, ./scripts/build and a restart update the tenant's persona rows.
 //
 //   node hosts/node-dev/server.js        HOST (127.0.0.1) and PORT (8787; 0 = any free port)
@@ -21,7 +21,6 @@ import { configSyncArgs } from "../../db/migrate.mjs";
 import { createSalient } from "../driver.js";
 import { jsonlLogger } from "./jsonl-log.js";
 import { sendResponse, toRequest } from "./http.js";
-import { memoryBackend } from "./memory-state.js";
 import { pgliteBackend } from "./pglite-state.js";
 import { rpcCall, rpcHandler, rpcName } from "./postgrest.js";
 
@@ -54,7 +53,8 @@ const CONTENT_TYPES = {
 /**
  * Starts the server. `env` defaults to process.env; returns once it is listening.
  * The embedded store (used when env has no SUPABASE_URL): the `state` backend when given (the
- * caller closes it), else by env.SALIENT_STATE: "pglite" (the default) on `dataDir`, or "memory".
+ * caller closes it), else by env.SALIENT_STATE: "pglite" (the default) on `dataDir`, or "memory"
+ * (PGlite in memory). Either is closed by close().
  */
 export async function startServer({
   port = 8787,
@@ -77,8 +77,8 @@ export async function startServer({
   if (!env.SUPABASE_URL && !backend) {
     const kind = env.SALIENT_STATE || "pglite";
     if (kind === "memory") {
-      backend = memoryBackend();
-      stateDescription = "state: in memory (SALIENT_STATE=memory; conversations are lost when the server stops)";
+      backend = ownedBackend = await pgliteBackend();
+      stateDescription = "state: PGlite in memory (SALIENT_STATE=memory; conversations are lost when the server stops)";
     } else if (kind === "pglite") {
       backend = ownedBackend = await pgliteBackend({ dataDir });
       const shown = path.relative(root, backend.dataDir);

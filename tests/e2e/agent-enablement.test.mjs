@@ -1,9 +1,9 @@
-// A tenant's per-agent switch (tenant_agents.is_enabled, db/migrations/0006) end to end, through
+// A tenant's per-agent switch (tenant_agents.is_enabled, docs/DATABASE.md) end to end, through
 // the Node dev server and the built modules: the agent is enabled in the config, then switched
 // off in the store the way an operator does it (salient_sync_config with `enabled: false`, what
 // `db/migrate.mjs --sync-config` runs), and the visitor's chat, stream and history answer 404
 // saying so, storing nothing; switched on again, everything works, the pending turn included.
-// The same cases on the dev server's two embedded stores: in memory and PGlite (the real SQL).
+// The same cases on the dev server's two embedded stores, PGlite in memory and on disk.
 //
 //   node --test tests/e2e/agent-enablement.test.mjs      (after ./scripts/build)
 
@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { configSyncArgs } from "../../db/migrate.mjs";
-import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
+import { pgliteBackend } from "../../hosts/node-dev/pglite-state.js";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { parseSse } from "../support/sse.mjs";
 import { REPO } from "../support/workerd.mjs";
@@ -25,7 +25,10 @@ const AGENT = config.app.default_agent; // "sales": enabled in the config
 const NOT_ENABLED = "this assistant is not enabled here";
 
 const stores = {
-  memory: async () => ({ state: memoryBackend(), cleanup: async () => {} }),
+  memory: async () => {
+    const state = await pgliteBackend(); // in memory
+    return { state, cleanup: () => state.close() };
+  },
   PGlite: async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), "salient-agent-switch-"));
     return { dataDir: path.join(tmp, "db"), cleanup: () => rm(tmp, { recursive: true, force: true }) };

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
+import { pgliteBackend } from "../../hosts/node-dev/pglite-state.js";
 import { parseSse } from "../support/sse.mjs";
 import { startBesideStore } from "../support/host-process.mjs";
 import { startNetlifyEdge } from "../support/netlify-edge.mjs";
@@ -27,33 +27,44 @@ const MAX_BODY = config.limits.max_body_bytes;
 // its run is still in flight (the offline answer itself is written all at once).
 const slow = { finishTurnMs: 0 };
 let currentBackend = null; // the backend of the host under test, to look at what was stored
-function stateBackend() {
-  const memory = memoryBackend();
+async function stateBackend() {
+  const store = await pgliteBackend(); // in memory
   return currentBackend = {
-    ...memory,
+    ...store,
     async call(fn, args) {
       if (fn === "salient_finish_turn" && slow.finishTurnMs) await new Promise((r) => setTimeout(r, slow.finishTurnMs));
-      return memory.call(fn, args);
+      return store.call(fn, args);
     },
   };
 }
 
 // Each host, started with the trap route on; `stateUrl` replaces the state store (to break it).
-const besideStore = (start, { stateUrl } = {}) => startBesideStore(start, {
-  backend: stateUrl ? null : stateBackend(),
+const besideStore = async (start, { stateUrl } = {}) => startBesideStore(start, {
+  backend: stateUrl ? null : await stateBackend(),
   stateUrl,
   env: (url) => ({ SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: url, SALIENT_ENABLE_TRAP_ROUTE: "1" }),
 });
 const hosts = {
   "node-dev": async ({ stateUrl } = {}) => {
     const logs = [];
-    const server = await startServer({
-      port: 0,
-      state: stateBackend(),
-      env: { SALIENT_STREAM_SECRET: SECRET, SALIENT_ENABLE_TRAP_ROUTE: "1", ...(stateUrl && { SUPABASE_URL: stateUrl }) },
-      log: (entry) => logs.push(entry),
-    });
-    return { url: server.url, stop: server.close, logs: () => logs.map((l) => JSON.stringify(l)).join("\n") };
+    const state = stateUrl ? null : await stateBackend(); // with SUPABASE_URL the server uses that
+    let server;
+    try {
+      server = await startServer({
+        port: 0,
+        ...(state && { state }),
+        env: { SALIENT_STREAM_SECRET: SECRET, SALIENT_ENABLE_TRAP_ROUTE: "1", ...(stateUrl && { SUPABASE_URL: stateUrl }) },
+        log: (entry) => logs.push(entry),
+      });
+    } catch (err) {
+      await state?.close();
+      throw err;
+    }
+    const stop = async () => {
+      await server.close();
+      await state?.close(); // the caller's to close (startServer's `state`)
+    };
+    return { url: server.url, stop, logs: () => logs.map((l) => JSON.stringify(l)).join("\n") };
   },
   workerd: (options) => besideStore(startWorkerd, options),
   "netlify-edge": (options) => besideStore(startNetlifyEdge, options),
@@ -392,7 +403,7 @@ for (const [hostName, startHost] of Object.entries(hosts)) {
         }
         // The answer the visitor saw is stored even though they left before it was saved.
         await new Promise((r) => setTimeout(r, slow.finishTurnMs + 400));
-        const stored = currentBackend.dump().messages.map(([, m]) => m);
+        const stored = (await currentBackend.dump()).messages.map(([, m]) => m);
         for (const turn of turns) {
           assert.ok(stored.some((m) => m.role === "assistant" && m.turn_id === turn && m.content.length > 0),
             `the answer to turn ${turn} was stored`);

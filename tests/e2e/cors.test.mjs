@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { REPO } from "../support/workerd.mjs";
 
 const SITE = "https://shop.example";
@@ -21,8 +20,8 @@ describe("CORS for an embedding site", () => {
   let server;
   before(async () => {
     server = await startServer({
-      port: 0, state: memoryBackend(), config, log: () => {},
-      env: { SALIENT_STREAM_SECRET: "e2e-cors-stream-secret-0123456789abcdefghijk" },
+      port: 0, config, log: () => {},
+      env: { SALIENT_STREAM_SECRET: "e2e-cors-stream-secret-0123456789abcdefghijk", SALIENT_STATE: "memory" },
     });
   });
   after(async () => server?.close());

@@ -10,7 +10,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { answerFor, startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { parseSse } from "../support/sse.mjs";
 import { startBesideStore } from "../support/host-process.mjs";
@@ -37,21 +36,18 @@ before(async () => {
 after(async () => fake?.close());
 
 const besideStore = (start) => startBesideStore(start, {
-  backend: memoryBackend(),
   salientConfig: quickConfig,
   env: (stateUrl) => ({ SALIENT_STREAM_SECRET: SECRET, SUPABASE_URL: stateUrl, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url }),
 });
 const hosts = {
   "node-dev": async () => {
-    const backend = memoryBackend();
     const server = await startServer({
       port: 0,
-      state: backend,
       config: quickConfig,
-      env: { SALIENT_STREAM_SECRET: SECRET, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url },
+      env: { SALIENT_STREAM_SECRET: SECRET, OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.url, SALIENT_STATE: "memory" },
       log: () => {},
     });
-    return { url: server.url, backend, stop: server.close };
+    return { url: server.url, backend: server.state, stop: server.close };
   },
   workerd: () => besideStore(startWorkerd),
   "netlify-edge": () => besideStore(startNetlifyEdge),

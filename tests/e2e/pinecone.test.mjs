@@ -11,7 +11,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { embedText, startFakeEmbeddings } from "../support/fake-embeddings.mjs";
 import { startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { startFakePinecone } from "../support/fake-pinecone.mjs";
@@ -71,7 +70,7 @@ const hosts = {
   // The index host looked up by name (GET /indexes/salient-test).
   "node-dev": async () => {
     const server = await startServer({
-      port: 0, state: memoryBackend(), config, env: env({ PINECONE_API_URL: pinecone.url }), log: () => {},
+      port: 0, config, env: env({ PINECONE_API_URL: pinecone.url, SALIENT_STATE: "memory" }), log: () => {},
     });
     return { url: server.url, stop: server.close };
   },

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { migrationFiles } from "../../db/migrate.mjs";
+import { functionFiles, migrationFiles } from "../../db/migrate.mjs";
 import { pgliteBackend } from "../../hosts/node-dev/pglite-state.js";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { parseSse } from "../support/sse.mjs";
@@ -62,6 +62,8 @@ test("a conversation survives stopping and restarting the dev server", async () 
   try {
     assert.deepEqual(first.state.migrated.applied, (await migrationFiles()).map((f) => f.name),
       "a new folder gets every migration");
+    assert.deepEqual(first.state.migrated.functions.applied, (await functionFiles()).map((f) => f.name),
+      "and every function file");
     assert.match(first.stateDescription, /^state: PGlite at .*db \(conversations survive restarts\)$/);
     turn = await chat(first.url, { message: "What are your opening hours?", ...keys });
     assert.equal(turn.duplicate, false);
@@ -79,6 +81,7 @@ test("a conversation survives stopping and restarting the dev server", async () 
   const second = await start(dataDir);
   try {
     assert.deepEqual(second.state.migrated.applied, [], "migrations are applied once");
+    assert.deepEqual(second.state.migrated.functions.applied, [], "unchanged function files are not applied again");
     const { messages } = await second.state.dump();
     const stored = new Map(messages);
     const user = stored.get(turn.message_id);
@@ -194,7 +197,9 @@ test("one process per data folder; SALIENT_STATE picks the store", async () => {
   }
   const memory = await startServer({ port: 0, env: { ...env, SALIENT_STATE: "memory" }, dataDir, log: () => {} });
   try {
-    assert.match(memory.stateDescription, /in memory/);
+    assert.match(memory.stateDescription, /^state: PGlite in memory /);
+    assert.equal(memory.state.dataDir, null, "no data folder");
+    assert.equal((await memory.state.dump()).messages.length, 0);
   } finally {
     await memory.close();
   }

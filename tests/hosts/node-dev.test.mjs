@@ -67,7 +67,7 @@ test("node-dev: SUPABASE_URL defaults to the embedded store; a stream secret is 
     assert.equal(server.generatedSecret, true);
     const res = await fetch(`${server.url}/rest/v1/rpc/salient_claim_turn`, {
       method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ p_tenant: "t", p_turn_id: "none" }),
+      body: JSON.stringify({ p_tenant: "t", p_turn_id: crypto.randomUUID() }),
     });
     assert.deepEqual(await res.json(), { status: "not_found" });
   } finally {

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { memoryBackend, startStateServer } from "../../hosts/node-dev/memory-state.js";
+import { startStateServer } from "../../hosts/node-dev/state-server.js";
 import { REPO } from "./workerd.mjs";
 
 /**
@@ -90,19 +90,31 @@ export async function configuredCopy(dir, sources, config) {
  * A host that runs apart from the tests (workerd, Deno, a Node process) started beside a state
  * store of its own on a loopback port, which it reaches over HTTP as it would reach Supabase:
  * `start({ env, salientConfig })` is startWorkerd, startNetlifyEdge or startVercel, and
- * `env(stateUrl)` its environment. `stateUrl` given: no store of its own, that one instead.
+ * `env(stateUrl)` its environment. The store is `backend` when given (handed over: stop() closes
+ * it), else a new PGlite in memory. `stateUrl` given: no store of its own, that one instead.
  * Returns { url, backend, logs, stop }; stop() ends both.
  */
 export async function startBesideStore(start, { env, backend = null, stateUrl = null, salientConfig = null }) {
-  const state = stateUrl ? null : await startStateServer({ port: 0, backend: backend ?? memoryBackend() });
-  const host = await start({ env: env(stateUrl ?? state.url), salientConfig });
-  return {
-    url: host.url,
-    backend,
-    logs: host.output,
-    stop: async () => {
-      await host.stop();
-      await state?.close();
-    },
-  };
+  let state = null;
+  try {
+    state = stateUrl ? null : await startStateServer({ port: 0, backend });
+    const host = await start({ env: env(stateUrl ?? state.url), salientConfig });
+    return {
+      url: host.url,
+      backend: state?.backend ?? null,
+      logs: host.output,
+      stop: async () => {
+        try {
+          await host.stop();
+        } finally {
+          await state?.close();
+          await backend?.close?.();
+        }
+      },
+    };
+  } catch (err) {
+    await state?.close();
+    await backend?.close?.();
+    throw err;
+  }
 }
