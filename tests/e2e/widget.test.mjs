@@ -1,6 +1,7 @@
-// The embeddable widget (widget/loader.js → /widget/salient.js, widget/pane/ → /widget/pane.js, the WASM core) in
-// headless Chromium against the Node dev server, with the fake OpenRouter answering: the demo
-// home page embeds it with the site owner's snippet. Screenshots: build/test-results/widget/.
+// The embeddable widget (widget/loader.js → /widget/salient.js, widget/pane/ → /widget/pane.js,
+// the WASM core) in headless Chromium against the Node dev server, with the fake OpenRouter
+// answering: the demo home page embeds it with the site owner's snippet. Screenshots:
+// build/test-results/widget/.
 // Needs Debian's chromium at /usr/bin/chromium and a built tree (./scripts/build).
 //
 //   node --test tests/e2e/widget.test.mjs
