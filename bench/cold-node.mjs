@@ -6,7 +6,7 @@
 //   turn: compile the four modules, createSalient (instantiates all four), the first offline chat
 //     turn in-process (as in turn-node.mjs), then a second;
 //   turn-peer: the same first and second turn through the "stream" peer (workers/peer.js, with
-//     stand-in bytes) and the same in-process state store: Node's own first-use costs (undici's
+//     stand-in bytes) and the same in-process canned state responder (lib/canned-store.mjs): Node's own first-use costs (undici's
 //     Request/Response/streams load lazily, JS compiles), to set against ours.
 //
 //   node bench/cold-node.mjs [--quick]
@@ -15,7 +15,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createSalient } from "../hosts/driver.js";
-import { memoryBackend, rpcHandler } from "../hosts/node-dev/memory-state.js";
+import { rpcHandler } from "../hosts/node-dev/postgrest.js";
+import { cannedStore } from "./lib/canned-store.mjs";
 import { args, FUNCTIONS, loadConfig, log, QUICK, realisticEnv, section, wasmPath } from "./lib/common.mjs";
 import { client } from "./lib/flow.mjs";
 import { buildPeers } from "./lib/peers.mjs";
@@ -34,7 +35,7 @@ function timed(fn) {
 async function child(target, file) {
   const config = loadConfig(), env = realisticEnv("http://state.invalid");
   if (target === "turn-peer") {
-    const state = rpcHandler(memoryBackend());
+    const state = rpcHandler(cannedStore());
     const body = '<div sse-connect="/a/sales/events/stream?stream_id=TURN.1.mac"></div>';
     const sse = "id: 1\nevent: done\ndata: {}\n\n";
     const handle = peerHandler({
@@ -49,7 +50,7 @@ async function child(target, file) {
     const bytes = FUNCTIONS.map((fn) => readFileSync(wasmPath(fn)));
     const compile = timed(() => bytes.map((b) => new WebAssembly.Module(b)));
     const modules = Object.fromEntries(FUNCTIONS.map((fn, i) => [fn, compile.value[i]]));
-    const state = rpcHandler(memoryBackend());
+    const state = rpcHandler(cannedStore());
     const create = timed(() => createSalient({ modules, config, env, log: () => {}, fetch: (u, i) => state(new Request(u, i)) }));
     const turn = client("http://bench.invalid", create.value.handle);
     return { compile: compile.wall, createSalient: create.wall, ...(await firstTwoTurns(turn)) };

@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { createSalient } from "../hosts/driver.js";
-import { memoryBackend, rpcHandler } from "../hosts/node-dev/memory-state.js";
+import { rpcHandler } from "../hosts/node-dev/postgrest.js";
+import { cannedStore } from "./lib/canned-store.mjs";
 import { args, FUNCTIONS, loadConfig, OUT, realisticEnv } from "./lib/common.mjs";
 import { client } from "./lib/flow.mjs";
 
@@ -21,7 +22,7 @@ for (const fn of FUNCTIONS) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run node bench/sizes.mjs first`);
   modules[fn] = new WebAssembly.Module(readFileSync(file));
 }
-const state = rpcHandler(memoryBackend());
+const state = rpcHandler(cannedStore());
 const salient = createSalient({
   modules, config: loadConfig(), env: realisticEnv("http://state.invalid"),
   log: (obj) => void JSON.stringify(obj), fetch: (url, init) => state(new Request(url, init)),

@@ -8,7 +8,8 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { startStateServer } from "../hosts/node-dev/memory-state.js";
+import { startStateServer } from "../hosts/node-dev/state-server.js";
+import { cannedStore } from "./lib/canned-store.mjs";
 import { args, ensureOut, realisticEnv } from "./lib/common.mjs";
 import { captureFixtures, client } from "./lib/flow.mjs";
 import { freePort, SALIENT_MODULES, startWorkerd } from "./lib/workerd.mjs";
@@ -25,7 +26,7 @@ async function main() {
   const turnCount = Number(args.find((a) => a.startsWith("--turns="))?.slice(8) ?? 300);
   const fixtures = await captureFixtures();
   writeFileSync(path.join(ensureOut("workerd"), "fixtures.json"), JSON.stringify(fixtures));
-  const state = await startStateServer({ port: 0 });
+  const state = await startStateServer({ port: 0, backend: cannedStore() });
   const inspector = await freePort();
   const spec = target === "ours"
     ? { modules: SALIENT_MODULES, bindings: realisticEnv(state.url) }

@@ -21,7 +21,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startServer } from "../hosts/node-dev/server.js";
-import { memoryBackend } from "../hosts/node-dev/memory-state.js";
 import { startFakeEmbeddings } from "../tests/support/fake-embeddings.mjs";
 import { startFakePinecone } from "../tests/support/fake-pinecone.mjs";
 import { parseSse } from "../tests/support/sse.mjs";
@@ -95,7 +94,9 @@ section(async () => {
     // The peer: no Pinecone variables at all (a PINECONE_INDEX_HOST alone turns Pinecone on).
     const localEnv = { SALIENT_STREAM_SECRET: env.SALIENT_STREAM_SECRET };
     for (const [name, cfg, vars] of [["pinecone", withConfig, env], ["local", compiled, localEnv]]) {
-      const server = await startServer({ port: 0, state: memoryBackend(), config: cfg, env: vars, log: () => {} });
+      // The real store (PGlite in memory): the passages found travel from the chat POST to the
+      // stream with the turn (salient_attach_retrieval, then the claim).
+      const server = await startServer({ port: 0, config: cfg, env: { ...vars, SALIENT_STATE: "memory" }, log: () => {} });
       try {
         results[name] = await evaluate(server.url, questions);
       } finally {

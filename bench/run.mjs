@@ -323,7 +323,7 @@ function reportRelay(r) {
       ["llmHead", "  LLM fetch → its head"], ["llmHeadToToken", "  LLM head → first token at the client"]]) {
       rows.push([label, ms(t[k].p50, 2), ms(t[k].p95, 2)]);
     }
-    console.log(`(d) Time to first token on loopback: client, fake OpenRouter and Node dev server (memory state) each in its own process (${t.turns} turns after ${t.warmup} warm-up; the direct call sends the ${t.directRequestBytes}-byte request Salient sends)
+    console.log(`(d) Time to first token on loopback: client, fake OpenRouter and Node dev server (canned state responder) each in its own process (${t.turns} turns after ${t.warmup} warm-up; the direct call sends the ${t.directRequestBytes}-byte request Salient sends)
 ` + table(rows));
     console.log(`    budget ≤ 5 ms added p50: p50(GET) − p50(direct) ${ms(t.addedP50Diff, 2)} ms → ${within(t.addedP50Diff, B.ttftAddedMsP50)}; ` +
       `per-turn added p50 ${ms(t.added.p50, 2)} ms → ${within(t.added.p50, B.ttftAddedMsP50)}; with the POST: ${ms(t.addedFullP50Diff, 2)} ms\n`);

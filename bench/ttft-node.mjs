@@ -1,7 +1,7 @@
 // (d) Time to first token added by Salient, Node, on loopback, three processes: this one (the
 // client), the fake OpenRouter (tests/support/fake-openrouter.mjs: default answer, no delay) and
-// the Node dev server (hosts/node-dev/server.js, in-memory state store, OPENROUTER_BASE_URL → the
-// fake), each started by lib/ttft-server.mjs, so that each has its own event loop.
+// the Node dev server (hosts/node-dev/server.js, the canned state responder lib/canned-store.mjs,
+// OPENROUTER_BASE_URL → the fake), each started by lib/ttft-server.mjs, so that each has its own event loop.
 //
 //   direct  POST {fake}/chat/completions (stream: true) with fetch, read until the first `data:`
 //           event with non-empty content.
@@ -10,7 +10,7 @@
 //   full    the same turn timed from the POST: what a visitor waits for.
 // Each turn reads both streams to the end; direct and Salient alternate turn by turn.
 // added = get − direct per turn (p50/p95), and p50(get) − p50(direct).
-// Where the GET's time goes: the dev server process times the claim (its embedded store, called
+// Where the GET's time goes: the dev server process times the claim (its canned store, called
 // in-process) and its outbound LLM fetch on the clock performance.timeOrigin + performance.now(),
 // shared by the processes.
 //

@@ -1,6 +1,6 @@
 // (c, Node) CPU per offline chat turn in-process: createSalient from hosts/driver.js with the
-// memory state store (hosts/node-dev/memory-state.js) called through the driver's `fetch`
-// option, so no socket is in the measurement. A turn = POST /a/sales/chat (form, as htmx sends
+// canned state responder (lib/canned-store.mjs) called through the driver's `fetch` option, so
+// neither a socket nor the store's own work is in the measurement. A turn = POST /a/sales/chat (form, as htmx sends
 // it) + GET of its stream read to the end (lib/flow.mjs). Per turn: process CPU
 // (process.cpuUsage: user + system, all threads, µs resolution) and wall time (performance.now).
 // Peers (workers/peer.js), in the same process, interleaved turn by turn with ours:

@@ -6,8 +6,8 @@
 // workerd process, all started from the same binary; batches rotate over the targets so drift
 // in machine load hits them alike.
 //
-// turns:       ours = hosts/cloudflare/worker.js (the real worker, real bindings) with the state
-//              store (hosts/node-dev/memory-state.js) on loopback in this process;
+// turns:       ours = hosts/cloudflare/worker.js (the real worker, real bindings) with the canned
+//              state responder (lib/canned-store.mjs) on loopback in this process;
 //              peer-stream / peer-stream1 / peer-io / peer-static = workers/peer-worker.js (see
 //              workers/peer.js). Also: which of workerd's threads the CPU went to.
 // instantiate: workers/instantiate-worker.js, n instantiations per request; per instantiation =
@@ -19,7 +19,8 @@
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { startStateServer } from "../hosts/node-dev/memory-state.js";
+import { startStateServer } from "../hosts/node-dev/state-server.js";
+import { cannedStore } from "./lib/canned-store.mjs";
 import { ensureOut, log, QUICK, realisticEnv, section } from "./lib/common.mjs";
 import { captureFixtures, client } from "./lib/flow.mjs";
 import { buildPeers } from "./lib/peers.mjs";
@@ -52,7 +53,7 @@ section(async () => {
   buildPeers();
   const fixtures = await captureFixtures();
   writeFileSync(path.join(ensureOut("workerd"), "fixtures.json"), JSON.stringify(fixtures));
-  const state = await startStateServer({ port: 0 });
+  const state = await startStateServer({ port: 0, backend: cannedStore() });
   const specs = {
     ours: { modules: SALIENT_MODULES, bindings: realisticEnv(state.url) },
     "peer-stream": { modules: PEER_MODULES, bindings: { MODE: "stream", SUPABASE_URL: state.url } },

@@ -4,7 +4,8 @@
 
 import { readFileSync } from "node:fs";
 import { createSalient } from "../../hosts/driver.js";
-import { memoryBackend, rpcHandler } from "../../hosts/node-dev/memory-state.js";
+import { rpcHandler } from "../../hosts/node-dev/postgrest.js";
+import { cannedStore } from "./canned-store.mjs";
 import { loadConfig, MESSAGE, realisticEnv, wasmPath } from "./common.mjs";
 
 const AGENT = "sales";
@@ -31,13 +32,13 @@ export function client(origin, send, { turnsPerSession = 10 } = {}) {
   };
 }
 
-/** Salient in-process: the driver with the memory state store behind its `fetch` option. */
+/** Salient in-process: the driver with the canned state responder behind its `fetch` option. */
 export function inProcessSalient({ log = (obj) => void JSON.stringify(obj) } = {}) {
   const config = loadConfig();
   const modules = {};
   for (const fn of ["chat", "stream", "otp", "summary"]) modules[fn] = new WebAssembly.Module(readFileSync(wasmPath(fn)));
   const stateUrl = "http://state.invalid";
-  const state = rpcHandler(memoryBackend());
+  const state = rpcHandler(cannedStore());
   const salient = createSalient({
     modules, config, env: realisticEnv(stateUrl), log,
     fetch: (url, init) => state(new Request(url, init)),
@@ -50,7 +51,7 @@ export async function captureFixtures() {
   const config = loadConfig();
   const calls = [];
   const decoder = new TextDecoder();
-  const state = rpcHandler(memoryBackend());
+  const state = rpcHandler(cannedStore());
   const modules = {};
   for (const fn of ["chat", "stream"]) modules[fn] = new WebAssembly.Module(readFileSync(wasmPath(fn)));
   const salient = createSalient({

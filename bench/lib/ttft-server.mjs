@@ -2,8 +2,9 @@
 // each have their own event loop (as they would across a network):
 //
 //   node bench/lib/ttft-server.mjs fake            the fake OpenRouter (tests/support/fake-openrouter.mjs)
-//   node bench/lib/ttft-server.mjs salient <base>  the Node dev server (memory state store) with
-//                                                  OPENROUTER_BASE_URL=<base>
+//   node bench/lib/ttft-server.mjs salient <base>  the Node dev server (with the canned state
+//                                                  responder, lib/canned-store.mjs: the store's
+//                                                  time is not Salient's) and OPENROUTER_BASE_URL=<base>
 //
 // Prints one JSON line with its URL(s) once listening; stops when stdin closes. The salient role
 // also wraps globalThis.fetch before the server starts (the driver calls it for every effect) and
@@ -16,8 +17,8 @@
 
 import http from "node:http";
 import { startServer } from "../../hosts/node-dev/server.js";
-import { memoryBackend } from "../../hosts/node-dev/memory-state.js";
 import { startFakeOpenRouter } from "../../tests/support/fake-openrouter.mjs";
+import { cannedStore } from "./canned-store.mjs";
 import { BENCH_SECRET } from "./common.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -66,7 +67,7 @@ if (role === "fake") {
   };
   // The claim: the dev server answers its core's state calls in-process (server.js), so it is
   // timed where the embedded store runs it.
-  const state = memoryBackend(), call = state.call.bind(state);
+  const state = cannedStore(), call = state.call.bind(state);
   state.call = async (fn, args) => {
     const start = now();
     const result = await call(fn, args);
