@@ -272,7 +272,9 @@ async function main() {
   // a build, startServer below explains what to run.
   const configFile = path.join(REPO, "build", "salient.json");
   const logging = existsSync(configFile) ? JSON.parse(readFileSync(configFile, "utf8")).logging : null;
-  const log = logging ? jsonlLogger({ file: path.resolve(REPO, logging.path), level: logging.level }) : undefined;
+  const log = logging ? jsonlLogger({
+    file: path.resolve(REPO, logging.path), level: logging.level, rotation: logging.rotation, retention: logging.retention,
+  }) : undefined;
   let server;
   try {
     server = await startServer({ port, host, env, log });
