@@ -1,8 +1,10 @@
-// The readers of Pinecone's and the embeddings API's answers (pinecone_search.h), of the
-// retrieval stored with a turn (pinecone_retrieval.h), and the sources list rendered from stored
-// citations (retrieval.h), on arbitrary bytes. Each returns a value or a typed error; passages
-// are numbered 1… in order; what is stored reads back the same; the rendered list never carries
-// a script or a javascript: link, whatever the stored JSON says.
+// The readers of Pinecone's and the embeddings API's answers (pinecone_endpoint.h, embeddings.h,
+// pinecone_search.h, pinecone_upsert.h), of the retrieval stored with a turn
+// (pinecone_retrieval.h), and the sources list rendered from stored citations (retrieval.h), on
+// arbitrary bytes. Each returns a value or a typed error; passages are numbered 1… in order; an
+// upload's vectors are one per text, non-empty and of one length; what is stored reads back the
+// same; the rendered list never carries a script or a javascript: link, whatever the stored JSON
+// says.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "flows/pinecone_retrieval.h"
 #include "upstream/pinecone/pinecone_search.h"
+#include "upstream/pinecone/pinecone_upsert.h"
 #include "flows/retrieval.h"
 #include "salient/core/detail/json.h"
 
@@ -34,7 +37,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const char* provider : {"openai", "pinecone"}) {
     ep.embed_provider = provider;
     if (auto v = salient::parse_query_embedding(ep, r); v.ok() && v->empty()) std::abort();
+    for (std::size_t texts : {std::size_t{1}, std::size_t{3}}) {
+      auto vs = salient::parse_passage_embeddings(ep, r, texts);
+      if (!vs.ok()) continue;
+      if (vs->size() != texts) std::abort();
+      for (const auto& v : *vs)
+        if (v.empty() || v.size() != (*vs)[0].size()) std::abort();
+    }
   }
+  (void)salient::parse_upserted_count(r, 2);
+  if (salient::upstream_error_message(body).empty()) std::abort();
   if (auto passages = salient::parse_passages(ep, r); passages.ok()) check_passages(*passages, 4);
 
   if (auto doc = salient::detail::parse_json(body)) {

@@ -1,9 +1,9 @@
 #pragma once
-// What the functions (retrieval, shared/src/pinecone_search.h) and `salient ingest --pinecone`
-// (cli/pinecone_upload.h) must agree on about a Pinecone index: where it is by default, which
-// API version they speak, and which namespace holds a tenant's (and agent's) passages.
-// Records: id "<source>#<n>", metadata {<vector.pinecone.text_field>, title, heading, url,
-// source} (docs/KNOWLEDGE.md).
+// What the functions (retrieval, shared/upstream/pinecone/pinecone_search.h) and `salient ingest
+// --pinecone` (cli/pinecone_upload.h) must agree on about a Pinecone index: where it is by
+// default, which API version they speak, and which namespace holds a tenant's (and agent's)
+// passages. Records (shared/upstream/pinecone/pinecone_upsert.h): id "<source>#<n>", metadata
+// {<vector.pinecone.text_field>, title, heading, url, source} (docs/KNOWLEDGE.md).
 #include <string>
 #include <string_view>
 
