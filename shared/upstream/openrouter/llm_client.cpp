@@ -61,19 +61,28 @@ std::vector<chat_message> build_messages(std::string_view system_prompt, const s
 }
 
 outbound_request chat_completion_request(const llm_endpoint& endpoint, const llm_settings& llm,
-                                         const std::vector<chat_message>& messages, std::string_view app_name) {
+                                         const std::vector<chat_message>& messages, std::string_view app_name,
+                                         const completion_options& options) {
   outbound_request out;
   out.method = "POST";
   out.url = endpoint.base_url + "/chat/completions";
   out.headers = {{"authorization", "Bearer " + endpoint.key},
                  {"content-type", "application/json"},
-                 {"accept", "text/event-stream"},
+                 {"accept", options.stream ? "text/event-stream" : "application/json"},
                  // OpenRouter's optional attribution headers: the business's name, never the visitor's.
                  {"x-title", std::string(app_name)}};
-  out.body = detail::dump(json{{"model", llm.model}, {"temperature", llm.temperature}, {"max_tokens", llm.max_tokens}, {"stream", true}});
+  out.body = detail::dump(
+      json{{"model", llm.model}, {"temperature", llm.temperature}, {"max_tokens", llm.max_tokens}, {"stream", options.stream}});
+  out.body.pop_back();
+  if (!options.response_format_json.empty()) {
+    out.body += ",\"response_format\":";
+    out.body += options.response_format_json;
+    // Route only to providers that honour response_format (OpenRouter provider routing); when
+    // none does, OpenRouter answers 404 and the caller may ask again without it.
+    out.body += ",\"provider\":{\"require_parameters\":true}";
+  }
   // The messages hold the whole prompt (persona, passages, history), on the path to the first
   // token: written directly (json_write.h) instead of copied into a DOM and serialised from it.
-  out.body.pop_back();
   out.body += ",\"messages\":[";
   for (std::size_t i = 0; i < messages.size(); ++i) {
     out.body += i == 0 ? "{\"role\":" : ",{\"role\":";
@@ -83,8 +92,8 @@ outbound_request chat_completion_request(const llm_endpoint& endpoint, const llm
     out.body += '}';
   }
   out.body += "]}";
-  out.timeout_ms = llm.timeout_ms;
-  out.stream = true;
+  out.timeout_ms = llm.timeout_ms;  // streamed: per silence; whole: the complete answer must arrive in time
+  out.stream = options.stream;
   return out;
 }
 

@@ -47,10 +47,18 @@ int estimate_tokens(std::string_view text);
 std::vector<chat_message> build_messages(std::string_view system_prompt, const std::vector<history_message>& history,
                                          std::string_view question, int history_tokens);
 
-/// The streaming chat/completions effect. `timeout_ms` bounds the wait for the first byte and
-/// each silence after it; `delay_ms` is the backoff before a retry.
+/// What a call asks for besides its messages: the answer relayed as it streams, or one whole
+/// answer, which may be held to a JSON Schema (structured_output.h).
+struct completion_options {
+  bool stream = true;
+  std::string response_format_json;  ///< a `response_format` object (JSON text), or empty for none
+};
+
+/// The chat/completions effect: the one builder of OpenRouter requests. Streamed, llm.timeout_ms
+/// bounds the wait for the first byte and each silence after it; whole, the complete answer.
 outbound_request chat_completion_request(const llm_endpoint& endpoint, const llm_settings& llm,
-                                         const std::vector<chat_message>& messages, std::string_view app_name);
+                                         const std::vector<chat_message>& messages, std::string_view app_name,
+                                         const completion_options& options = {});
 
 /// What went wrong with a call, in the terms the flow acts on.
 struct llm_failure {
