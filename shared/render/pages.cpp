@@ -30,6 +30,7 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 <div class="titles"><h1>{{app_name}}</h1><p>{{agent_name}}</p></div>
 <nav class="session-bar" aria-label="Conversations">
 <button id="new-chat" type="button" class="btn" data-variant="outline" data-size="sm">New chat</button>
+<button id="clear-chat" type="button" class="btn" data-variant="outline" data-size="sm" title="Clears this view; the conversation stays saved">Clear</button>
 <details id="sessions"><summary>Past chats</summary><div id="session-list" aria-live="polite"></div></details>
 </nav>
 </header>
@@ -163,11 +164,16 @@ std::string render_compare_page(const config& cfg, const agent_config& agent) {
                                {"max_chars", std::to_string(cfg.chat.max_message_chars)}});
 }
 
+namespace {
+
+/// The composer's hint line for chat.input (which key sends, which adds a new line).
 std::string_view input_hint(const config& cfg) {
   if (cfg.chat.input.submit_shortcut == "enter") return "Enter to send · Shift+Enter for a new line";
   if (cfg.chat.input.enter_inserts_newline) return "Ctrl+Enter to send · Enter for a new line";
   return "Ctrl+Enter to send · Shift+Enter for a new line";
 }
+
+}  // namespace
 
 std::string render_chat_page(const config& cfg, const agent_config& agent) {
   std::string max_chars = std::to_string(cfg.chat.max_message_chars);
@@ -202,7 +208,7 @@ std::string render_history(const std::vector<stored_message>& messages) {
     } else if (m.role == "assistant") {
       // The answer's sources, as the stream showed them (stored with it: metadata.citations).
       std::string sources;
-      if (!m.citations.is_null()) sources = sources_list_html(m.citations);
+      if (auto cited = detail::parse_json(m.citations_json)) sources = sources_list_html(*cited);
       out += render(history_assistant, {{"id", m.id},
                                         {"content", m.content},
                                         {"badge", m.mode == "offline" ? offline_badge : std::string_view()},

@@ -256,7 +256,6 @@ TEST_CASE("chat: GET /a/{agent}/settings tells the widget chat.input and ui", "[
   CHECK(s["enter_inserts_newline"] == false);
   CHECK(s["debounce_ms"] == 250);
   CHECK(s["sse_enabled"] == false);
-  CHECK(s["hint"] == "Enter to send · Shift+Enter for a new line");
   CHECK(s["max_message_chars"].is_number_integer());
   auto post = host.start(fake_host::head("POST", "/a/sales/settings", form_headers()), "");
   CHECK(post.status == 405);

@@ -184,7 +184,6 @@ task<void> get_settings(function_context ctx, const agent_config& agent) {
                                          {"submit_shortcut", c.chat.input.submit_shortcut},
                                          {"enter_inserts_newline", c.chat.input.enter_inserts_newline},
                                          {"debounce_ms", c.chat.input.debounce_ms},
-                                         {"hint", input_hint(c)},
                                          {"sse_enabled", c.ui.sse_enabled},
                                          {"allow_basic_html", c.ui.allow_basic_html},
                                          {"max_message_chars", c.chat.max_message_chars}}));

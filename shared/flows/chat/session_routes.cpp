@@ -121,7 +121,7 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
     for (const auto& m : history->messages) {
       detail::json item{{"id", m.id}, {"role", m.role}, {"content", m.content}, {"created_at", m.created_at},
                         {"mode", m.mode.empty() ? detail::json() : detail::json(m.mode)}};
-      if (!m.citations.is_null()) item["citations"] = m.citations;
+      if (auto cited = detail::parse_json(m.citations_json)) item["citations"] = std::move(*cited);
       messages.push_back(std::move(item));
     }
     // allow_basic_html: how the widget renders these answers' markdown (ui.allow_basic_html).

@@ -66,7 +66,7 @@ turn_sources sources_for(const function_context& ctx, const claimed_turn& claim,
     out.mode = "none";
     return out;
   }
-  stored_retrieval stored = parse_stored_retrieval(claim.retrieval);
+  stored_retrieval stored = parse_stored_retrieval(detail::parse_json(claim.retrieval_json).value_or(detail::json()));
   if (stored.what == stored_retrieval::kind::pinecone) {
     out.list = std::move(stored.sources);
     out.mode = "pinecone";
@@ -158,9 +158,8 @@ task<void> resume_stream(function_context& ctx, const state_store& store, std::s
   answer_events events(ex, fmt, at->id, at->sent);
   events.open();
   if (at->sent < text.size()) events.token(std::string_view(text).substr(at->sent));
-  if (const detail::json* cited = detail::member(answer->metadata, "citations")) events.citations(*cited);
-  const detail::json* interrupted = detail::member(answer->metadata, "interrupted");
-  if (interrupted && interrupted->is_boolean() && interrupted->get<bool>())
+  if (auto cited = detail::parse_json(answer->citations_json)) events.citations(*cited);
+  if (answer->interrupted)
     events.error(make_error(errc::upstream, "the answer was interrupted; please send your message again"), true);
   ex.log(log_level::info, "stream.resumed",
          {{"tenant", ctx.cfg.app.tenant}, {"from_bytes", static_cast<std::int64_t>(at->sent)},

@@ -175,7 +175,7 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
                                   string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
                                   string_array(*p, "services_of_interest")};
   out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
-  if (auto r = doc->find("retrieval"); r != doc->end() && r->is_object()) out.retrieval = std::move(*r);
+  if (auto r = doc->find("retrieval"); r != doc->end() && r->is_object()) out.retrieval_json = detail::dump(*r);
   return out;
 }
 
@@ -224,8 +224,12 @@ result<turn_answer> parse_turn_answer(const fetch_result& r) {
     out.state = turn_answer::status::answered;
     out.message_id = string_or_empty(*doc, "message_id");
     out.content = string_or_empty(*doc, "content");
-    if (auto m = doc->find("metadata"); m != doc->end() && m->is_object()) out.metadata = std::move(*m);
-    else out.metadata = json::object();
+    if (const json* m = detail::member(*doc, "metadata"); m && m->is_object()) {
+      if (const json* cites = detail::member(*m, "citations"); cites && cites->is_array() && !cites->empty())
+        out.citations_json = detail::dump(*cites);
+      const json* interrupted = detail::member(*m, "interrupted");
+      out.interrupted = interrupted && interrupted->is_boolean() && interrupted->get<bool>();
+    }
   }
   return out;
 }
@@ -304,7 +308,7 @@ result<session_history> parse_session_history(const fetch_result& r) {
     if (const json* meta = detail::member(m, "metadata")) {
       sm.mode = string_or_empty(*meta, "mode");
       if (const json* cites = detail::member(*meta, "citations"); cites && cites->is_array() && !cites->empty())
-        sm.citations = *cites;
+        sm.citations_json = detail::dump(*cites);
     }
     out.messages.push_back(std::move(sm));
   }

@@ -12,8 +12,6 @@
 namespace salient {
 
 std::string render_chat_page(const config& cfg, const agent_config& agent);
-/// The composer's hint line for chat.input (which key sends, which adds a new line).
-std::string_view input_hint(const config& cfg);
 /// GET /a/{agent}/compare: one question answered with and without retrieval, side by side.
 std::string render_compare_page(const config& cfg, const agent_config& agent);
 

@@ -13,7 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include "salient/core/detail/json.h"
 #include "salient/core/exchange.h"
 #include "salient/core/result.h"
 
@@ -89,9 +88,9 @@ struct claimed_turn {
   std::optional<agent_persona> persona;         ///< none configured: the agent's built-in prompt
   std::optional<visitor_profile> profile;
   double month_cost_usd = 0;              ///< the tenant's model spend this calendar month (UTC)
-  /// What the chat function's retrieval stored with the turn (attach_retrieval): an object, or
-  /// null when nothing was stored (local retrieval).
-  detail::json retrieval;
+  /// What the chat function's retrieval stored with the turn (attach_retrieval): an object's
+  /// JSON text, or empty when nothing was stored (local retrieval).
+  std::string retrieval_json;
 };
 inline constexpr int default_history_limit = 20;
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
@@ -111,7 +110,8 @@ result<void> parse_attach_retrieval(const fetch_result& r);
 struct turn_answer {
   enum class status { answered, pending, not_found } state = status::not_found;
   std::string message_id, content;  ///< status::answered
-  detail::json metadata;            ///< the answer's metadata object (mode, citations, interrupted…)
+  std::string citations_json;       ///< metadata.citations (a JSON array's text), or empty for none
+  bool interrupted = false;         ///< metadata.interrupted: the answer was cut short
 };
 outbound_request turn_answer_request(const state_store& store, std::string_view tenant, std::string_view turn_id);
 result<turn_answer> parse_turn_answer(const fetch_result& r);
@@ -140,7 +140,7 @@ result<void> parse_finish_turn(const fetch_result& r);
 struct stored_message {
   std::string id, role, content, created_at;
   std::string mode;  ///< metadata.mode of an answer ("offline", …); empty when unknown
-  detail::json citations;  ///< metadata.citations of an answer (a JSON array), else null
+  std::string citations_json;  ///< metadata.citations of an answer (a JSON array's text), or empty
 };
 struct session_history {
   std::string session_id;  ///< empty: no such session (a new chat, not an error)
