@@ -6,6 +6,8 @@ if(NOT TARGET salient_widget_markdown)
   set(_salient_md4c ${CMAKE_CURRENT_LIST_DIR}/../../third_party/md4c)
   add_library(salient_widget_markdown STATIC
     ${CMAKE_CURRENT_LIST_DIR}/markdown.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/markdown_render.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/html_text.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sse_parser.cpp
     ${_salient_md4c}/md4c.c)
   target_include_directories(salient_widget_markdown PUBLIC ${CMAKE_CURRENT_LIST_DIR} PRIVATE ${_salient_md4c})
