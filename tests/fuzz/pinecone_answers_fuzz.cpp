@@ -1,6 +1,6 @@
 // The readers of Pinecone's and the embeddings API's answers (pinecone_endpoint.h, embeddings.h,
 // pinecone_search.h, pinecone_upsert.h), of the retrieval stored with a turn
-// (pinecone_retrieval.h), and the sources list rendered from stored citations (retrieval.h), on
+// (pinecone_retrieval.h), and the sources list rendered from stored citations (sources_html.h), on
 // arbitrary bytes. Each returns a value or a typed error; passages are numbered 1… in order; an
 // upload's vectors are one per text, non-empty and of one length; what is stored reads back the
 // same; the rendered list never carries a script or a javascript: link, whatever the stored JSON
@@ -14,6 +14,7 @@
 #include "upstream/pinecone/pinecone_search.h"
 #include "upstream/pinecone/pinecone_upsert.h"
 #include "flows/retrieval.h"
+#include "render/sources_html.h"
 #include "salient/core/detail/json.h"
 
 namespace {
