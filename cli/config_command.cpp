@@ -56,7 +56,8 @@ std::optional<config> load_config(const std::string& file) {
   auto c = parse_config(doc.json);
   if (!c) {
     const std::string& m = c.err().message;
-    bool about_key = m.starts_with("unknown key") || m.starts_with("agent code");
+    bool about_key = m.starts_with("unknown key") || m.starts_with("agent code") ||
+                     m.find(" is not supported yet (") != std::string::npos;  // a refused key
     report(file, doc.locate(c.err().path, about_key), m);
     return std::nullopt;
   }
@@ -64,8 +65,12 @@ std::optional<config> load_config(const std::string& file) {
 }
 
 int config_command(const std::vector<std::string>& args) {
-  if (args.empty()) return usage_error("missing subcommand: config check | config compile");
+  if (args.empty()) return usage_error("missing subcommand: config check | config compile | config reference");
   const std::string& sub = args[0];
+  if (sub == "reference" && args.size() == 1) {  // docs/CONFIG.md's reference tables
+    std::cout << config_reference();
+    return std::cout.good() ? 0 : 1;
+  }
   if (sub != "check" && sub != "compile") return usage_error("unknown subcommand: config " + sub);
   std::optional<std::string> input, output;
   for (std::size_t i = 1; i < args.size(); ++i) {

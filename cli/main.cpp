@@ -24,6 +24,7 @@ const char* const usage_text =
     "                                                   validate it and write the normalised JSON\n"
     "                                                   (to stdout without -o; the file is rewritten\n"
     "                                                   only when its content changes)\n"
+    "  salient config reference                         print docs/CONFIG.md's tables of keys\n"
     "  salient ingest [<dir>] [-o <out>] [--json <chunks.json>]\n"
     "                                                   build the knowledge index from the .md,\n"
     "                                                   .html and .txt files under <dir> (default\n"

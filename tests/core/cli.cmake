@@ -86,3 +86,7 @@ salient_cli_test(cli.ingest-site-unchanged EXIT 0
                  STDERR "→ [^\n]*/knowledge.bin \\([0-9.]+ KB, unchanged\\)\n$")
 set_tests_properties(cli.ingest-site PROPERTIES FIXTURES_SETUP salient_knowledge_bin)
 set_tests_properties(cli.ingest-site-unchanged PROPERTIES FIXTURES_REQUIRED salient_knowledge_bin)
+
+# docs/CONFIG.md's reference tables (config_table.test.cpp checks the docs hold the same).
+salient_cli_test(cli.config-reference EXIT 0 ARGS config reference
+                 STDOUT "^<!-- generated: salient config reference app -->\n\\| key \\| type \\| default")

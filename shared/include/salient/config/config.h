@@ -1,10 +1,12 @@
 #pragma once
 // The typed configuration. `salient.yaml` (the seed design's YAML plus `agents:`,
-// `personas:`, `offline:`, `budget:`, `resilience:` and `limits:`) is validated and compiled
-// to JSON at build time by the native `salient` CLI; the functions receive that JSON at
-// configure time and parse it again with parse_config(), so a hand-edited JSON cannot bypass
+// `personas:`, `offline:`, `budget:`, `rag:`, `resilience:` and `limits:`) is validated and
+// compiled to JSON at build time by the native `salient` CLI; the functions receive that JSON
+// at configure time and parse it again with parse_config(), so a hand-edited JSON cannot bypass
 // validation. Every field has a default: `{}` is a valid configuration for a single "sales"
-// agent with the built-in "sales" persona.
+// agent with the built-in "sales" persona. Each key's rules, default and documentation are
+// described once, in shared/config/fields.cpp; the comments here only name the field.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,32 +17,29 @@
 namespace salient {
 
 struct llm_settings {
-  std::string provider = "openrouter";            ///< only "openrouter" for now
+  std::string provider = "openrouter";
   std::string model = "openai/gpt-oss-20b:free";
-  double temperature = 0.3;                        ///< 0 … 2
-  int max_tokens = 1024;                           ///< 1 … 32768
-  int history_tokens = 3000;                       ///< 0 … 100000; estimated tokens of past conversation
-                                                   ///< sent with each question; 0 sends none
-  int timeout_ms = 30000;                          ///< 1000 … 300000; wait for the first byte, and the
-                                                   ///< longest silence allowed mid-answer
-  int retries = 2;                                 ///< 0 … 5; retries before the first byte (408, 429,
-                                                   ///< 5xx, connect errors)
+  double temperature = 0.3;
+  int max_tokens = 1024;
+  int history_tokens = 3000;                       ///< estimated tokens of past conversation; 0 = none
+  int timeout_ms = 30000;                          ///< the first byte, and the longest silence mid-answer
+  int retries = 2;                                 ///< before the first byte only
 };
 
 /// A system prompt and its labels. `system_prompt` may hold `{{app_name}}`, which the core
 /// replaces with app.name at run time (the configuration keeps it as written).
 struct persona_config {
-  std::string code;                 ///< [a-z0-9-]{1,32}; what agents.<code>.persona names
-  std::string name;                 ///< not empty, e.g. "Sales assistant"
-  std::string description;          ///< optional, for people reading the configuration
-  std::string system_prompt;        ///< not empty; at most 20000 characters (code points)
+  std::string code;                 ///< the key under personas:, what agents.<code>.persona names
+  std::string name;
+  std::string description;
+  std::string system_prompt;
 };
 
 struct agent_config {
-  std::string code;                 ///< URL segment: /a/{code}/; [a-z0-9-]{1,32}
-  std::string name;                 ///< shown in the UI, e.g. "Sales assistant"
+  std::string code;                 ///< the key under agents:, the URL segment: /a/{code}/
+  std::string name;
   bool enabled = true;
-  std::string persona = "sales";    ///< persona code
+  std::string persona = "sales";
   llm_settings llm;                 ///< the global `llm:` with this agent's overrides applied
 };
 
@@ -53,43 +52,48 @@ struct offline_answers {
   std::string fallback;             ///< "I can't answer that offline" and what to do instead
 };
 
+/// logging.rotation and logging.retention: "50 MB" is {bytes, 52428800}, "1 day" {seconds,
+/// 86400}, "10 files" {files, 10}. Compiled to JSON as {"bytes": N}, {"seconds": N} or {"files": N}.
+enum class log_unit { bytes, seconds, files };
+struct log_limit {
+  log_unit unit = log_unit::bytes;
+  std::int64_t amount = 0;
+  bool operator==(const log_limit&) const = default;
+};
+
 struct config {
   struct {
     std::string name = "Salient demo";
-    std::string mode = "single-tenant";            ///< single-tenant | multi-tenant
-    std::string tenant = "default";                ///< tenant slug in single-tenant mode
+    std::string mode = "single-tenant";            ///< the only mode for now
+    std::string tenant = "default";
     std::string default_agent = "sales";
-    std::vector<std::string> allowed_origins;      ///< extra origins allowed to POST (widget hosts)
+    std::vector<std::string> allowed_origins;      ///< normalised: lower case, no default port
   } app;
   struct {
-    int inactivity_minutes = 30;                   ///< 1 … 10080
-    int max_message_chars = 4000;                  ///< 1 … 100000
+    int max_message_chars = 4000;
     struct {
-      int debounce_ms = 250;                       ///< 0 … 5000
+      int debounce_ms = 250;
       std::string submit_shortcut = "ctrl+enter";  ///< ctrl+enter | enter
-      bool enter_inserts_newline = true;
+      bool enter_inserts_newline = true;           ///< when not given: true with ctrl+enter, false with enter
     } input;
   } chat;
   struct {
-    std::string mock_sales_recipient = "sales@example.com";
-  } email;
-  struct {
     std::string level = "INFO";                    ///< DEBUG | INFO | WARN | ERROR
     std::string path = "./logs/app.jsonl";
-    std::string rotation = "50 MB";
-    std::string retention = "14 days";
+    log_limit rotation{log_unit::bytes, 50LL * 1024 * 1024};
+    log_limit retention{log_unit::seconds, 14LL * 86400};
   } logging;
   struct {
-    std::string pinecone_index_name;               ///< vector.pinecone.index_name; empty = local index
-    std::string pinecone_host;                     ///< the index host (https://…); empty = looked up by name
-    bool pinecone_namespace_per_agent = false;     ///< namespace "tenant:agent" instead of "tenant"
-    bool pinecone_integrated = false;              ///< the index embeds text itself: search by text
-    std::string pinecone_text_field = "text";      ///< the metadata field holding a passage's text
+    std::string pinecone_index_name;               ///< vector.pinecone.index_name; empty = the local index
+    std::string pinecone_host;                     ///< vector.pinecone.host; empty = looked up by name
+    bool pinecone_namespace_per_agent = false;     ///< vector.pinecone.namespace_per_agent
+    bool pinecone_integrated = false;              ///< vector.pinecone.integrated
+    std::string pinecone_text_field = "text";      ///< vector.pinecone.text_field
   } vector;
   struct {
-    std::string provider = "openai";               ///< openai | pinecone (Pinecone's /embed)
-    std::string model = "text-embedding-3-small";  ///< pinecone's default: llama-text-embed-v2
-    int dimensions = 0;                            ///< 0 … 20000; 0 = the model's own size
+    std::string provider = "openai";               ///< openai | pinecone
+    std::string model = "text-embedding-3-small";  ///< when not given with pinecone: llama-text-embed-v2
+    int dimensions = 0;                            ///< 0 = the model's own size
   } embeddings;
   llm_settings llm;
   struct {
@@ -97,26 +101,22 @@ struct config {
     bool allow_basic_html = true;
   } ui;
   struct {
-    int max_body_bytes = 32768;                    ///< 1024 … 1048576; larger → 413
-    int stream_ttl_seconds = 60;                   ///< 5 … 60; lifetime of a stream_id
-    int upstream_timeout_ms = 10000;               ///< 100 … 120000; per effect
+    int max_body_bytes = 32768;
+    int stream_ttl_seconds = 60;
+    int upstream_timeout_ms = 10000;
   } limits;
   struct {
-    double monthly_usd = 0;                        ///< 0 … 1000000; LLM spend per calendar month after
-                                                   ///< which the offline responder answers; 0 = no limit
+    double monthly_usd = 0;                        ///< 0 = no limit
   } budget;
-  /// Retrieval from the business's own content (the local index, or Pinecone when configured).
   struct {
-    bool enabled = true;                           ///< false: answers use no retrieved passages
-    int top_k = 4;                                 ///< 1 … 20; passages put in the prompt (and cited)
-    int timeout_ms = 3000;                         ///< 100 … 30000; per embeddings or Pinecone call
+    bool enabled = true;
+    int top_k = 4;
+    int timeout_ms = 3000;
   } rag;
-  /// The LLM circuit breaker: after `breaker_failures` upstream failures within
-  /// `breaker_window_seconds`, the LLM is not called for `breaker_cooldown_seconds`.
   struct {
-    int breaker_failures = 5;                      ///< 1 … 100
-    int breaker_window_seconds = 30;               ///< 1 … 3600
-    int breaker_cooldown_seconds = 30;             ///< 1 … 3600; offline answers meanwhile
+    int breaker_failures = 5;
+    int breaker_window_seconds = 30;
+    int breaker_cooldown_seconds = 30;
   } resilience;
   offline_answers offline;                         ///< defaults mention app.name
   std::vector<persona_config> personas;            ///< sorted by code; defaults to the built-in "sales"
@@ -135,5 +135,10 @@ result<config> parse_config(std::string_view json_text);
 
 /// The normalised JSON of a config (all defaults filled in): what the CLI writes.
 std::string to_json(const config& c);
+
+/// The reference tables of docs/CONFIG.md, as Markdown: one block per section, each between
+/// `<!-- generated: salient config reference SECTION -->` and `<!-- end generated -->`.
+/// `salient config reference` prints it; a test checks docs/CONFIG.md holds the same blocks.
+std::string config_reference();
 
 }  // namespace salient
