@@ -43,8 +43,8 @@ constexpr field<config> config_table[] = {
     choice("chat.input.submit_shortcut", "ctrl+enter|enter", AT(config, chat.input.submit_shortcut),
            "the key that sends the message: Ctrl+Enter (Cmd+Enter on a Mac) or Enter"),
     flag("chat.input.enter_inserts_newline", AT(config, chat.input.enter_inserts_newline),
-         "`true`: Enter adds a new line instead of sending. Only with `ctrl+enter`: with `enter`, Enter sends, so "
-         "`true` is refused")
+         "`true`: plain Enter adds a new line; `false`: it does nothing. Shift+Enter adds one whenever it does not "
+         "send. With `enter`, Enter sends, so `true` is refused")
         .defaults("`true` with `ctrl+enter`, `false` with `enter`"),
 
     not_yet<config>("email", "conversation summaries and lead emails come in a later version"),

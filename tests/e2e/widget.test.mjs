@@ -62,7 +62,7 @@ describe("the widget in Chromium", { skip }, () => {
     // and they send faster than anyone types (no debounce_ms). tests/e2e/widget-input.test.mjs
     // has the other keys and the debounce.
     const config = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
-    Object.assign(config.chat.input, { submit_shortcut: "enter", debounce_ms: 0 });
+    Object.assign(config.chat.input, { submit_shortcut: "enter", enter_inserts_newline: false, debounce_ms: 0 });
     server = await startServer({
       port: 0,
       env: { SALIENT_STATE: "memory", OPENROUTER_API_KEY: "sk-or-widget-test", OPENROUTER_BASE_URL: fake.url },

@@ -4,9 +4,11 @@
 //
 //   submit_shortcut        "ctrl+enter": Ctrl+Enter (Cmd+Enter on a Mac) sends;
 //                          "enter": Enter sends (Ctrl/Cmd+Enter too), Shift+Enter does not.
-//   enter_inserts_newline  true: the Enter that does not send inserts a new line (Enter with
-//                          "ctrl+enter", Shift+Enter with "enter"); false: no Enter inserts one,
-//                          so messages are typed on one line (pasted line breaks stay).
+//   enter_inserts_newline  plain Enter, when it does not send: true inserts a new line, false
+//                          does nothing (a stray Enter neither sends nor breaks the line). Its
+//                          default follows submit_shortcut, and "enter" with true is refused by
+//                          the config compiler: Enter cannot both send and break the line.
+//                          Shift+Enter always inserts a new line when it does not send.
 //   debounce_ms            0-5000: a submission (the send shortcut or the Send button) less
 //                          than this many milliseconds after the previous one, sent or ignored,
 //                          is ignored: a double click or a held key sends once. 0 turns it off.
@@ -23,7 +25,7 @@ export function inputKeys(raw) {
   const ms = raw && raw.debounce_ms;
   return {
     submitShortcut: shortcut === "enter" || shortcut === "ctrl+enter" ? shortcut : INPUT_DEFAULTS.submitShortcut,
-    enterInsertsNewline: typeof newline === "boolean" ? newline : INPUT_DEFAULTS.enterInsertsNewline,
+    enterInsertsNewline: typeof newline === "boolean" ? newline : shortcut !== "enter",
     debounceMs: Number.isInteger(ms) && ms >= 0 && ms <= 5000 ? ms : INPUT_DEFAULTS.debounceMs,
   };
 }
@@ -36,15 +38,14 @@ export function enterAction(event, keys) {
   if (event.key !== "Enter" || event.isComposing) return null;
   const sends = keys.submitShortcut === "enter" ? !event.shiftKey : event.ctrlKey || event.metaKey;
   if (sends) return "send";
-  return keys.enterInsertsNewline ? "newline" : "none";
+  if (event.shiftKey) return "newline";
+  return keys.enterInsertsNewline && keys.submitShortcut !== "enter" ? "newline" : "none";
 }
 
 /** The keys in words, for the message box's description. */
 export function hintText(keys) {
-  const enter = keys.submitShortcut === "enter";
-  const send = enter ? "Enter sends" : "Ctrl+Enter sends";
-  if (!keys.enterInsertsNewline) return send + ".";
-  return send + (enter ? ", Shift+Enter adds a new line." : ", Enter adds a new line.");
+  if (keys.submitShortcut === "enter") return "Enter sends, Shift+Enter adds a new line.";
+  return keys.enterInsertsNewline ? "Ctrl+Enter sends, Enter adds a new line." : "Ctrl+Enter sends, Shift+Enter adds a new line.";
 }
 
 /**
