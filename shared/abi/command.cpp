@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "function_entry.h"
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/envelope.h"
 
 namespace {

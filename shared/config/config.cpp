@@ -16,8 +16,8 @@
 
 #include "config/fields.h"
 #include "config/validate.h"
-#include "salient/config/detail/config_json.h"
-#include "salient/core/detail/json.h"
+#include "config/config_json.h"
+#include "core/json.h"
 
 namespace salient {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "config/validate.h"
-#include "salient/config/detail/config_json.h"
+#include "config/config_json.h"
 
 namespace salient::detail {
 namespace {

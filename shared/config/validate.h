@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "salient/config/config.h"
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/result.h"
 
 namespace salient::detail {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace salient {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/envelope.h"
 
 namespace salient {

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace salient {
 

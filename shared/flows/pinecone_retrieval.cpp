@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/upstream/openrouter/llm_client.h"
 
 namespace salient {

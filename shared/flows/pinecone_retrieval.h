@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/exchange.h"
 #include "salient/flows/context.h"
 #include "salient/core/task.h"

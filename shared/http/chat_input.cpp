@@ -1,7 +1,7 @@
 #include "http/chat_input.h"
 
 #include "http/cors.h"
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace salient::chat_input {
 

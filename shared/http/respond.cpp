@@ -1,6 +1,6 @@
 #include "salient/http/respond.h"
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/render/pages.h"
 #include "salient/http/sse.h"
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace salient {
 

@@ -1,6 +1,6 @@
 #include "salient/render/pages.h"
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/render/html.h"
 
 #include "render/sources_html.h"

@@ -2,7 +2,7 @@
 // The sources list shown under an answer, in the page and in the html event stream.
 #include <string>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace salient {
 

@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include "salient/config/detail/config_json.h"
-#include "salient/core/detail/json.h"
+#include "config/config_json.h"
+#include "core/json.h"
 #include "salient/core/envelope.h"
 #include "salient/http/respond.h"
 

@@ -1,7 +1,7 @@
 // Every template renders every slot: no "{{" survives, and each value lands escaped.
 #include <catch2/catch_test_macros.hpp>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/render/pages.h"
 
 using namespace salient;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "salient/flows/flows.h"
+#include "salient/runtime/instance.h"
 
 namespace {
 

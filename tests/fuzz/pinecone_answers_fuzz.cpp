@@ -15,7 +15,7 @@
 #include "upstream/pinecone/pinecone_upsert.h"
 #include "flows/retrieval.h"
 #include "render/sources_html.h"
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace {
 

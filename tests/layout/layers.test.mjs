@@ -90,3 +90,18 @@ test("public headers mirror the layers: include/salient/<layer>/ only", () => {
   const loose = FILES.filter((f) => f.startsWith("include/") && !layerOf(f, LAYERS));
   assert.deepEqual(loose, []);
 });
+
+test("public headers keep nlohmann and private headers out: only salient/… and the standard library", () => {
+  const leaks = [];
+  for (const f of FILES.filter((f) => f.startsWith("include/"))) {
+    readFileSync(path.join(SHARED, f), "utf8").split("\n").forEach((line, i) => {
+      const m = /^\s*#\s*include\s+([<"])([^>"]+)[>"]/.exec(line);
+      if (!m) return;
+      const [, kind, name] = m;
+      if (kind === '"' ? !name.startsWith("salient/") : name.includes("/") || name.includes(".")) {
+        leaks.push(`shared/${f}:${i + 1} includes ${kind}${name}`);
+      }
+    });
+  }
+  assert.deepEqual(leaks, []);
+});

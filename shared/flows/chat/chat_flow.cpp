@@ -10,7 +10,7 @@
 // minted and returned inside the stream URL (POST-then-GET: no prompt or PII in URLs). With
 // Pinecone configured, the question is also searched here (pinecone_retrieval.h) and the
 // passages stored with the turn before the stream URL goes out.
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/flows/flows.h"
 #include "salient/render/pages.h"
 #include "salient/http/respond.h"

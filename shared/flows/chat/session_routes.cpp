@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/render/pages.h"
 #include "salient/http/respond.h"
 #include "salient/upstream/store/state_client.h"

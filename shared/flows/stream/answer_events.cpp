@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/render/html.h"
 #include "salient/core/json_write.h"
 #include "salient/http/respond.h"

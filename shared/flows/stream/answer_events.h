@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/exchange.h"
 #include "salient/flows/stream/offline.h"
 #include "salient/core/result.h"

@@ -1,6 +1,6 @@
 #include "flows/stream/llm_answer.h"
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/instance_memory.h"
 
 namespace salient {

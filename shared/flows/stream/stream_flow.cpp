@@ -11,7 +11,7 @@
 #include <charconv>
 #include <optional>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/flows/flows.h"
 #include "salient/render/html.h"
 #include "salient/flows/stream/offline.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/entropy.h"
 #include "salient/core/environment.h"
 #include "salient/core/json_write.h"

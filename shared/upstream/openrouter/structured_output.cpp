@@ -2,7 +2,7 @@
 // fallback and one repair (structured_output.h has the theory of operation).
 #include "salient/upstream/openrouter/structured_output.h"
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/json_write.h"
 
 namespace salient {

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 
 namespace salient {
 namespace {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/json_write.h"
 
 namespace salient {

@@ -5,7 +5,7 @@
 #include <map>
 #include <utility>
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/json_write.h"
 
 namespace salient {

@@ -1,6 +1,6 @@
 #include "salient/upstream/store/state_client.h"
 
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/environment.h"
 #include "salient/core/json_write.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 // Writing JSON text directly, for the hot and the large documents (relayed tokens, a stored
 // answer with its prompt) where building an nlohmann DOM to serialise it costs more than the
-// work itself. Everything else uses nlohmann (detail/json.h).
+// work itself. Everything else uses nlohmann (shared/core/json.h, private to the core).
 #include <string>
 #include <string_view>
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "salient/config/config.h"
-#include "salient/core/detail/json.h"
+#include "core/json.h"
 #include "salient/core/result.h"
 
 namespace salient::detail {
