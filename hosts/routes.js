@@ -2,13 +2,15 @@
 // with only its own flow, so the host must pick the right one before starting the request.
 // Anything not claimed here goes to `chat`, which also renders the 404 page.
 
-const STREAM = /^\/a\/[^/]+\/events\/stream$/;
-const SUMMARY = /^\/a\/[^/]+\/summary$/;
+/** The first row whose method (null: any) and path pattern match names the module. */
+const ROUTES = [
+  { method: "GET", path: /^\/a\/[^/]+\/events\/stream$/, module: "stream" },
+  { method: "POST", path: /^\/a\/[^/]+\/summary$/, module: "summary" },
+  { method: null, path: /^\/otp\//, module: "otp" },
+];
 
 /** @returns {"chat"|"stream"|"otp"|"summary"} */
 export function moduleFor(method, pathname) {
-  if (method === "GET" && STREAM.test(pathname)) return "stream";
-  if (method === "POST" && SUMMARY.test(pathname)) return "summary";
-  if (pathname.startsWith("/otp/")) return "otp";
-  return "chat";
+  const route = ROUTES.find((r) => (r.method === null || r.method === method) && r.path.test(pathname));
+  return route ? route.module : "chat";
 }
