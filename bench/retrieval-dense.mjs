@@ -1,4 +1,4 @@
-// (e) Dense retrieval through Pinecone (issue 5): hit@3 over tests/retrieval/questions.json, end to
+// (e) Dense retrieval through Pinecone: hit@3 over tests/retrieval/questions.json, end to
 // end through our own code: `salient ingest --pinecone` loads knowledge/ into a namespace, then
 // each question goes through the Node dev server (chat POST → embeddings → Pinecone query →
 // passages stored with the turn → stream). There is no LLM key, so the offline answer quotes the

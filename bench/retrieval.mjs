@@ -1,4 +1,4 @@
-// (e) Local retrieval (issue 5): quality on the demo knowledge base and CPU per query inside the
+// (e) Local retrieval: quality on the demo knowledge base and CPU per query inside the
 // wasm on a 2,000-chunk index, each beside a peer measured in the same run: MiniSearch (npm
 // `minisearch`, a well-kept JS full-text engine with BM25 ranking) over the same chunks.
 //

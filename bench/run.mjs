@@ -29,9 +29,9 @@ const RESULTS = path.join(REPO, "bench", "results");
 
 const BUDGET = {
   gzipBytes: 300 * 1024, instantiateMs: 5, turnCpuMs: 1,
-  // issue 4: LLM relay
+  // the LLM relay
   relayNsPerChunk: 1000, relayVsJs: 2, relayVsAiSdk: 50, relayEndToEndVsJs: 1.5, ttftAddedMsP50: 5,
-  // issue 5: local retrieval
+  // local retrieval
   retrievalHitAt3: 0.8, retrievalMsP50: 1,
 };
 

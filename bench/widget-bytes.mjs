@@ -1,6 +1,6 @@
 // Chat widgets in headless Chromium: bytes transferred on page load and on the first open, and the
 // time from the click on the launcher to a usable input (focused and enabled). Each run is a fresh
-// browser context (empty cache: a first visit). Budgets (DESIGN.md §9): page load ≤ 5 KB gzip,
+// browser context (empty cache: a first visit). Budgets: page load ≤ 5 KB gzip,
 // first open ≤ 50 KB gzip.
 //
 //   node bench/widget-bytes.mjs [--runs=N]        (after ./scripts/build; N defaults to 7)

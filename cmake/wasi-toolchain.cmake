@@ -1,5 +1,4 @@
 # wasm32-wasi with Debian's clang-19, wasi-libc (bookworm-backports) and libc++ for wasm32.
-# See ../shared/TOOLCHAIN.md for why each line is here.
 set(CMAKE_SYSTEM_NAME WASI)
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
 set(CMAKE_C_COMPILER clang-19)

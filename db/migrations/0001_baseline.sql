@@ -1,5 +1,4 @@
--- 0001: the conversation store's schema (seeds/001 "Tables", "Indices" and "Agents";
--- DESIGN.md §5): tables, indices, row-level security. The functions (the RPCs and their helpers)
+-- 0001: the conversation store's schema: tables, indices, row-level security. The functions (the RPCs and their helpers)
 -- are not here: they are db/functions/*.sql, which db/migrate.mjs applies after the migrations
 -- whenever a file's content changed. A migration holds schema changes only.
 --

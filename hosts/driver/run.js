@@ -253,7 +253,7 @@ export class Run {
   }
 
   /**
-   * One line per request (seeds/001 Logging): what, how it ended, how long it took. The path
+   * One line per request: what, how it ended, how long it took. The path
    * only: the query may hold a stream_id, and nothing the visitor typed is ever logged.
    */
   logRequest() {

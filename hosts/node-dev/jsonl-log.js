@@ -1,4 +1,4 @@
-// JSON-lines logs for the dev server (seeds/001 "Logging"): each entry on stdout and appended to
+// JSON-lines logs for the dev server: each entry on stdout and appended to
 // a file (salient.yaml `logging.path`), below `logging.level` dropped. The core's entries carry
 // request id, tenant, session and event; the driver adds one `http.request` entry per request
 // with its latency. The host stamps the time (the core reads no clock).

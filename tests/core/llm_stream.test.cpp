@@ -1,5 +1,5 @@
 // The stream function with a language model: the scripted fake host plays OpenRouter (and the
-// state store) and asserts every request; each fault of issue 4's matrix is played here.
+// state store) and asserts every request; each fault of the relay's failure matrix is played here.
 // Invariants checked throughout: the visitor's message was stored before any of this (the
 // chat function's job; the turn is claimed first), no text is sent twice, every stream ends
 // with `done`, and whatever text was sent is what gets stored.

@@ -1,4 +1,4 @@
-// Pinecone retrieval (issue 5): the requests and their parsing (pinecone_search.h), and the chat
+// Pinecone retrieval: the requests and their parsing (pinecone_search.h), and the chat
 // and stream functions with Pinecone configured, driven by the scripted fake host — every fault
 // of the embeddings and Pinecone calls ends in a stored turn, a 200 and, when retrieval failed,
 // the local index with a note.

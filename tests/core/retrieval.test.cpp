@@ -1,4 +1,4 @@
-// Grounded answers from the local index (issue 5): the sources in the prompt, citations checked
+// Grounded answers from the local index: the sources in the prompt, citations checked
 // against what was retrieved, the `citations` event and metadata, and the offline excerpts.
 #include <catch2/catch_test_macros.hpp>
 

@@ -1,4 +1,4 @@
-// The side-by-side page (/a/{agent}/compare, issue 5) in headless Chromium against the Node dev
+// The side-by-side page (/a/{agent}/compare) in headless Chromium against the Node dev
 // server without an LLM key: the same question answered with retrieval (excerpts from the demo
 // knowledge base, with sources and linked [n]) and without (the canned offline answer).
 // Needs Debian's chromium at /usr/bin/chromium (skipped, saying so, when it is absent).

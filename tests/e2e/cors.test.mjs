@@ -1,4 +1,4 @@
-// Cross-origin embedding (issue 6): same-origin by default; a site listed in app.allowed_origins
+// Cross-origin embedding: same-origin by default; a site listed in app.allowed_origins
 // may call the chat, history and stream endpoints from its pages. Through the real modules in
 // the Node dev server, with a config whose allowlist names one site.
 //

@@ -17,7 +17,7 @@ import { REPO } from "../support/workerd.mjs";
 import { readXssVectors, XSS_VECTORS } from "../support/widget-xss.mjs";
 
 const SHOTS = path.join(REPO, "build", "test-results", "widget");
-const LOADER_BUDGET = 5 * 1024; // gzip bytes on page load (DESIGN.md §9)
+const LOADER_BUDGET = 5 * 1024; // gzip bytes on page load (the widget's budget)
 const FIRST_OPEN_BUDGET = 50 * 1024; // gzip bytes fetched by the first open
 const missingBuild = ["build/public/widget/salient.js", "build/public/widget/pane.js", "build/public/widget/widget-core-api.js"]
   .filter((f) => !existsSync(path.join(REPO, f)));

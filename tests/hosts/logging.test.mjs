@@ -1,4 +1,4 @@
-// Structured logs (seeds/001 Logging): JSON lines with request id, tenant, session, event and
+// Structured logs: JSON lines with request id, tenant, session, event and
 // latency — and never the visitor's text, the stream id or a secret.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

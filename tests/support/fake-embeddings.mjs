@@ -16,7 +16,7 @@
 //   fake.reset()        // empties the queue and `requests` (same array object)
 //   await fake.close()  // destroys open connections (stalled scenarios) and stops listening
 //
-// Endpoints (wire format from /work/shared/UPSTREAM-APIS.md, "OpenAI embeddings"):
+// Endpoints (wire format: docs/UPSTREAMS.md, "OpenAI embeddings"):
 //   POST /v1/embeddings  needs `Authorization: Bearer <non-empty>` (and, with the `apiKey`
 //        option, exactly that key) else 401. Body `{model, input, dimensions?, encoding_format?}`:
 //        - model: one of MODELS, or `fake/<scenario>` (below); else 404 model_not_found.

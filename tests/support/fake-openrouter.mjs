@@ -14,7 +14,7 @@
 //   fake.reset()        // empties the queue and `requests` (same array object)
 //   await fake.close()  // destroys open connections (hung scenarios) and stops listening
 //
-// Endpoints (wire format from /work/shared/UPSTREAM-APIS.md, "OpenRouter (LLM)"):
+// Endpoints (wire format: docs/UPSTREAMS.md, "OpenRouter"):
 //   POST /api/v1/chat/completions  needs `Authorization: Bearer <non-empty>` (else 401) and a
 //        JSON object with a non-empty string `model` and a non-empty array `messages` (else
 //        400). Requests rejected here do NOT consume a queued scenario, so a test that
@@ -67,7 +67,7 @@
 // PRICE_COMPLETION (USD per token) for every model — including `:free` ones, which OpenRouter
 // prices at 0 — so that cost accounting is non-zero and testable. /models reports the same prices.
 //
-// Unconfirmed upstream details (UPSTREAM-APIS.md says "build for both"):
+// Unconfirmed upstream details (not confirmed either way: both are served):
 // - whether the mid-stream error chunk is followed by `data: [DONE]`: off by default,
 //   `doneAfter: true` turns it on. Some OpenRouter pages show a string error code
 //   ("server_error") in mid-stream errors; `code` accepts a string too.

@@ -29,7 +29,7 @@
 // `X-Pinecone-Api-Version` is recorded (apiVersion null), not refused: Pinecone falls back
 // to a default version, and tests assert on the header instead.
 //
-// Endpoints (wire format from /work/shared/UPSTREAM-APIS.md, "Pinecone (retrieval)"; limits
+// Endpoints (wire format: docs/UPSTREAMS.md, "Pinecone"; limits
 // from docs.pinecone.io "Limits" and the 2025-10 OpenAPI specs):
 //   POST /query                  {namespace, vector | id, topK 1..10000, filter?, includeMetadata,
 //                                includeValues} → {results:[], matches:[{id, score, values,
@@ -89,7 +89,7 @@
 // (400), so a misspelt `top_k` or `include_metadata` fails loudly instead of being silently
 // ignored. Whether Pinecone itself refuses them is unconfirmed; `strict: false` turns it off.
 //
-// Errors: data-plane errors are `{code:<gRPC status>, message, details:[]}` (UPSTREAM-APIS.md):
+// Errors: data-plane errors are `{code:<gRPC status>, message, details:[]}` (docs/UPSTREAMS.md):
 // 400→3, 401→16, 403→7, 404→5, 429→8, 500→13, 502/503→14. Pinecone's control plane and
 // inference API (api.pinecone.io, i.e. /embed) document `{error:{code:"INVALID_ARGUMENT",
 // message}, status:400}` instead; that shape is unconfirmed for /embed here, so both are

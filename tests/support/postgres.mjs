@@ -1,4 +1,4 @@
-// A throwaway PostgreSQL 15 server for tests (shared/TOOLCHAIN.md "PostgreSQL for tests"):
+// A throwaway PostgreSQL 15 server for tests:
 // initdb into a fresh temp folder, pg_ctl start with a Unix socket in that folder and no TCP
 // (listen_addresses=''), pg_ctl stop and delete the folder after. initdb refuses to run as root,
 // so as root both run as the `postgres` user, on a folder that user owns.

@@ -1,4 +1,4 @@
-// Retrieval quality on the demo knowledge base (issue 5): the stream module's local index
+// Retrieval quality on the demo knowledge base: the stream module's local index
 // (build/knowledge.bin, written by `salient ingest knowledge` in ./scripts/build) answers the
 // committed questions (tests/retrieval/questions.json) with an expected source in its top 3 for
 // at least 80 % of them. bench/retrieval.mjs reports the same figure with a peer.

@@ -1,7 +1,7 @@
 #pragma once
 // The local knowledge index: BM25 over the business's own content (knowledge/), built once by
 // the native `salient ingest` and bundled with the functions, searched inside the wasm with no
-// network (DESIGN.md §6). This file is both sides of one binary format:
+// network. This file is both sides of one binary format:
 //
 //   build_knowledge_index(chunks) → bytes       native, at build time
 //   knowledge_index::load(bytes)  → index       wasm, once per instance (validated: the bytes

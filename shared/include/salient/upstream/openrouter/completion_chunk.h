@@ -2,7 +2,7 @@
 // The hot path of the LLM relay: one `data:` payload of an OpenAI-style chat.completion stream
 // (OpenRouter's) read by an incremental scanner that extracts `choices[0].delta.content`
 // without building a JSON DOM. A DOM parse per chunk (nlohmann) costs more than the whole
-// relay budget (DESIGN.md §9); the few chunks that carry anything else — an `error` object,
+// relay budget (docs/BENCHMARKS.md); the few chunks that carry anything else — an `error` object,
 // `usage`, a `finish_reason` — are rare (about one per stream) and are handed back for the
 // DOM parser, which reads them completely.
 //
