@@ -43,7 +43,7 @@ export async function pgliteBackend({ dataDir = null } = {}) {
   let migrated;
   if (inMemory) {
     dataDir = null;
-    db = await migratedPGlite();
+    db = takeIdle() ?? await migratedPGlite();
     try {
       migrated = await migrate(pgliteAdapter(db)); // nothing to do but check: the template is migrated
     } catch (err) {
@@ -67,7 +67,26 @@ export async function pgliteBackend({ dataDir = null } = {}) {
   }
   const openMs = Math.round(performance.now() - started);
 
+  // In memory, a closed backend's database is emptied and kept for the next one (below): once
+  // closed, this one answers nothing, and close() waits for the calls still running.
+  let closed = false;
+  const running = new Set();
+  const ensureOpen = () => {
+    if (closed) throw new Error("the state store is closed");
+  };
+
   async function call(fn, args) {
+    ensureOpen();
+    const done = run(fn, args);
+    running.add(done);
+    try {
+      return await done;
+    } finally {
+      running.delete(done);
+    }
+  }
+
+  async function run(fn, args) {
     if (!FUNCTIONS.has(fn)) return null;
     const names = Object.keys(args);
     if (!names.every((n) => ARG_NAME.test(n))) return null; // PostgREST: no such function
@@ -105,6 +124,7 @@ export async function pgliteBackend({ dataDir = null } = {}) {
 
   /** What is stored: sessions and messages (as [id, message] pairs), oldest first. */
   async function dump() {
+    ensureOpen();
     const sessions = (await db.query(`
       select s.id, t.slug as tenant, a.code as agent, s.session_key
         from sessions s join tenants t on t.id = s.tenant_id left join agents a on a.id = s.agent_id
@@ -129,13 +149,53 @@ export async function pgliteBackend({ dataDir = null } = {}) {
     migrated,
     /** Closes the database and releases the folder; repeated calls share the first. */
     close: () => (closing ??= (async () => {
+      closed = true;
+      await Promise.allSettled([...running]);
+      if (inMemory) return putIdle(db);
       try {
         await db.close();
       } finally {
-        if (lockFile) await rm(lockFile, { force: true });
+        await rm(lockFile, { force: true });
       }
     })()),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// In memory, a closed database is emptied (every table but the bookkeeping truncated) and kept
+// for the next in-memory store of this process, for half a second: a test file's servers open
+// one after another, and emptying takes milliseconds where loading one takes about a second.
+// An open PGlite keeps Node running, so one that nobody takes in time is closed.
+
+const IDLE_MS = 500;
+const idle = []; // [{ db, timer }]
+const EMPTY = `do $empty$ declare tables text; begin
+  select string_agg(format('%I', tablename), ', ') into tables from pg_tables
+   where schemaname = 'public' and tablename not in ('salient_migrations', 'salient_functions');
+  execute 'truncate ' || tables || ' cascade';
+end $empty$`;
+
+function takeIdle() {
+  const entry = idle.pop();
+  if (!entry) return null;
+  clearTimeout(entry.timer);
+  return entry.db;
+}
+
+async function putIdle(db) {
+  try {
+    await db.exec(EMPTY);
+  } catch {
+    await db.close().catch(() => {});
+    return;
+  }
+  const entry = { db };
+  entry.timer = setTimeout(() => {
+    idle.splice(idle.indexOf(entry), 1);
+    db.close().catch(() => {});
+  }, IDLE_MS);
+  entry.timer.unref(); // nothing to wait for once everything else is done
+  idle.push(entry);
 }
 
 // ---------------------------------------------------------------------------------------------

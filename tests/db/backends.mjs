@@ -32,10 +32,10 @@ export const SUPABASE_ROLES = `do $$ begin
   alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;`;
 
 /**
- * [{ name, skip, open({ migrated = true }) }]: open() resolves to { adapter, startMs, close(),
- * fresh() }. With `migrated`, the database has Supabase's roles and the current schema and
- * functions; without, only the roles. fresh() is another, empty database with the roles
- * (PostgreSQL: on the same server; PGlite: a new instance) as { adapter, close() }.
+ * [{ name, skip, open({ migrated = true }) }]: open() resolves to { adapter, startMs, close() }.
+ * With `migrated`, the database has Supabase's roles and the current schema and functions;
+ * without, only the roles. On PostgreSQL also { server, fresh() }: fresh() is another, empty
+ * database on the same server with the roles, as { adapter, name, close() }.
  */
 export function backends() {
   return [
@@ -53,14 +53,7 @@ export function backends() {
             grant execute on all functions in schema public to anon, authenticated, service_role;
             select salient_grant_execute();`);
         }
-        return {
-          adapter, startMs: Math.round(performance.now() - started), close: () => db.close(),
-          async fresh() {
-            const other = await PGlite.create();
-            await other.exec(SUPABASE_ROLES);
-            return { adapter: pgliteAdapter(other), close: () => other.close() };
-          },
-        };
+        return { adapter, startMs: Math.round(performance.now() - started), close: () => db.close() };
       },
     },
     {

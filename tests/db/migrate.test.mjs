@@ -80,6 +80,17 @@ for (const backend of backends()) {
     const recorded = async (table) => Object.fromEntries((await sql(`select name, checksum from ${table}`))
       .map((r) => [r.name, r.checksum]));
 
+    // First, while the database is new: nothing of the current files has been applied to it.
+    test("a database made by the migration files before the squash is refused, saying what to do", async () => {
+      await makeOld(db.adapter);
+      const err = await migrate(db.adapter).catch((e) => e);
+      assert.ok(err instanceof StaleDatabaseError, String(err));
+      assert.match(err.message, STALE);
+      const made = await sql(`select tablename from pg_tables where schemaname = 'public' order by 1`);
+      assert.deepEqual(made.map((r) => r.tablename), ["salient_migrations"], "nothing was applied");
+      await db.adapter.exec("drop table salient_migrations"); // a new database again, for the next tests
+    });
+
     test("the schema, then the functions; again, nothing; pasted again by hand, nothing changes", async () => {
       const migrations = (await migrationFiles()).map((f) => f.name);
       const files = (await functionFiles()).map((f) => f.name);
@@ -190,19 +201,6 @@ for (const backend of backends()) {
       }
     });
 
-    test("a database made by the migration files before the squash is refused, saying what to do", async () => {
-      const old = await db.fresh();
-      try {
-        await makeOld(old.adapter);
-        const err = await migrate(old.adapter).catch((e) => e);
-        assert.ok(err instanceof StaleDatabaseError, String(err));
-        assert.match(err.message, STALE);
-        const made = await old.adapter.query(`select tablename from pg_tables where schemaname = 'public' order by 1`);
-        assert.deepEqual(made.map((r) => r.tablename), ["salient_migrations"], "nothing was applied");
-      } finally {
-        await old.close();
-      }
-    });
   });
 }
 
@@ -214,13 +212,15 @@ const cli = {
     const data = path.join(dir, "db");
     return {
       args: ["--pglite", data],
-      async query(text) {
+      async queryThenExec(query, exec) {
         const db = await PGlite.create(data);
-        try { return (await db.query(text)).rows; } finally { await db.close(); }
-      },
-      async exec(text) {
-        const db = await PGlite.create(data);
-        try { await db.exec(text); } finally { await db.close(); }
+        try {
+          const { rows } = await db.query(query);
+          await db.exec(exec);
+          return rows;
+        } finally {
+          await db.close();
+        }
       },
       async also() {
         // The dev server's store on that folder says the same, and releases the folder.
@@ -246,8 +246,11 @@ const cli = {
     };
     return {
       args: ["--url", server.host, "--port", String(server.port), "--user", server.user, "--database", name],
-      query: (text) => connect(async (c) => (await c.query(text)).rows),
-      exec: (text) => connect((c) => c.query(text)),
+      queryThenExec: (query, exec) => connect(async (c) => {
+        const { rows } = await c.query(query);
+        await c.query(exec);
+        return rows;
+      }),
       async also() {},
       close: () => db.close(),
     };
@@ -273,13 +276,13 @@ for (const [name, open] of Object.entries(cli)) {
         const { app } = compiled;
         const counts = [Object.keys(compiled.personas).length, Object.keys(compiled.agents).length];
         assert.match(second.stdout, new RegExp(`synced .*salient\\.json: ${counts[0]} personas, ${counts[1]} agents for tenant ${app.tenant}`));
-        assert.deepEqual(await target.query(PERSONAS_SQL), Object.keys(compiled.personas).sort().map((code) => ({
+        // What the sync wrote; then the database is made to look like one made by the old files.
+        const personas = await target.queryThenExec(PERSONAS_SQL, `insert into salient_migrations (name, checksum) values
+          ${OLD_FILES.map((n) => `('${n}', 'x')`).join(", ")}`);
+        assert.deepEqual(personas, Object.keys(compiled.personas).sort().map((code) => ({
           tenant: app.tenant, code, system_prompt: compiled.personas[code].system_prompt,
           is_default: code === compiled.agents[app.default_agent].persona,
         })));
-
-        await target.exec(`insert into salient_migrations (name, checksum) values
-          ${OLD_FILES.map((n) => `('${n}', 'x')`).join(", ")}`);
         const old = await migrateCli(target.args);
         assert.equal(old.code, 1);
         assert.match(old.stderr, /^migrate: /);
