@@ -43,7 +43,7 @@ export async function pgliteBackend({ dataDir = null } = {}) {
   let migrated;
   if (inMemory) {
     dataDir = null;
-    db = takeIdle() ?? await migratedPGlite();
+    db = (await takeIdle()) ?? await migratedPGlite();
     try {
       migrated = await migrate(pgliteAdapter(db)); // nothing to do but check: the template is migrated
     } catch (err) {
@@ -162,12 +162,12 @@ export async function pgliteBackend({ dataDir = null } = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// In memory, a closed database is emptied (every table but the bookkeeping truncated) and kept
-// for the next in-memory store of this process, for half a second: a test file's servers open
-// one after another, and emptying takes milliseconds where loading one takes about a second.
-// An open PGlite keeps Node running, so one that nobody takes in time is closed.
+// In memory, a closed database is kept for the next in-memory store of this process, for a
+// quarter of a second, and emptied (every table but the bookkeeping truncated) when it is taken:
+// a test file's servers open one after another, and emptying takes a tenth of the second that
+// loading one takes. An open PGlite keeps Node running, so one that nobody takes in time is closed.
 
-const IDLE_MS = 500;
+const IDLE_MS = 250;
 const idle = []; // [{ db, timer }]
 const EMPTY = `do $empty$ declare tables text; begin
   select string_agg(format('%I', tablename), ', ') into tables from pg_tables
@@ -175,20 +175,20 @@ const EMPTY = `do $empty$ declare tables text; begin
   execute 'truncate ' || tables || ' cascade';
 end $empty$`;
 
-function takeIdle() {
+async function takeIdle() {
   const entry = idle.pop();
   if (!entry) return null;
   clearTimeout(entry.timer);
-  return entry.db;
+  try {
+    await entry.db.exec(EMPTY);
+    return entry.db;
+  } catch {
+    await entry.db.close().catch(() => {});
+    return null;
+  }
 }
 
-async function putIdle(db) {
-  try {
-    await db.exec(EMPTY);
-  } catch {
-    await db.close().catch(() => {});
-    return;
-  }
+function putIdle(db) {
   const entry = { db };
   entry.timer = setTimeout(() => {
     idle.splice(idle.indexOf(entry), 1);
