@@ -316,7 +316,7 @@ TEST_CASE("chat: a second 409 is answered as a conflict, and an inactive tenant 
 }
 
 TEST_CASE("chat: an agent the tenant switched off in the store is a 404 that says so", "[chat]") {
-  // Enabled in the config, but the tenant's tenant_agents row says no (db/migrations/0006).
+  // Enabled in the config, but the tenant's tenant_agents row says no (salient_require_agent_enabled).
   const char* off = R"({"code":"PT404","message":"agent \"sales\" is not enabled for tenant \"default\"","details":null,"hint":null})";
   fake_host host(chat_flow);
   auto page = host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi");

@@ -91,7 +91,7 @@ TEST_CASE("state_client: each kind of store failure maps to what the visitor sho
 }
 
 TEST_CASE("state_client: PT404 from a function that takes an agent is a switched-off agent", "[state_client]") {
-  // db/migrations/0006: the tenant's tenant_agents row for the agent says is_enabled = false.
+  // salient_require_agent_enabled (db/functions/validation.sql): the tenant's tenant_agents row for the agent says is_enabled = false.
   const std::string body =
       R"({"code":"PT404","message":"agent \"support\" is not enabled for tenant \"acme\"","details":null,"hint":"enable it"})";
   std::vector<error> refused = {parse_begin_turn(answer(404, body)).err(), parse_claim_turn(answer(404, body)).err(),

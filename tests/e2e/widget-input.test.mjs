@@ -58,6 +58,15 @@ const widget = {
  */
 async function openWidget(origin, settings = null, { hint = null } = {}) {
   const opened = await openPage();
+  try {
+    return await readyWidget(opened, origin, settings, hint);
+  } catch (err) {
+    await opened.browser.close(); // a test that fails here must not leave its Chromium running
+    throw err;
+  }
+}
+
+async function readyWidget(opened, origin, settings, hint) {
   const { page } = opened;
   const requests = []; // "METHOD path accept"
   const responses = []; // "path status content-type"

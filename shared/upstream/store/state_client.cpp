@@ -33,8 +33,8 @@ error unreadable() {
 }
 
 /// The functions that take an agent, for which PT404 means one thing only: the tenant switched
-/// that agent off (tenant_agents.is_enabled = false, db/migrations/0006). finish_turn's PT404
-/// is an unknown turn.
+/// that agent off (tenant_agents.is_enabled = false: salient_require_agent_enabled in
+/// db/functions/validation.sql). finish_turn's PT404 is an unknown turn.
 bool refuses_disabled_agent(std::string_view fn) {
   return fn == "salient_begin_turn" || fn == "salient_claim_turn" || fn == "salient_session_history" ||
          fn == "salient_list_sessions";

@@ -48,7 +48,7 @@ std::optional<postgrest_error> parse_postgrest_error(const fetch_result& r);
 ///   404 PGRST202          → misconfigured (the migrations were not run there)
 ///   404 PT404 / 403 PT403 → not_found / forbidden; PT404 from a function that takes an agent
 ///                           (begin_turn, claim_turn, session_history, list_sessions) is the
-///                           tenant's switched-off agent (db/migrations/0006): "not enabled"
+///                           tenant's switched-off agent (salient_require_agent_enabled): "not enabled"
 ///   409 (23505, 23503)    → conflict
 ///   any other 4xx         → internal (we sent something the database rejected: a bug)
 /// The PostgREST message and details go to the log, never to the visitor.
