@@ -7,12 +7,10 @@
 //   node --test tests/e2e/page-input.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { chromiumMissing as skip, openPage } from "../support/chromium.mjs";
-import { REPO } from "../support/workerd.mjs";
+import { startServerWithOtherKeys } from "../support/other-keys-server.mjs";
 
 /**
  * The chat page with `attrs` set on form#chat-form (replacing what the server wrote). Resolves
@@ -180,10 +178,7 @@ describe("the chat page's message box under the agent's settings, and Clear", { 
 describe("the chat page under a config with other keys (the form's data attributes)", { skip }, () => {
   let server;
   before(async () => {
-    const config = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
-    Object.assign(config.chat.input, { submit_shortcut: "enter", enter_inserts_newline: false, debounce_ms: 1000 });
-    config.ui.sse_enabled = false;
-    server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {}, config });
+    server = await startServerWithOtherKeys();
   });
   after(async () => server?.close());
 

@@ -7,12 +7,10 @@
 //   node --test tests/e2e/widget-input.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { chromiumMissing, openPage } from "../support/chromium.mjs";
-import { REPO } from "../support/workerd.mjs";
+import { startServerWithOtherKeys } from "../support/other-keys-server.mjs";
 
 const skip = chromiumMissing;
 const DEMO = { submit_shortcut: "ctrl+enter", enter_inserts_newline: true, debounce_ms: 250, sse_enabled: true };
@@ -254,10 +252,7 @@ describe("the widget's message box under the agent's settings, and Clear", { ski
 describe("the widget under a config with other keys (GET settings from the server)", { skip }, () => {
   let server;
   before(async () => {
-    const config = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
-    Object.assign(config.chat.input, { submit_shortcut: "enter", enter_inserts_newline: false, debounce_ms: 1000 });
-    config.ui.sse_enabled = false;
-    server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {}, config });
+    server = await startServerWithOtherKeys();
   });
   after(async () => server?.close());
 
