@@ -36,10 +36,13 @@ void answer_events::meta_offline(offline_intent intent, std::string_view reason,
 }
 
 void answer_events::meta_llm(std::string_view model) {
+  if (fmt_ == event_format::html) {
+    send("meta", "");  // a model's answer is the normal case: no badge
+    return;
+  }
   detail::json meta{{"mode", "llm"}, {"model", model}, {"allow_basic_html", allow_basic_html_}};
-  if (fmt_ == event_format::json) send("meta", detail::dump(meta));
-  else if (fmt_ == event_format::whole) whole_["meta"] = std::move(meta);
-  else send("meta", "");  // a model's answer is the normal case: no badge
+  if (fmt_ == event_format::whole) whole_["meta"] = std::move(meta);
+  else send("meta", detail::dump(meta));
 }
 
 void answer_events::token(std::string_view text) {
