@@ -50,8 +50,10 @@ export function createSalient({
   /**
    * `ctx.waitUntil` (Workers, Netlify, Vercel) keeps the platform from dropping the run when the
    * response ends or the client leaves early: the core may still have effects to finish.
+   * `clientIp` is the visitor's address from the one source the adapter's platform guarantees
+   * (never a header the client could write itself, such as x-forwarded-for); "" when unknown.
    */
-  async function handle(request, ctx = undefined) {
+  async function handle(request, ctx = undefined, { clientIp = "" } = {}) {
     const url = new URL(request.url);
     const pool = pools[moduleFor(request.method, url.pathname)];
     const { body, truncated } = await readBody(request, maxBody);
@@ -63,6 +65,7 @@ export function createSalient({
       now_ms: now(),
       request_id: id,
       body_truncated: truncated,
+      client_ip: typeof clientIp === "string" ? clientIp : "",
     }));
     let instance;
     try {

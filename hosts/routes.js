@@ -7,6 +7,9 @@ const ROUTES = [
   { method: "GET", path: /^\/a\/[^/]+\/events\/stream$/, module: "stream" },
   { method: "POST", path: /^\/a\/[^/]+\/summary$/, module: "summary" },
   { method: null, path: /^\/otp\//, module: "otp" },
+  // The visitor's privacy page (what is kept about them, erasure) sits beside the sign-in it
+  // needs; under /a/ it reaches the function on every platform with the agents' other routes.
+  { method: "GET", path: /^\/a\/[^/]+\/privacy$/, module: "otp" },
 ];
 
 /** @returns {"chat"|"stream"|"otp"|"summary"} */

@@ -28,6 +28,7 @@ export default {
         return Response.json({ error: { code: "internal", message: "server not configured" } }, { status: 500 });
       }
     }
-    return salient.handle(request, ctx);
+    // Cloudflare sets cf-connecting-ip on every request, replacing any the client sent.
+    return salient.handle(request, ctx, { clientIp: request.headers.get("cf-connecting-ip") ?? "" });
   },
 };

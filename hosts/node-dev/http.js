@@ -1,6 +1,15 @@
 // Node's http.IncomingMessage / ServerResponse ↔ Web Request / Response, so everything behind
 // the Node server (the driver, the state store) is written against Web standards only.
 
+/**
+ * The client's address for the driver's `clientIp`: the socket's own peer, never a header (this
+ * server has no proxy in front of it), an IPv4-mapped IPv6 address written as IPv4; "" unknown.
+ */
+export function clientAddress(socket) {
+  const address = socket?.remoteAddress ?? "";
+  return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(address) ? address.slice(7) : address;
+}
+
 /** A Web Request for an incoming Node request; the body streams (it is read only if wanted). */
 export function toRequest(req, origin) {
   const headers = new Headers();

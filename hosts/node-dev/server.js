@@ -8,6 +8,9 @@
 // into the embedded store (salient_sync_config, db/functions/config_sync.sql), so that editing
 // salient.yaml, ./scripts/build and a restart update the tenant's persona rows.
 //
+// Without MAILGUN_API_KEY the server is its own Mailgun: the core's mail goes to the development
+// outbox (outbox.js) at /dev/outbox, for loopback clients only, and is never sent.
+//
 //   node hosts/node-dev/server.js        HOST (127.0.0.1) and PORT (8787; 0 = any free port)
 
 import http from "node:http";
@@ -20,7 +23,8 @@ import { fileURLToPath } from "node:url";
 import { configSyncArgs } from "../../db/migrate.mjs";
 import { createSalient } from "../driver.js";
 import { jsonlLogger } from "./jsonl-log.js";
-import { sendResponse, toRequest } from "./http.js";
+import { clientAddress, sendResponse, toRequest } from "./http.js";
+import { createOutbox } from "./outbox.js";
 import { pgliteBackend } from "./pglite-state.js";
 import { rpcCall, rpcHandler, rpcName } from "./postgrest.js";
 
@@ -99,17 +103,20 @@ export async function startServer({
     }
   }
   const publicDir = path.join(root, "build", "public");
+  // No Mailgun key: the core's mail goes to this process's outbox (MAILGUN_* set after listen).
+  const outbox = env.MAILGUN_API_KEY ? null : createOutbox({ log });
 
   let salient = null; // created once the port (and so the state store URL) is known
   const server = http.createServer(async (req, res) => {
     try {
       const request = toRequest(req, `http://${host}`);
       const { pathname } = new URL(request.url);
-      let response = null;
-      if (state && pathname.startsWith("/rest/v1/rpc/")) response = await state(request);
+      // /dev/…: the outbox's, for loopback clients; null goes on as if the route did not exist.
+      let response = outbox && pathname.startsWith("/dev/") ? await outbox.handle(request, req.socket.remoteAddress) : null;
+      if (!response && state && pathname.startsWith("/rest/v1/rpc/")) response = await state(request);
       // /a/… is the agents' (routes.js): no file lookup (a thread-pool round trip) on their way.
-      else if ((req.method === "GET" || req.method === "HEAD") && !pathname.startsWith("/a/")) response = await serveStatic(publicDir, pathname, request);
-      response ??= await salient.handle(request);
+      else if (!response && (req.method === "GET" || req.method === "HEAD") && !pathname.startsWith("/a/")) response = await serveStatic(publicDir, pathname, request);
+      response ??= await salient.handle(request, undefined, { clientIp: clientAddress(req.socket) });
       await sendResponse(response, req, res);
     } catch (err) {
       log({ level: "error", event: "dev.request_failed", message: String(err?.stack ?? err) });
@@ -125,11 +132,20 @@ export async function startServer({
   }
   const url = `http://${host}:${server.address().port}`;
   if (state) env.SUPABASE_URL = url;
+  if (outbox) {
+    // 127.0.0.1 whatever HOST is: the core's own sends are delivered in-process (fetch below).
+    env.MAILGUN_BASE_URL = outbox.baseUrl(`http://127.0.0.1:${server.address().port}`);
+    env.MAILGUN_DOMAIN = outbox.domain;
+    env.MAILGUN_API_KEY = outbox.key;
+  }
   // The core reaches the embedded store at SUPABASE_URL as it reaches Supabase, and the socket
   // serves it there (for tests and tools); the core's own calls are answered in-process by the
   // same RPC layer (postgrest.js rpcCall), without a loopback round trip or a Request to build
   // and read (about 1.5 ms of the wait for a first token: docs/BENCHMARKS.md (d)).
   const fetch = async (target, init) => {
+    if (outbox && typeof target === "string" && target.startsWith(env.MAILGUN_BASE_URL + "/")) {
+      return (await outbox.handle(new Request(target, init), "127.0.0.1")) ?? new Response(null, { status: 404 });
+    }
     const fn = state && typeof target === "string" && target.startsWith(url) && init?.method === "POST" ? rpcName(target.slice(url.length)) : null;
     if (!fn) return globalThis.fetch(target, init);
     const { status, body } = await rpcCall(backend, fn, bodyText(init.body));
@@ -142,10 +158,15 @@ export async function startServer({
     url,
     generatedSecret,
     stateDescription,
+    /** One line on where the core's mail goes. */
+    mailDescription: outbox ? `mail: no MAILGUN_API_KEY: nothing is sent; messages are kept at ${url}/dev/outbox (loopback only)`
+      : "mail: Mailgun (MAILGUN_API_KEY)",
     /** One line on what syncConfig wrote into the embedded store (null with SUPABASE_URL). */
     syncDescription,
     /** The embedded store's backend (null with SUPABASE_URL), e.g. for tests to look at. */
     state: state ? backend : null,
+    /** The development outbox (outbox.js; null with MAILGUN_API_KEY), for tests in this process. */
+    outbox,
     close: () => (closing ??= (async () => {
       await new Promise((resolve) => {
         server.close(() => resolve());
@@ -286,6 +307,7 @@ async function main() {
     console.log("SALIENT_STREAM_SECRET is not set: using a random one for this process.");
   }
   console.log(server.stateDescription);
+  console.log(server.mailDescription);
   if (server.syncDescription) console.log(server.syncDescription);
   console.log(`Salient dev server: ${server.url}/ (chat: /a/sales/)`);
   if (logging) console.log(`logs: ${path.relative(REPO, path.resolve(REPO, logging.path))} (JSON lines)`);

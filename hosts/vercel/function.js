@@ -57,6 +57,9 @@ export default {
     // waitUntil keeps the instance working on what the core still has to store after the
     // response ends or the visitor leaves: the handler's context, or Vercel's request context.
     const waitUntil = context?.waitUntil ?? globalThis[Symbol.for("@vercel/request-context")]?.get?.()?.waitUntil;
-    return salient.handle(visitorRequest(request), waitUntil ? { waitUntil } : undefined);
+    // x-real-ip: Vercel's edge sets it to the connecting address, overwriting the client's;
+    // x-forwarded-for keeps what the client sent in front, so it is never read.
+    return salient.handle(visitorRequest(request), waitUntil ? { waitUntil } : undefined,
+      { clientIp: request.headers.get("x-real-ip") ?? "" });
   },
 };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { moduleFor } from "../../hosts/routes.js";
 
@@ -20,6 +21,22 @@ test("routes: everything under /otp/ goes to otp", () => {
   assert.equal(moduleFor("POST", "/otp/verify"), "otp");
   assert.equal(moduleFor("GET", "/otp/anything"), "otp");
   assert.equal(moduleFor("POST", "/otpx"), "chat");
+});
+
+test("routes: an agent's privacy page (GET) goes to otp, beside the sign-in it needs", () => {
+  assert.equal(moduleFor("GET", "/a/sales/privacy"), "otp");
+  assert.equal(moduleFor("GET", "/a/other-agent/privacy"), "otp");
+  assert.equal(moduleFor("POST", "/a/sales/privacy"), "chat");
+  assert.equal(moduleFor("GET", "/a/sales/privacy/x"), "chat");
+  assert.equal(moduleFor("GET", "/a//privacy"), "chat");
+});
+
+test("routes: /otp/* and /a/* reach the function on every platform (Netlify, Vercel; Workers run it for every path)", async () => {
+  const { config } = await import("../../hosts/netlify/edge-functions/salient.js");
+  assert.deepEqual([...config.path].sort(), ["/a/*", "/otp/*"]);
+  const { rewrites } = JSON.parse(readFileSync(new URL("../../vercel.json", import.meta.url), "utf8"));
+  const sources = rewrites.filter((r) => r.destination === "/api/salient").map((r) => r.source).sort();
+  assert.deepEqual(sources, ["/a/:salient_a*", "/otp/:salient_otp*"]);
 });
 
 test("routes: the rest (pages, chat POST, unknown paths) goes to chat", () => {

@@ -18,7 +18,7 @@ Deno.serve({
   hostname: "127.0.0.1",
   port: 0,
   onListen: ({ port }) => console.log(JSON.stringify({ port })),
-}, (request) => {
+}, (request, info) => {
   const { pathname } = new URL(request.url);
   if (!claimed.some((re) => re.test(pathname))) return new Response("Not Found", { status: 404 });
   const context = {
@@ -28,6 +28,7 @@ Deno.serve({
       Promise.resolve(promise).catch(() => {});
     },
     next: () => Promise.resolve(new Response("Not Found", { status: 404 })),
+    ip: info.remoteAddr.hostname, // as Netlify gives the connecting address
   };
   return handler(request, context);
 });

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { sendResponse, toRequest } from "../../hosts/node-dev/http.js";
+import { clientAddress, sendResponse, toRequest } from "../../hosts/node-dev/http.js";
 
 const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "../.."));
 const { default: handler } = await import(pathToFileURL(path.join(root, "api", "salient.js")).href);
@@ -38,7 +38,10 @@ const server = http.createServer(async (req, res) => {
     }
     url.searchParams.append(route.param, decodeURIComponent(url.pathname.slice(route.prefix.length)));
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
-    const rewritten = new Request(url, { method: request.method, headers: request.headers, body: hasBody ? request.body : undefined, duplex: hasBody ? "half" : undefined });
+    // Vercel's edge sets x-real-ip to the connecting address, replacing any the client sent.
+    const headers = new Headers(request.headers);
+    headers.set("x-real-ip", clientAddress(req.socket));
+    const rewritten = new Request(url, { method: request.method, headers, body: hasBody ? request.body : undefined, duplex: hasBody ? "half" : undefined });
     const context = {
       // The work goes on by itself here (this process does not end after the response); a
       // failure in it is the host's to log, not this stand-in's to crash on.

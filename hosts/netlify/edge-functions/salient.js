@@ -31,7 +31,8 @@ export default async function handler(request, context) {
   });
   // context.waitUntil keeps the isolate working on what the core still has to store after the
   // response ends or the visitor leaves.
-  return salient.handle(request, context);
+  // context.ip: the visitor's address as Netlify's edge saw the connection (not a header).
+  return salient.handle(request, context, { clientIp: typeof context?.ip === "string" ? context.ip : "" });
 }
 
 // The routes the driver serves (hosts/routes.js); everything else is a static file.
