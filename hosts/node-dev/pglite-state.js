@@ -26,7 +26,8 @@ import { postgrestStatus, RpcError } from "./postgrest.js";
 const FUNCTIONS = new Set([
   "salient_begin_turn", "salient_claim_turn", "salient_finish_turn",
   "salient_session_history", "salient_list_sessions", "salient_sync_config", "salient_attach_retrieval",
-  "salient_turn_answer", "salient_identify",
+  "salient_turn_answer", "salient_identify", "salient_rate_check", "salient_email_queue",
+  "salient_email_result", "salient_otp_issue", "salient_otp_verify",
 ]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -243,7 +243,7 @@ for (const backend of backends()) {
       [session_id]);
       const claim = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(claim.profile, { customer_name: "Ada", email: "ada@example.com", phone: null,
-        products_of_interest: ["patio", "deck, large"], services_of_interest: [] });
+        products_of_interest: ["patio", "deck, large"], services_of_interest: [], verified: false });
     });
 
     test("claim_turn reports the tenant's model spend this calendar month", async () => {

@@ -1,0 +1,67 @@
+-- Every email Salient sends is an email_events row, written before the send (queued) and
+-- updated with the provider's answer (sent, with Mailgun's id, or failed). The body stored is
+-- the one the core passes: with any one-time code masked.
+--
+--   salient_email_queue(p_tenant, p_session_id, p_to, p_subject, p_text, p_html, p_kind, p_otp_id)
+--     → {email_id}
+--   salient_email_result(p_tenant, p_email_id, p_status, p_provider_id, p_provider_response, p_now_ms)
+--     → {status}
+--     p_status "sent" or "failed". A code email's otp_links row becomes valid ("sent") only
+--     here, when Mailgun took the message: a code that was never sent never verifies.
+
+create or replace function salient_email_queue(p_tenant text, p_session_id uuid, p_to text, p_subject text,
+                                               p_text text, p_html text, p_kind text, p_otp_id uuid)
+returns jsonb
+language plpgsql as $$
+declare
+  v_tenant uuid;
+  v_id uuid;
+begin
+  perform salient_require_text('p_tenant', p_tenant);
+  perform salient_require_text('p_to', p_to);
+  perform salient_require_text('p_subject', p_subject);
+  perform salient_require_text('p_text', p_text);
+  perform salient_require_text('p_kind', p_kind);
+  v_tenant := salient_tenant_id(p_tenant, true);
+  insert into email_events (tenant_id, session_id, to_email, subject, body, text_body, kind, otp_id, status)
+    values (v_tenant,
+            (select id from sessions where id = p_session_id and tenant_id = v_tenant),
+            p_to, p_subject, coalesce(p_html, ''), p_text, p_kind,
+            (select id from otp_links where id = p_otp_id and tenant_id = v_tenant),
+            'queued')
+    returning id into v_id;
+  return jsonb_build_object('email_id', v_id);
+end
+$$;
+
+create or replace function salient_email_result(p_tenant text, p_email_id uuid, p_status text, p_provider_id text,
+                                                p_provider_response jsonb, p_now_ms bigint)
+returns jsonb
+language plpgsql as $$
+declare
+  v_tenant uuid;
+  v_otp uuid;
+begin
+  perform salient_require_text('p_tenant', p_tenant);
+  perform salient_require_uuid('p_email_id', p_email_id);
+  if p_status is null or p_status not in ('sent', 'failed') then
+    raise exception 'invalid input for argument p_status: expected "sent" or "failed"' using errcode = '22P02';
+  end if;
+  v_tenant := salient_tenant_id(p_tenant, false);
+  update email_events
+     set status = p_status, provider_id = p_provider_id, provider_response = p_provider_response,
+         sent_at = case when p_status = 'sent' then to_timestamp(p_now_ms / 1000.0) end
+   where id = p_email_id and tenant_id = v_tenant
+   returning otp_id into v_otp;
+  if not found then
+    return jsonb_build_object('status', 'not_found');
+  end if;
+  if v_otp is not null then
+    update otp_links
+       set status = case when p_status = 'sent' then 'sent' else 'failed' end,
+           sent_at = case when p_status = 'sent' then to_timestamp(p_now_ms / 1000.0) end
+     where id = v_otp and status = 'pending';
+  end if;
+  return jsonb_build_object('status', p_status);
+end
+$$;
