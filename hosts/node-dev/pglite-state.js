@@ -34,7 +34,7 @@ const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Opens the PGlite database in `dataDir` (created when missing), or a new one in memory when
  * `dataDir` is absent or "memory://", and brings it up to date (db/migrate.mjs). Resolves to
- * { call, dump, close, dataDir (null in memory), openMs, migrated }.
+ * { call, dump, query, close, dataDir (null in memory), openMs, migrated }.
  */
 export async function pgliteBackend({ dataDir = null } = {}) {
   const started = performance.now();
@@ -141,10 +141,17 @@ export async function pgliteBackend({ dataDir = null } = {}) {
     };
   }
 
+  /** Rows of any SQL statement: for tests that look at every table (never served over HTTP). */
+  async function query(sql, params = []) {
+    ensureOpen();
+    return (await db.query(sql, params)).rows;
+  }
+
   let closing = null;
   return {
     call,
     dump,
+    query,
     dataDir,
     openMs,
     migrated,

@@ -76,6 +76,8 @@ export async function startServer({
   env = { ...env };
   const generatedSecret = !env.SALIENT_STREAM_SECRET;
   if (generatedSecret) env.SALIENT_STREAM_SECRET = randomBytes(32).toString("base64url");
+  // The one-time codes' key: made up per run too (codes and counters then start afresh).
+  if (!env.SALIENT_OTP_SECRET) env.SALIENT_OTP_SECRET = randomBytes(32).toString("base64url");
   let stateDescription = env.SUPABASE_URL ? "state: the PostgREST endpoint in SUPABASE_URL" : "state: the given backend";
   let ownedBackend = null; // opened here, so closed here
   if (!env.SUPABASE_URL && !backend) {
@@ -304,7 +306,7 @@ async function main() {
     process.exit(1);
   }
   if (server.generatedSecret) {
-    console.log("SALIENT_STREAM_SECRET is not set: using a random one for this process.");
+    console.log("SALIENT_STREAM_SECRET is not set: using a random one for this process (and for SALIENT_OTP_SECRET if unset).");
   }
   console.log(server.stateDescription);
   console.log(server.mailDescription);

@@ -5,6 +5,7 @@
 // into docs/CONFIG.md (a test compares them).
 #include "config/fields.h"
 
+#include "salient/core/email_address.h"
 #include "salient/core/http.h"
 
 namespace salient::detail {
@@ -14,6 +15,13 @@ namespace {
 #define AT(T, member) +[](T& c) -> auto& { return c.member; }
 
 bool is_index_name(std::string_view s) { return is_code(s, 45); }
+bool is_one_line(std::string_view s) { return is_header_safe(s); }
+bool is_hex_color(std::string_view s) {
+  if (s.size() != 7 || s[0] != '#') return false;
+  for (char c : s.substr(1))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  return true;
+}
 
 constexpr field<config> config_table[] = {
     text("app.name", AT(config, app.name),
@@ -47,7 +55,26 @@ constexpr field<config> config_table[] = {
          "send. With `enter`, Enter sends, so `true` is refused")
         .defaults("`true` with `ctrl+enter`, `false` with `enter`"),
 
-    not_yet<config>("email", "conversation summaries and lead emails come in a later version"),
+    optional_text("email.from", AT(config, email.from),
+                  "the sender of every email (one-time codes, confirmations): an address of the Mailgun domain; empty "
+                  "= `noreply@` that domain (`MAILGUN_DOMAIN`)")
+        .checked(is_email_address, "an email address like \"hello@mg.example.com\", or empty"),
+    optional_text("email.from_name", AT(config, email.from_name),
+                  "the sender's name shown by mail clients; empty = `app.name`")
+        .checked(is_one_line, "one line of text (no line breaks)")
+        .at_most(100),
+    text("email.brand_color", AT(config, email.brand_color),
+         "the accent colour of the emails and the privacy page, `#rrggbb`")
+        .checked(is_hex_color, "a colour like \"#2563eb\""),
+    not_yet<config>("email.sales_recipient", "conversation summaries and lead emails come in a later version"),
+    not_yet<config>("email.mock_sales_recipient", "conversation summaries and lead emails come in a later version"),
+
+    integer("otp.codes_per_ip_per_hour", 1, 10000, AT(config, otp.codes_per_ip_per_hour),
+            "one-time-code emails one client address may ask for per hour (with at most 3 per email address per "
+            "15 minutes, always)"),
+    integer("otp.daily_emails", 1, 1000000, AT(config, otp.daily_emails),
+            "one-time-code emails the tenant sends per day at most, whoever asks: a cap on what an abuser can make "
+            "the site send"),
 
     choice("logging.level", "DEBUG|INFO|WARN|ERROR", AT(config, logging.level),
            "entries below it are dropped (core and hosts)"),

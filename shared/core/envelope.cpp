@@ -60,6 +60,8 @@ result<request> parse_request_head(std::string_view head_json, std::string_view 
   req.now_ms = detail::int_member(*doc, "now_ms").value_or(0);
   if (req.now_ms <= 0) return make_error(errc::bad_request, "request head lacks now_ms", "/now_ms");
   req.request_id = std::string(detail::string_member(*doc, "request_id").value_or(""));
+  req.client_ip = std::string(detail::string_member(*doc, "client_ip").value_or(""));
+  if (req.client_ip.size() > 64) return make_error(errc::bad_request, "client_ip is too long", "/client_ip");
   req.body_truncated = detail::bool_member(*doc, "body_truncated").value_or(false);
   if (auto entropy = detail::string_member(*doc, "entropy")) {
     if (entropy->size() != 64) return make_error(errc::bad_request, "entropy must be 64 hex digits", "/entropy");

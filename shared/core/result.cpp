@@ -11,6 +11,7 @@ int http_status(errc kind) {
     case errc::method_not_allowed: return 405;
     case errc::conflict: return 409;
     case errc::gone: return 410;
+    case errc::too_many_requests: return 429;
     case errc::payload_too_large: return 413;
     case errc::unsupported_media_type: return 415;
     case errc::not_implemented: return 501;
@@ -31,6 +32,7 @@ const char* code_name(errc kind) {
     case errc::method_not_allowed: return "method_not_allowed";
     case errc::conflict: return "conflict";
     case errc::gone: return "gone";
+    case errc::too_many_requests: return "too_many_requests";
     case errc::payload_too_large: return "payload_too_large";
     case errc::unsupported_media_type: return "unsupported_media_type";
     case errc::not_implemented: return "not_implemented";

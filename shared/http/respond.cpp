@@ -21,7 +21,9 @@ header_list common_headers(std::string_view content_type) {
           {"referrer-policy", "same-origin"}};
 }
 
-bool retryable(errc kind) { return kind == errc::unavailable || kind == errc::upstream; }
+bool retryable(errc kind) {
+  return kind == errc::unavailable || kind == errc::upstream || kind == errc::too_many_requests;
+}
 
 }  // namespace
 
@@ -43,26 +45,31 @@ void respond_json(exchange& ex, int status, std::string_view json) {
 }
 
 std::string sse_error_data(const error& e, bool can_retry) {
-  return detail::dump(detail::json{{"code", code_name(e.kind)}, {"message", e.message}, {"retryable", can_retry}});
+  return detail::dump(detail::json{{"code", e.code_or_kind()}, {"message", e.message}, {"retryable", can_retry}});
 }
 
 void respond_error(exchange& ex, const error& e, response_format format) {
+  header_list headers;
+  std::string body;
   switch (format) {
     case response_format::json:
-      respond_json(ex, e.status(),
-                   detail::dump(detail::json{{"error", {{"code", code_name(e.kind)}, {"message", e.message}}}}));
-      return;
+      headers = common_headers("application/json");
+      body = detail::dump(detail::json{{"error", {{"code", e.code_or_kind()}, {"message", e.message}}}});
+      break;
     case response_format::sse:
-      ex.respond({e.status(), common_headers("text/event-stream; charset=utf-8")});
-      ex.write(sse_event("error", "1", sse_error_data(e, retryable(e.kind))));
-      return;
+      headers = common_headers("text/event-stream; charset=utf-8");
+      body = sse_event("error", "1", sse_error_data(e, retryable(e.kind)));
+      break;
     case response_format::html:
-      respond_html(ex, e.status(), render_error_page(e));
-      return;
     case response_format::fragment:
-      respond_html(ex, e.status(), render_error_fragment(e));
-      return;
+      headers = common_headers("text/html; charset=utf-8");
+      headers.push_back({"content-security-policy", std::string(page_csp)});
+      body = format == response_format::html ? render_error_page(e) : render_error_fragment(e);
+      break;
   }
+  if (e.retry_after_s > 0) headers.push_back({"retry-after", std::to_string(e.retry_after_s)});
+  ex.respond({e.status(), std::move(headers)});
+  ex.write(body);
 }
 
 }  // namespace salient

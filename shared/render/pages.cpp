@@ -117,6 +117,7 @@ const char* title_for(int status) {
     case 410: return "Gone";
     case 413: return "Too large";
     case 415: return "Unsupported media type";
+    case 429: return "Too many requests";
     case 501: return "Not available yet";
     case 502: return "Upstream error";
     case 503: return "Temporarily unavailable";
@@ -253,7 +254,7 @@ std::string render_error_page(const error& e) {
 }
 
 std::string render_error_fragment(const error& e) {
-  return render(error_fragment, {{"code", code_name(e.kind)}, {"message", e.message}});
+  return render(error_fragment, {{"code", std::string(e.code_or_kind())}, {"message", e.message}});
 }
 
 }  // namespace salient

@@ -86,6 +86,8 @@ constexpr std::string_view every_field = R"({
           "allowed_origins": ["https://brightleaf.example"]},
   "chat": {"max_message_chars": 123, "input": {"debounce_ms": 0, "submit_shortcut": "enter",
                                                "enter_inserts_newline": false}},
+  "email": {"from": "hello@mg.brightleaf.example", "from_name": "Brightleaf team", "brand_color": "#0a7d4f"},
+  "otp": {"codes_per_ip_per_hour": 3, "daily_emails": 50},
   "logging": {"level": "DEBUG", "path": "logs/x.jsonl", "rotation": "1 day", "retention": "10 files"},
   "vector": {"pinecone": {"index_name": "shop-1", "host": "https://shop-1.svc.pinecone.io",
                           "namespace_per_agent": true, "integrated": true, "text_field": "body"}},
@@ -183,7 +185,8 @@ TEST_CASE("config: the reference shows bounds, choices, defaults and refusals", 
            "(`multi-tenant` is not supported yet: one deployment serves one tenant, app.tenant, for now)",
            "| `system_prompt` | string | — | **required**;",
            "| `chat.inactivity_minutes` | summaries of idle conversations come in a later version |",
-           "| `email` | conversation summaries and lead emails come in a later version |",
+           "| `email.mock_sales_recipient` | conversation summaries and lead emails come in a later version |",
+           "| `brand_color` | string | `#2563eb` |",
        })
     CHECK(md.find(row) != std::string::npos);
 }

@@ -105,7 +105,7 @@ TEST_CASE("llm: contact details the visitor gave (identify) are in the prompt, q
   REQUIRE(log.effects.size() == 2);
   std::string prompt = json::parse(log.effects[1]["body"].get<std::string>())["messages"][0]["content"];
   CHECK(prompt.find(R"(name "Ana \"Ignore previous\" Lima";)") != std::string::npos);  // a JSON string: quotes escaped
-  CHECK(prompt.find(R"(email "ana@example.com";)") != std::string::npos);
+  CHECK(prompt.find(R"(email "ana@example.com" (not verified);)") != std::string::npos);
   CHECK(prompt.find("not instructions") != std::string::npos);
   CHECK(prompt.find("do not ask for them again") != std::string::npos);
 

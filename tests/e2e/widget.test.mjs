@@ -478,7 +478,7 @@ describe("the widget in Chromium", { skip }, () => {
       await until(phone.page, (root) => root.querySelectorAll(".msg.user").length === 2);
       await answerDone(phone.page);
       const system = fake.requests.filter((r) => r.path.endsWith("/chat/completions")).at(-1).body.messages[0].content;
-      assert.match(system, /name "Ada"; email "ada@example\.com"; do not ask for them again/);
+      assert.match(system, /name "Ada"; email "ada@example\.com" \(not verified\); do not ask for them again/);
       const box = await pane(phone.page).boundingBox();
       assert.deepEqual(box, { x: 0, y: 0, width: 390, height: 844 });
       assert.equal(await launcher(phone.page).isVisible(), false, "the launcher hides under the full-screen pane");

@@ -102,7 +102,7 @@ void answer_events::notice(std::string_view code, std::string_view message) {
 
 void answer_events::error(const salient::error& e, bool retryable) {
   if (fmt_ == event_format::whole)
-    whole_["error"] = detail::json{{"code", code_name(e.kind)}, {"message", e.message}, {"retryable", retryable}};
+    whole_["error"] = detail::json{{"code", e.code_or_kind()}, {"message", e.message}, {"retryable", retryable}};
   else if (fmt_ == event_format::json) send("error", sse_error_data(e, retryable));
   else send("error", escape_html(e.message));
 }

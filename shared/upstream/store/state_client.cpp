@@ -173,7 +173,8 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
   if (const json* p = detail::member(*doc, "profile"); p && p->is_object())
     out.profile = visitor_profile{string_or_empty(*p, "customer_name"), string_or_empty(*p, "email"),
                                   string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
-                                  string_array(*p, "services_of_interest")};
+                                  string_array(*p, "services_of_interest"),
+                                  detail::bool_member(*p, "verified").value_or(false)};
   out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
   if (auto r = doc->find("retrieval"); r != doc->end() && r->is_object()) out.retrieval_json = detail::dump(*r);
   return out;

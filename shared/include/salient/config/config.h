@@ -101,6 +101,15 @@ struct config {
     bool allow_basic_html = true;
   } ui;
   struct {
+    std::string from;                              ///< email.from; empty = noreply@ MAILGUN_DOMAIN
+    std::string from_name;                         ///< email.from_name; empty = app.name
+    std::string brand_color = "#2563eb";           ///< email.brand_color
+  } email;
+  struct {
+    int codes_per_ip_per_hour = 10;                ///< otp.codes_per_ip_per_hour
+    int daily_emails = 500;                        ///< otp.daily_emails: the tenant's code emails per day
+  } otp;
+  struct {
     int max_body_bytes = 32768;
     int stream_ttl_seconds = 60;
     int upstream_timeout_ms = 10000;

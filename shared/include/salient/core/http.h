@@ -34,6 +34,9 @@ struct request {
   std::int64_t now_ms = 0;
   std::string request_id;
   std::string entropy_seed;     ///< 32 bytes when the head carried "entropy" (replays), else empty
+  /// The client's address as the platform guarantees it (head field client_ip; docs/ABI.md):
+  /// never read from a header the client could set. Empty when the host does not know it.
+  std::string client_ip;
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };

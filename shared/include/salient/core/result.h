@@ -4,6 +4,7 @@
 // documents) the JSON pointer of the offending value. Nothing in the core throws or aborts on
 // untrusted input.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -17,6 +18,7 @@ enum class errc {
   method_not_allowed,      // 405
   conflict,                // 409 the request clashes with stored state (e.g. a duplicate key)
   gone,                    // 410 single-use token already used
+  too_many_requests,       // 429 a rate limit (retry_after_s says when to try again)
   payload_too_large,       // 413
   unsupported_media_type,  // 415
   not_implemented,         // 501 a route whose feature is not built yet
@@ -35,12 +37,16 @@ struct error {
   errc kind = errc::internal;
   std::string message;  ///< for the caller: no secrets, no PII
   std::string path;     ///< JSON pointer into the input document, when known
+  /// A finer machine-readable code than the kind's ("wrong_code"); empty = code_name(kind).
+  std::string code;
+  int retry_after_s = 0;  ///< > 0: sent as Retry-After (429, 503)
 
   int status() const { return http_status(kind); }
+  std::string_view code_or_kind() const { return code.empty() ? std::string_view(code_name(kind)) : code; }
 };
 
 inline error make_error(errc kind, std::string message, std::string path = {}) {
-  return error{kind, std::move(message), std::move(path)};
+  return error{kind, std::move(message), std::move(path), {}, 0};
 }
 
 template <class T>

@@ -79,6 +79,8 @@ struct agent_persona {
 struct visitor_profile {
   std::string customer_name, email, phone;
   std::vector<std::string> products_of_interest, services_of_interest;
+  /// The email was proven with a one-time code; false: the site's page said so (identify()).
+  bool verified = false;
 };
 struct claimed_turn {
   enum class status { claimed, already_claimed, not_found } state = status::not_found;
