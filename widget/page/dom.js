@@ -1,5 +1,6 @@
 // The full-page chat's small DOM and request helpers: error bubbles, the form POST htmx would
-// send, server fragments parsed inertly, and the wording of failures.
+// send, the JSON POST of "Verify your email", server fragments parsed inertly, and the wording
+// of failures.
 
 import { errorMessageOf, parseJson } from "../common/util.js";
 
@@ -17,6 +18,17 @@ export function post(url, fields, signal) {
     credentials: "same-origin",
     signal: signal,
   });
+}
+
+/** A JSON POST (the one-time-code routes): { ok, status, json, retryAfter }; throws offline. */
+export async function postJson(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  return { ok: response.ok, status: response.status, json: parseJson(await response.text()), retryAfter: response.headers.get("retry-after") };
 }
 
 /** Server-escaped HTML as nodes, parsed inertly (no scripts run, no handlers attached). */

@@ -15,6 +15,9 @@
 //   answers.js        the answer: the event stream through htmx-ext-sse, or one JSON document
 //   markdown.js       answers rendered by the widget's WASM core
 //   conversations.js  history, New chat, Clear, Past chats
+//   verify.js         "Verify your email" (common/verify.js) and the profile card
+// and on any page (the privacy page has no chat form): privacy.js, the one-time-code fragments'
+// code input and resend countdown.
 // Conversations are kept in common/session-store.js, the store the widget uses: a visitor has
 // one conversation on both.
 
@@ -25,9 +28,12 @@ import { installAnswers } from "./answers.js";
 import { installConversations } from "./conversations.js";
 import { sessionField } from "./dom.js";
 import { installMarkdown } from "./markdown.js";
+import { installOtpFragments } from "./privacy.js";
 import { installSend } from "./send.js";
+import { installVerify } from "./verify.js";
 
 function init() {
+  installOtpFragments();
   const form = document.getElementById("chat-form");
   const messages = document.getElementById("messages");
   if (!form || !messages) return;
@@ -64,6 +70,7 @@ function init() {
   installAnswers(ctx);
   installSend(ctx);
   installConversations(ctx);
+  installVerify(ctx, agent);
   if (stored) ctx.loadHistory(ctx.current);
 }
 

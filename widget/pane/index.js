@@ -18,6 +18,8 @@
 //   stream.js        one answer: the event stream (resumed when dropped) or one JSON document
 //   conversation.js  which conversation is shown: history, New chat, Clear, other tabs
 //   visitor.js       Salient.identify
+//   sheet.js         the panel over the log's foot, and "Past chats" in it
+//   verify.js        "Verify your email" (common/verify.js) and the profile card, in the panel
 //   viewport.js      phones: the pane fits the visual viewport
 // The first open fetches the agent's settings (GET settings: chat.input's keys, ui.sse_enabled,
 // ui.allow_basic_html, chat.max_message_chars) beside the history and the core; until they are in
@@ -33,6 +35,8 @@ import { uuid } from "../common/util.js";
 import { installComposer } from "./composer.js";
 import { installConversation } from "./conversation.js";
 import { createServer } from "./server.js";
+import { installSheet } from "./sheet.js";
+import { installVerify } from "./verify.js";
 import { createView } from "./view.js";
 import { installViewport } from "./viewport.js";
 import { installVisitor } from "./visitor.js";
@@ -79,6 +83,8 @@ export function mount({ root, launcher, config, emit }) {
   installVisitor(p);
   installViewport(p);
   installComposer(p);
+  installSheet(p);
+  installVerify(p);
 
   p.settingsLoad = p.server.settings().then((json) => {
     if (json) {
@@ -129,7 +135,7 @@ export function mount({ root, launcher, config, emit }) {
 
   /** Tab and Shift+Tab cycle through the pane's controls while it is open. */
   function trapFocus(event) {
-    const items = Array.from(view.pane.querySelectorAll("button, textarea, a[href], [tabindex='0']"))
+    const items = Array.from(view.pane.querySelectorAll("button, textarea, input, a[href], [tabindex='0']"))
       .filter((item) => !item.disabled && item.getClientRects().length);
     if (!items.length) return;
     const first = items[0];

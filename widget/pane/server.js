@@ -4,6 +4,8 @@
 //   GET  <stream_url>          the answer: an event stream, or one JSON document (ui.sse_enabled off)
 //   POST history               a stored conversation (a restore, or an answer a dropped stream lost)
 //   POST identify              the visitor's details on the conversation
+//   POST sessions              titles of this browser's conversations ("Past chats")
+//   POST /otp/request, /otp/verify   "Verify your email" (common/verify.js), at the host's root
 // Each returns what came back (status and parsed JSON) or throws on a network error; callers turn
 // both into a message in the pane.
 
@@ -15,22 +17,32 @@ const SETTINGS_WAIT_MS = 3000; // after that the pane keeps its defaults
 
 export function createServer(config) {
   const api = new URL("/a/" + encodeURIComponent(config.agent) + "/", config.base).href;
+  const otp = new URL("/otp/", config.base).href;
 
   async function postJson(path, body, signal) {
-    const response = await fetch(api + path, {
+    return postTo(api + path, body, signal);
+  }
+
+  async function postTo(url, body, signal) {
+    const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify(body),
       credentials: "same-origin",
       signal: signal,
     });
-    return { ok: response.ok, status: response.status, json: parseJson(await response.text()) };
+    // Retry-After reads null cross-origin unless the server exposes it (CORS): the message says the wait too.
+    return { ok: response.ok, status: response.status, json: parseJson(await response.text()), retryAfter: response.headers.get("retry-after") };
   }
 
   return {
     /** The agent's API folder: /a/<agent>/ on the widget's host. */
     api: api,
     postJson: postJson,
+    /** POST /otp/<path> (request | verify) on the widget's host. */
+    otp: (path, body) => postTo(otp + path, body),
+    /** The agent's privacy page, where a visitor erases what is kept about them. */
+    privacyUrl: api + "privacy",
 
     /** The settings JSON, or null (an error, a timeout, not an object): the caller's defaults hold. */
     async settings() {

@@ -68,4 +68,36 @@ padding:8px 10px;min-height:40px;max-height:140px;line-height:1.4}
 textarea:focus-visible{outline:2px solid var(--s-focus);outline-offset:0}
 .send{flex:none;width:40px;height:40px;border:0;border-radius:10px;background:var(--s-accent);color:var(--s-on-accent);display:flex;align-items:center;justify-content:center}
 .send[aria-disabled=true]{opacity:.55;cursor:progress}
+.tools{display:flex;gap:12px;justify-content:flex-end;padding:2px 12px;border-top:1px solid var(--s-border);background:var(--s-bg)}
+.tools button{border:0;background:none;padding:4px 2px;font-size:13px;color:var(--s-accent);text-decoration:underline}
+.tools [hidden],.sheet[hidden],.verify [hidden]{display:none}
+.sheet{flex:none;max-height:65%;overflow-y:auto;border-top:1px solid var(--s-border);background:var(--s-bg);padding:8px 14px 12px;font-size:14px}
+.sheet-head{display:flex;align-items:center;justify-content:space-between}
+.sheet h3{margin:0;font-size:15px}
+.sheet-close{border:0;background:none;padding:2px;display:flex}.sheet-close svg{width:18px;height:18px}
+.sheet-note{margin:6px 0;color:var(--s-muted)}.sheet-note.error{color:var(--s-error)}
+.past-list{list-style:none;margin:6px 0 0;padding:0}
+.past-list .session{display:block;width:100%;text-align:left;border:0;border-left:3px solid transparent;background:none;padding:6px 8px;border-radius:6px}
+.past-list .session:hover,.past-list .session[aria-current=true]{background:var(--s-bubble)}
+.past-list .session[aria-current=true]{border-left-color:var(--s-accent)}
+.past-list .title{display:block;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.past-list .meta{display:block;font-size:12px;color:var(--s-muted)}
+.verify-step{display:flex;flex-direction:column;gap:6px;margin-top:6px}
+.verify-label{font-weight:600;font-size:13px}
+.verify-input{font:inherit;color:var(--s-fg);background:var(--s-bg);border:1px solid var(--s-border);border-radius:8px;padding:6px 8px}
+.verify-code-input{letter-spacing:.3em;font-variant-numeric:tabular-nums;max-width:10em}
+.verify-note,.verify-consent,.verify-sent{margin:0;font-size:12px;color:var(--s-muted)}
+.verify-sent{font-size:14px;color:var(--s-fg)}
+.verify-consent a{color:var(--s-accent)}
+.verify-error{margin:0;font-size:13px;color:var(--s-error)}.verify-error:empty{display:none}
+.verify-actions{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+.verify-submit,.verify-resend{border:1px solid var(--s-accent);border-radius:8px;padding:5px 12px;font-size:13px;background:var(--s-accent);color:var(--s-on-accent)}
+.verify-resend{background:transparent;color:var(--s-accent)}
+.verify button:disabled{opacity:.55;cursor:not-allowed}
+.verify-other{border:0;background:none;padding:4px 0;font-size:13px;color:var(--s-accent);text-decoration:underline}
+.profile-card{margin-top:6px;padding:8px 10px;border:1px solid var(--s-border);border-radius:10px;background:var(--s-bubble)}
+.profile-fields{margin:0;display:grid;grid-template-columns:auto 1fr;gap:2px 10px;font-size:13px}
+.profile-fields dt{color:var(--s-muted)}.profile-fields dd{margin:0;overflow-wrap:anywhere}
+.profile-card .verified{color:var(--s-accent);font-weight:600}
+.profile-card .unverified{color:var(--s-muted);font-style:italic}
 `;

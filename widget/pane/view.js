@@ -30,6 +30,13 @@ export function createView(root, config) {
     '<button type="button" class="clear" title="Empty this pane; the conversation stays saved">Clear</button>' +
     '<button type="button" class="close" aria-label="Close chat">' + CLOSE_ICON + "</button></header>" +
     '<div class="log" role="log" aria-live="polite" aria-label="Conversation" tabindex="0"></div>' +
+    // One panel over the foot of the log for "Past chats" or "Verify your email" (past-chats.js,
+    // verify.js); the tools row opens it.
+    '<section class="sheet" id="salient-sheet" hidden><div class="sheet-head"><h3></h3>' +
+    '<button type="button" class="sheet-close" aria-label="Close panel">' + CLOSE_ICON + '</button></div>' +
+    '<div class="sheet-body"></div></section>' +
+    '<div class="tools"><button type="button" class="past" aria-controls="salient-sheet" aria-expanded="false">Past chats</button>' +
+    '<button type="button" class="verify" aria-controls="salient-sheet" aria-expanded="false" hidden>Verify your email</button></div>' +
     '<form class="composer" novalidate><label class="vh" for="salient-input">Your message</label>' +
     '<textarea id="salient-input" rows="1" placeholder="Type your message…" aria-describedby="salient-hint"></textarea>' +
     '<span class="vh" id="salient-hint"></span>' +
@@ -53,6 +60,12 @@ export function createView(root, config) {
     newButton: $(".new"),
     clearButton: $(".clear"),
     closeButton: $(".close"),
+    sheet: $(".sheet"),
+    sheetTitle: $(".sheet h3"),
+    sheetBody: $(".sheet-body"),
+    sheetClose: $(".sheet-close"),
+    pastButton: $(".tools .past"),
+    verifyButton: $(".tools .verify"),
 
     setStatus(kind, text) {
       pane.dataset.status = kind;

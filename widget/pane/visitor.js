@@ -17,6 +17,9 @@ export function installVisitor(p) {
     visitor = null;
   }
 
+  /** What identify() was given (the host site's word: unverified), or null. */
+  p.visitor = () => visitor;
+
   p.identify = async (details) => {
     const clean = {};
     for (const field of ["email", "name"]) {
