@@ -3,7 +3,8 @@
 -- take keys, never list a tenant's sessions, and create nothing for an unknown key.
 --
 --   salient_session_history(p_tenant, p_agent, p_session_key, p_limit = 50)
---     → {session_key, session_id, messages: [{id, role, content, created_at, metadata, turn_id}]}
+--     → {session_key, session_id, messages: [{id, role, content, created_at, metadata, turn_id}],
+--        profile} (profile: salient_session_profile, db/functions/visitors.sql; null when none)
 --   salient_list_sessions(p_tenant, p_agent, p_session_keys)
 --     → {sessions: [{session_key, created_at, last_activity_at, title, message_count}]}
 
@@ -55,7 +56,8 @@ begin
            where m.session_id = v_session and m.tenant_id = v_tenant and m.role in ('user', 'assistant')
            order by m.created_at desc, m.id desc
            limit p_limit) h;
-  return jsonb_build_object('session_key', p_session_key, 'session_id', v_session, 'messages', v_messages);
+  return jsonb_build_object('session_key', p_session_key, 'session_id', v_session, 'messages', v_messages,
+                            'profile', salient_session_profile(v_tenant, v_session));
 end
 $$;
 

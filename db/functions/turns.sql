@@ -209,18 +209,7 @@ begin
          where a.id = v_agent and ap.tenant_id = v_tenant),
        (select d.id from personas d where d.tenant_id = v_tenant and d.is_default));
 
-  -- The verified profile of the session's address when a code proved it (its fields first),
-  -- else what this conversation said (identify(): unverified).
-  select jsonb_build_object('customer_name', coalesce(vp.customer_name, pr.customer_name),
-                            'email', coalesce(vp.email, pr.email), 'phone', coalesce(vp.phone, pr.phone),
-                            'products_of_interest', to_jsonb(coalesce(vp.products_of_interest, pr.products_of_interest)),
-                            'services_of_interest', to_jsonb(coalesce(vp.services_of_interest, pr.services_of_interest)),
-                            'verified', vp.email_verified_at is not null)
-    into v_profile
-    from sessions s
-    left join profiles vp on vp.id = s.profile_id
-    left join profiles pr on pr.session_id = s.id and pr.tenant_id = v_tenant
-   where s.id = v_session and (vp.id is not null or pr.id is not null);
+  v_profile := salient_session_profile(v_tenant, v_session);
 
   -- What the tenant's model calls cost this calendar month (UTC), for budget.monthly_usd.
   select coalesce(sum(l.computed_cost), 0) into v_month_cost

@@ -40,6 +40,22 @@ language sql stable as $$
     from profiles p where p.id = p_profile
 $$;
 
+-- What the conversation knows of its visitor: the verified profile of the session's address when
+-- a code proved it (its fields first), else what this conversation said (identify(): not
+-- verified); NULL when neither exists.
+create or replace function salient_session_profile(p_tenant uuid, p_session uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('customer_name', coalesce(vp.customer_name, pr.customer_name),
+                            'email', coalesce(vp.email, pr.email), 'phone', coalesce(vp.phone, pr.phone),
+                            'products_of_interest', to_jsonb(coalesce(vp.products_of_interest, pr.products_of_interest)),
+                            'services_of_interest', to_jsonb(coalesce(vp.services_of_interest, pr.services_of_interest)),
+                            'verified', vp.email_verified_at is not null)
+    from sessions s
+    left join profiles vp on vp.id = s.profile_id
+    left join profiles pr on pr.session_id = s.id and pr.tenant_id = p_tenant
+   where s.id = p_session and s.tenant_id = p_tenant and (vp.id is not null or pr.id is not null)
+$$;
+
 create or replace function salient_link_session(p_tenant uuid, p_session uuid, p_email text, p_agent text,
                                                 p_now timestamptz, p_consent_version text)
 returns jsonb

@@ -22,6 +22,8 @@ header_list cors_response_headers(const request& req, const config& cfg) {
   std::string_view origin = allowed_cross_origin(req, cfg);
   if (origin.empty()) return out;
   out.push_back({"access-control-allow-origin", std::string(origin)});
+  // The widget on a listed site shows when a refused request may be tried again (429, 503).
+  out.push_back({"access-control-expose-headers", "Retry-After"});
   return out;
 }
 

@@ -202,6 +202,16 @@ for (const backend of backends()) {
       assert.equal(ok.profile.customer_name, "Ada", "an empty field filled from the conversation");
       const [{ n: profiles }] = await sql("select count(*)::int as n from profiles where email = $1 and session_id is null", [v.p_email]);
       assert.equal(profiles, 1);
+      const history = await rpc("salient_session_history", { p_tenant: "acme", p_agent: "sales", p_session_key: w.p_session_key });
+      assert.deepEqual(history.profile, { customer_name: "Ada", email: v.p_email, phone: null, products_of_interest: [],
+        services_of_interest: [], verified: true }, "the history carries the profile card");
+      const unverified = { ...v, p_session_key: `${v.p_session_key}-c` };
+      await chat(unverified);
+      await rpc("salient_identify", { p_tenant: "acme", p_agent: "sales", p_session_key: unverified.p_session_key,
+        p_email: "told@example.com", p_name: null });
+      const told = await rpc("salient_session_history", { p_tenant: "acme", p_agent: "sales", p_session_key: unverified.p_session_key });
+      assert.equal(told.profile.email, "told@example.com");
+      assert.equal(told.profile.verified, false, "identify() is not verified");
     });
 
     test("delete_data: nothing held → no code; otherwise one transaction erases every row", async () => {

@@ -37,7 +37,7 @@ describe("CORS for an embedding site", () => {
   });
 
   test("a preflight from the listed site is allowed; from another site refused", async () => {
-    for (const route of ["/a/sales/chat", "/a/sales/history", "/a/sales/events/stream"]) {
+    for (const route of ["/a/sales/chat", "/a/sales/history", "/a/sales/events/stream", "/otp/request", "/otp/verify"]) {
       const ok = await preflight(route, SITE);
       assert.equal(ok.status, 204, route);
       assert.equal(ok.headers.get("access-control-allow-origin"), SITE);
@@ -57,6 +57,7 @@ describe("CORS for an embedding site", () => {
     const res = await post("/a/sales/chat", { message: "hello", session_key, idempotency_key: crypto.randomUUID() }, SITE);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("access-control-allow-origin"), SITE);
+    assert.equal(res.headers.get("access-control-expose-headers"), "Retry-After", "the widget may read when to retry");
     assert.match(res.headers.get("vary") ?? "", /Origin/i);
     const { stream_url } = await res.json();
     const stream = await fetch(server.url + stream_url, { headers: { origin: SITE, accept: "text/event-stream" } });

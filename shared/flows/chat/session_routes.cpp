@@ -8,6 +8,7 @@
 #include "salient/http/respond.h"
 #include "salient/upstream/store/state_client.h"
 
+#include "flows/visitor_json.h"
 #include "http/chat_input.h"
 
 namespace salient {
@@ -124,10 +125,13 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
       if (auto cited = detail::parse_json(m.citations_json)) item["citations"] = std::move(*cited);
       messages.push_back(std::move(item));
     }
+    // The profile card: the address labelled verified (a one-time code) or not (identify()).
+    detail::json profile = history->profile ? visitor_profile_json(*history->profile) : detail::json();
     // allow_basic_html: how the widget renders these answers' markdown (ui.allow_basic_html).
     respond_json(ex, 200, detail::dump(detail::json{{"session_key", session_key},
                                                     {"allow_basic_html", ctx.cfg.ui.allow_basic_html},
-                                                    {"messages", std::move(messages)}}));
+                                                    {"messages", std::move(messages)},
+                                                    {"profile", std::move(profile)}}));
   } else {
     respond_html(ex, 200, render_history(history->messages));
   }

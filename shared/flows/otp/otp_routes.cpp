@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "flows/email_send.h"
 #include "flows/otp/otp_codes.h"
+#include "flows/visitor_json.h"
 #include "http/chat_input.h"
 #include "salient/core/email_address.h"
 #include "salient/upstream/store/otp_store.h"
@@ -47,12 +48,6 @@ void respond_ok(exchange& ex, response_format fmt, const json& body, const std::
   for (header& h : extra) headers.push_back(std::move(h));
   ex.respond({200, std::move(headers)});
   ex.write(fragment);
-}
-
-json profile_json(const visitor_profile& p) {
-  return json{{"customer_name", p.customer_name},         {"email", p.email},
-              {"phone", p.phone},                         {"products_of_interest", p.products_of_interest},
-              {"services_of_interest", p.services_of_interest}, {"verified", p.verified}};
 }
 
 }  // namespace
@@ -226,7 +221,7 @@ task<void> post_verify(function_context ctx, otp_setup s) {
     case st::verified: {
       json keys = verified->session_keys;
       json body{{"status", "verified"}, {"email", s.email}, {"session_keys", keys}};
-      if (verified->profile) body["profile"] = profile_json(*verified->profile);
+      if (verified->profile) body["profile"] = visitor_profile_json(*verified->profile);
       // The page's scripts add the profile's conversations to "Past chats" (HX-Trigger event).
       header_list trigger{{"hx-trigger", detail::dump(json{{"salient:verified", {{"session_keys", keys}}}})}};
       respond_ok(ex, fmt, body, render_otp_verified(s.email), std::move(trigger));

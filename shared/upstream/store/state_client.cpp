@@ -28,6 +28,15 @@ std::vector<std::string> string_array(const json& obj, std::string_view key) {
   return out;
 }
 
+/// The `profile` member of an answer (salient_session_profile), when it is an object.
+std::optional<visitor_profile> profile_member(const json& doc) {
+  const json* p = detail::member(doc, "profile");
+  if (!p || !p->is_object()) return std::nullopt;
+  return visitor_profile{string_or_empty(*p, "customer_name"), string_or_empty(*p, "email"),
+                         string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
+                         string_array(*p, "services_of_interest"), detail::bool_member(*p, "verified").value_or(false)};
+}
+
 error unreadable() {
   return make_error(errc::unavailable, "the conversation store sent an unreadable answer; please try again");
 }
@@ -170,11 +179,7 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
   if (const json* p = detail::member(*doc, "persona"); p && p->is_object())
     out.persona = agent_persona{string_or_empty(*p, "code"), string_or_empty(*p, "name"),
                                 string_or_empty(*p, "system_prompt")};
-  if (const json* p = detail::member(*doc, "profile"); p && p->is_object())
-    out.profile = visitor_profile{string_or_empty(*p, "customer_name"), string_or_empty(*p, "email"),
-                                  string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
-                                  string_array(*p, "services_of_interest"),
-                                  detail::bool_member(*p, "verified").value_or(false)};
+  out.profile = profile_member(*doc);
   out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
   if (auto r = doc->find("retrieval"); r != doc->end() && r->is_object()) out.retrieval_json = detail::dump(*r);
   return out;
@@ -313,6 +318,7 @@ result<session_history> parse_session_history(const fetch_result& r) {
     }
     out.messages.push_back(std::move(sm));
   }
+  out.profile = profile_member(*doc);
   return out;
 }
 

@@ -147,6 +147,7 @@ struct stored_message {
 struct session_history {
   std::string session_id;  ///< empty: no such session (a new chat, not an error)
   std::vector<stored_message> messages;  ///< oldest first
+  std::optional<visitor_profile> profile;  ///< what the conversation knows of its visitor, if anything
 };
 inline constexpr int default_history_page = 50;
 outbound_request session_history_request(const state_store& store, std::string_view tenant, std::string_view agent,
