@@ -4,7 +4,7 @@
 // and the knowledge index beside the function (`includeFiles`), read from disk here.
 //
 // Secrets and settings are the project's environment variables: the same names as everywhere
-// (SALIENT_STREAM_SECRET, SUPABASE_URL, SUPABASE_KEY, OPENROUTER_API_KEY, …).
+// (SALIENT_STREAM_SECRET, SUPABASE_URL, SUPABASE_KEY, OPENROUTER_API_KEY, SALIENT_OTP_SECRET, MAILGUN_*, …).
 
 import { existsSync, readFileSync } from "node:fs";
 import { createSalient } from "../driver.js";

@@ -5,7 +5,7 @@
 // needs it.
 //
 // Secrets and settings come from the site's environment variables (Netlify.env): the same names
-// as everywhere (SALIENT_STREAM_SECRET, SUPABASE_URL, SUPABASE_KEY, OPENROUTER_API_KEY, …).
+// as everywhere (SALIENT_STREAM_SECRET, SUPABASE_URL, SUPABASE_KEY, OPENROUTER_API_KEY, SALIENT_OTP_SECRET, MAILGUN_*, …).
 
 import { createSalient } from "../../driver.js";
 import { config as salientConfig, knowledge, modules } from "../../../build/netlify/assets.js";
