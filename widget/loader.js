@@ -5,8 +5,8 @@
 // On page load it only draws the chat button (in its own shadow root) and installs
 // `window.Salient`; nothing else is fetched. The first open (click, Enter/Space on the button, or
 // the API) imports pane.js from the same folder (widget/pane/, bundled), which loads the WASM
-// core and owns everything after that: the pane, the requests, the streamed answers (see
-// pane/index.js for its contract).
+// core and owns everything after that: the pane, the requests, the streamed answers, Past chats,
+// "Verify your email" and the profile card (see pane/index.js for its contract).
 //
 // Attributes of the script tag: data-agent (default "sales"), data-color (accent colour),
 // data-position ("right" | "left"), data-title, data-greeting, data-open (open on load).

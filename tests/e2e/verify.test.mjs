@@ -87,6 +87,19 @@ describe("verify your email in Chromium", { skip }, () => {
   }, text);
   const secondsIn = async (locator) => Number(/\((\d+) s\)/.exec(await locator.textContent())?.[1] ?? NaN);
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  const verifiedLine = (email) => new RegExp(`${email.replace(/\./g, "\\.")} ✓ verified`);
+  const w = (selector) => page.locator(`salient-widget ${selector}`);
+  /** The widget's last answer is complete. */
+  const widgetAnswered = () => page.waitForFunction(() => {
+    const all = document.querySelector("salient-widget").shadowRoot.querySelectorAll(".msg.assistant:not(.greeting)");
+    return all.length && !all[all.length - 1].classList.contains("streaming");
+  });
+  /** A reload, then the widget opened on `message`'s conversation (its history restored). */
+  async function reopenWidget(message) {
+    await page.reload();
+    await w("button.launcher").click();
+    await w(".log .msg.user").filter({ hasText: message }).waitFor();
+  }
   /** The browser's problems, less the 4xx the error paths provoke on purpose (Chromium's line,
    *  and htmx's console.error for an error response it swaps). */
   const unexpected = () => problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d|Response Status Error Code 4\d\d from \/otp\//.test(p));
@@ -130,7 +143,6 @@ describe("verify your email in Chromium", { skip }, () => {
     const email = address("wen");
     const earlier = await linkedConversation(email, "Earlier: do you build pergolas?");
     await page.goto(`${origin}/`);
-    const w = (selector) => page.locator(`salient-widget ${selector}`);
     await w("button.launcher").click();
     await w(".pane.open").waitFor();
     assert.equal(await w(".tools .verify").isHidden(), true, "nothing to link before the first message");
@@ -138,10 +150,7 @@ describe("verify your email in Chromium", { skip }, () => {
     await page.evaluate(() => window.Salient.identify({ email: "host-said@example.com", name: "Wen <b>x</b>" }));
     await w("textarea").fill("Do you build decks?");
     await w(".send").click();
-    await page.waitForFunction(() => {
-      const all = document.querySelector("salient-widget").shadowRoot.querySelectorAll(".msg.assistant:not(.greeting)");
-      return all.length && !all[all.length - 1].classList.contains("streaming");
-    });
+    await widgetAnswered();
     await w(".tools .verify").click();
     const emailInput = w(".verify-email .verify-input");
     await emailInput.waitFor();
@@ -169,7 +178,7 @@ describe("verify your email in Chromium", { skip }, () => {
     await card.waitFor();
     await shot("widget-profile");
     const text = await card.textContent();
-    assert.match(text, new RegExp(`${email.replace(/\./g, "\\.")} ✓ verified`));
+    assert.match(text, verifiedLine(email));
     assert.match(text, /host-said@example\.com not verified/, "identify()'s address is marked unverified");
     assert.match(text, /Wen <b>x<\/b>/, "server strings go in as text");
     assert.equal(await card.locator("b").count(), 0);
@@ -186,6 +195,39 @@ describe("verify your email in Chromium", { skip }, () => {
     await earlierButton.click();
     await w(".log .msg.user").filter({ hasText: "Earlier: do you build pergolas?" }).waitFor();
     assert.equal(await w(".tools .verify").textContent(), "Your profile", "that conversation is linked too");
+
+    // A reload: the conversation verified in the pane brings its profile with its history.
+    await page.evaluate((key) => localStorage.setItem("salient.session.sales", key), current);
+    await reopenWidget("Do you build decks?");
+    await w(".tools .verify").filter({ hasText: /^Your profile$/ }).waitFor();
+    await w(".tools .verify").click();
+    assert.equal(await w(".sheet-head h3").textContent(), "Your profile");
+    const reloaded = await w(".profile-card").textContent();
+    assert.match(reloaded, verifiedLine(email), "still verified after a reload");
+    assert.match(reloaded, /host-said@example\.com not verified/, "this tab's identify() address, still unverified");
+    await shot("widget-profile-reloaded");
+
+    // A conversation that has only identify()'s address: after a reload (and without this tab's
+    // own copy of it) the server's profile shows it "not verified", never as verified.
+    await w(".new").click();
+    await w("textarea").fill("Can you quote a fence?");
+    await w(".send").click();
+    await widgetAnswered();
+    await page.evaluate(() => window.Salient.identify({ email: "host-said@example.com", name: "Wen <b>x</b>" }));
+    await page.evaluate(() => sessionStorage.clear());
+    await reopenWidget("Can you quote a fence?");
+    await w(".tools .verify").click();
+    const card2 = w(".sheet-body .profile-card");
+    await card2.waitFor(); // drawn when the history's profile is in, above the form
+    const unverified = await card2.textContent();
+    assert.match(unverified, /host-said@example\.com not verified/);
+    assert.doesNotMatch(unverified, /✓ verified/);
+    assert.match(unverified, /Wen <b>x<\/b>/, "the name as text");
+    assert.equal(await card2.locator("b").count(), 0);
+    assert.equal(await w(".tools .verify").textContent(), "Verify your email");
+    assert.equal(await w(".verify-email .verify-input").inputValue(), "host-said@example.com", "prefilled from the profile");
+    assert.equal(await w(".verify-note").isVisible(), true, "and said to be unverified");
+    await shot("widget-profile-unverified");
     assert.deepEqual(unexpected(), []);
   });
 
@@ -216,9 +258,18 @@ describe("verify your email in Chromium", { skip }, () => {
 
     await $(".profile-card").waitFor();
     await shot("page-profile");
-    assert.match(await $(".profile-card").textContent(), new RegExp(`${email.replace(/\./g, "\\.")} ✓ verified`));
+    assert.match(await $(".profile-card").textContent(), verifiedLine(email));
     assert.doesNotMatch(await $(".profile-card").textContent(), /not verified/, "no identify() address here");
     assert.equal(await page.locator("#verify-email").textContent(), "Your profile");
+
+    // A reload: the profile comes back with the conversation (POST history's JSON profile).
+    await page.reload();
+    await page.locator("#messages .msg.user").filter({ hasText: "Do you plant hedges?" }).waitFor();
+    await page.locator("#verify-email").filter({ hasText: /^Your profile$/ }).waitFor();
+    await page.click("#verify-email");
+    assert.equal(await $("#verify-title").textContent(), "Your profile");
+    assert.match(await $(".profile-card").textContent(), verifiedLine(email), "still verified after a reload");
+    await shot("page-profile-reloaded");
     await page.click("#sessions > summary");
     const earlierButton = page.locator(`#session-list button.session[data-session-key="${earlier}"]`);
     await earlierButton.waitFor();

@@ -313,9 +313,10 @@ export function mountVerifyForm(container, opts) {
 }
 
 /**
- * The visitor's profile after verification: name, email (marked verified), phone, products and
- * services of interest; empty fields left out. `unverifiedEmail` (identify()'s, set by the host
- * site) is listed apart, marked "not verified", unless it is the verified address.
+ * The visitor's profile (common/profile.js): name, email, phone, products and services of
+ * interest; empty fields left out. The email is marked verified only when `profile.verified` is
+ * true (a one-time code proved it), else "not verified" (identify()'s word). `unverifiedEmail`
+ * (identify()'s in this tab) is listed apart, marked "not verified", unless it is the same address.
  */
 export function profileCard(profile, unverifiedEmail) {
   const card = el("section", "profile-card");
@@ -329,11 +330,12 @@ export function profileCard(profile, unverifiedEmail) {
     if (mark) dd.append(" ", el("span", markClass, mark));
     list.append(el("dt", "", label), dd);
   };
-  const verified = text(profile.email);
+  const address = text(profile.email);
   add("Name", text(profile.customer_name));
-  add("Email", verified, profile.verified === false ? "not verified" : "✓ verified", profile.verified === false ? "unverified" : "verified");
+  const proven = profile.verified === true; // never "verified" on anything less
+  add("Email", address, proven ? "✓ verified" : "not verified", proven ? "verified" : "unverified");
   const other = text(unverifiedEmail);
-  if (other && other.toLowerCase() !== verified.toLowerCase()) add("Email from this site", other, "not verified", "unverified");
+  if (other && other.toLowerCase() !== address.toLowerCase()) add("Email from this site", other, "not verified", "unverified");
   add("Phone", text(profile.phone));
   add("Products of interest", joined(profile.products_of_interest));
   add("Services of interest", joined(profile.services_of_interest));

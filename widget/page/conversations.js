@@ -44,6 +44,7 @@ export function installConversations(ctx) {
     cancelHistory();
     const request = (history = { controller: new AbortController() });
     messages.setAttribute("aria-busy", "true");
+    if (ctx.loadProfile) ctx.loadProfile(key); // the profile card's data (verify.js), alongside
     post(ctx.base + "history", { session_key: key }, request.controller.signal)
       .then((response) => response.text().then((body) => {
         if (request !== history) return;

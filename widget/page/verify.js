@@ -1,14 +1,21 @@
 // "Verify your email" on the full-page chat: a header button (made here, beside Clear: the
 // server's markup has none) shown once the conversation has a message (before that the server
 // has no conversation to link: "no_conversation"), a panel under the header with the form of
-// common/verify.js, and after verification the profile card. The profile's conversations
-// (session_keys) join this browser's list, so "Past chats" shows them.
+// common/verify.js, and the profile card. The profile's conversations (session_keys) join this
+// browser's list, so "Past chats" shows them.
 //
 // A verification links the conversation it was asked from: the form is drawn for one session
 // key, and a conversation switched to later gets a fresh form (prefilled with the verified
 // address). The widget's identify() address, when this tab has one (sessionStorage), is the host
 // site's word: prefilled and shown marked "not verified".
+//
+// Each conversation shown (on load, or switched to) has its profile read from POST history's
+// JSON answer (common/profile.js): the page's own history load asks for HTML fragments, which
+// carry no profile, so this is a second, JSON request for the same key. A verified profile makes
+// the button "Your profile" after a reload; an unverified one (identify()'s) is shown above the
+// form, marked "not verified".
 
+import { profileBook } from "../common/profile.js";
 import { mountVerifyForm, profileCard, verifyClient } from "../common/verify.js";
 import { parseJson } from "../common/util.js";
 import { postJson } from "./dom.js";
@@ -19,8 +26,7 @@ export function installVerify(ctx, agent) {
   const header = document.querySelector(".chat-header");
   if (!header) return;
   const { messages, store } = ctx;
-  const verifiedKeys = new Set(); // conversations linked to the verified address
-  let verified = null; // { email, sessionKeys, profile } from /otp/verify
+  const book = profileBook();
   let form = null; // { root, key, ui }: the form, for the conversation it was drawn for
 
   const button = document.createElement("button");
@@ -46,7 +52,7 @@ export function installVerify(ctx, agent) {
   const body = panel.querySelector(".verify");
   header.after(panel);
 
-  const unverifiedEmail = () => {
+  const identifyEmail = () => {
     let visitor = null;
     try {
       visitor = parseJson(sessionStorage.getItem("salient.visitor." + agent) || "null");
@@ -55,11 +61,16 @@ export function installVerify(ctx, agent) {
     }
     return visitor && typeof visitor.email === "string" ? visitor.email : "";
   };
+  /** The address the host site gave, unproven: identify()'s, else the conversation's own. */
+  const unverifiedEmail = (key) => {
+    const profile = book.profileOf(key);
+    return identifyEmail() || (profile && !profile.verified ? profile.email : "");
+  };
   const hasMessage = () => Boolean(messages.querySelector(".msg.user")) || store.keys().indexOf(ctx.current) !== -1;
 
   /** The button as the shown conversation makes it: hidden before its first message. */
   function refresh() {
-    const linked = verifiedKeys.has(ctx.current);
+    const linked = book.isVerified(ctx.current);
     button.textContent = linked ? "Your profile" : "Verify your email";
     button.hidden = !linked && !hasMessage();
     if (button.hidden) close(false);
@@ -75,15 +86,21 @@ export function installVerify(ctx, agent) {
     if (refocus) button.focus();
   }
 
+  // The profile of `key`'s conversation, read while its history loads (conversations.js).
+  ctx.loadProfile = (key) => {
+    postJson(ctx.base + "history", { session_key: key }).then((reply) => {
+      if (!reply.ok || !book.loaded(key, reply.json) || key !== ctx.current) return;
+      refresh();
+      // The open panel shows this conversation anew; focus stays where it was unless it was inside.
+      if (!panel.hidden) fill(body.matches(":focus-within"));
+    }, () => {}); // offline: the history's own error says so
+  };
+
   button.addEventListener("click", () => {
     if (!panel.hidden) return close(false);
     panel.hidden = false;
     button.setAttribute("aria-expanded", "true");
-    if (verifiedKeys.has(ctx.current)) return showCard();
-    title.textContent = "Verify your email";
-    if (!form || form.key !== ctx.current) form = drawForm(ctx.current);
-    body.replaceChildren(form.root);
-    form.ui.focus();
+    fill(true);
   });
   panel.querySelector(".verify-close").addEventListener("click", () => close(true));
   panel.addEventListener("keydown", (event) => {
@@ -92,36 +109,47 @@ export function installVerify(ctx, agent) {
     close(true);
   });
 
+  /** The panel for the shown conversation: the card when verified, else (its card and) the form. */
+  function fill(focus, note) {
+    const key = ctx.current;
+    const profile = book.profileOf(key);
+    if (book.isVerified(key)) {
+      title.textContent = "Your profile";
+      const card = showCard(profile, note);
+      if (focus) card.focus();
+      return;
+    }
+    title.textContent = "Verify your email";
+    if (!form || form.key !== key) form = drawForm(key);
+    body.replaceChildren(...(profile ? [profileCard(profile, identifyEmail())] : []), form.root);
+    if (focus) form.ui.focus();
+  }
+
   function drawForm(key) {
     const root = document.createElement("div");
     const ui = mountVerifyForm(root, {
       client: verifyClient((path, fields) => postJson("/otp/" + path, fields), agent, () => key),
       privacyUrl: ctx.base + "privacy",
       idPrefix: "verify-form-", // not "verify-": the header button is #verify-email
-      email: verified ? verified.email : unverifiedEmail(),
-      unverifiedEmail: unverifiedEmail(),
+      email: book.verifiedEmail() || unverifiedEmail(key),
+      unverifiedEmail: unverifiedEmail(key),
       onVerified: (result) => done(key, result),
     });
     return { root: root, key: key, ui: ui };
   }
 
   function done(key, result) {
-    verified = result;
-    verifiedKeys.add(key);
+    book.linked(key, result);
     // Oldest first, so the conversation verified here ends up at the front of the list.
-    for (const k of result.sessionKeys.slice().reverse()) {
-      verifiedKeys.add(k);
-      store.keep(k);
-    }
+    for (const k of result.sessionKeys.slice().reverse()) store.keep(k);
     store.remember(key);
     form = null;
     refresh();
-    if (!panel.hidden) showCard("Your email is verified. Its conversations are listed under Past chats.");
+    if (!panel.hidden && key === ctx.current) fill(true, "Your email is verified. Its conversations are listed under Past chats.");
   }
 
-  function showCard(note) {
-    title.textContent = "Your profile";
-    const card = profileCard(verified.profile, unverifiedEmail());
+  function showCard(profile, note) {
+    const card = profileCard(profile, identifyEmail());
     card.tabIndex = -1; // focus moves to the card, which a screen reader then reads
     body.replaceChildren(card);
     if (note) {
@@ -131,6 +159,6 @@ export function installVerify(ctx, agent) {
       line.textContent = note;
       body.prepend(line);
     }
-    card.focus();
+    return card;
   }
 }

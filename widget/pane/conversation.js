@@ -1,6 +1,7 @@
-// Which conversation the pane shows, and what is in it: restoring it from the history, starting
-// a new one (New chat), emptying the pane (Clear), and following another tab that switched the
-// current conversation (the `storage` event on the shared session store).
+// Which conversation the pane shows, and what is in it: restoring it from the history (and with
+// it the profile card's data, handed to verify.js), starting a new one (New chat), emptying the
+// pane (Clear), and following another tab that switched the current conversation (the `storage`
+// event on the shared session store).
 //
 // Clear empties the pane only: the conversation stays stored and current, so the next message
 // continues it and a reload shows it all again. New chat starts another conversation under a
@@ -75,6 +76,7 @@ export function installConversation(p) {
         }
         if (view.log.querySelector(".msg.user")) store.keep(key);
         view.keepScrolled();
+        if (p.historyShown) p.historyShown(key, reply.json); // its profile (verify.js)
       } catch (error) {
         if (ticket !== p.historyTicket) return;
         const message = "This conversation could not be loaded. Check your connection and try again.";
