@@ -9,7 +9,7 @@ const ROUTES = [
   { method: null, path: /^\/otp\//, module: "otp" },
   // The visitor's privacy page (what is kept about them, erasure) sits beside the sign-in it
   // needs; under /a/ it reaches the function on every platform with the agents' other routes.
-  { method: "GET", path: /^\/a\/[^/]+\/privacy$/, module: "otp" },
+  { method: null, path: /^\/a\/[^/]+\/privacy$/, module: "otp" },
 ];
 
 /** @returns {"chat"|"stream"|"otp"|"summary"} */

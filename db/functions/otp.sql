@@ -14,14 +14,16 @@
 --                     p_code_hash, p_ip_key, p_now_ms, p_ip_limit, p_daily_cap)
 --     → {status: "issued", otp_id, session_id}      send the code email
 --     | {status: "nothing_held"}                     delete_data for an address with nothing stored:
---                                                    send the "we hold nothing" email (no code made)
+--                                                    send the "we hold nothing" email (no code in it;
+--                                                    a decoy code no one knows is stored, so that
+--                                                    /otp/verify answers as for a held address)
 --     | {status: "limited", limit, retry_after}      limit: email | ip | tenant | locked
 --     | {status: "no_session"}                       link_session before the conversation exists
 --   salient_otp_verify(p_tenant, p_agent, p_purpose, p_email, p_email_key, p_session_key,
 --                      p_code_hash, p_now_ms, p_consent_version)
 --     → {status: "verified", profile, session_keys}  link_session: the session now carries the
 --                                                    address; the profile's conversations (this agent)
---     | {status: "erased", counts}                   delete_data: everything is gone (erasure.sql)
+--     | {status: "erased", counts}                   delete_data: everything is gone (visitors.sql)
 --     | {status: "wrong", tries_left} | {status: "expired"} | {status: "dead"}
 --     | {status: "locked", retry_after}
 
@@ -43,7 +45,7 @@ $$;
 
 create or replace function salient_otp_check_args(p_tenant text, p_agent text, p_purpose text, p_email text,
                                                    p_email_key text, p_code_hash text) returns void
-language plpgsql immutable as $$
+language plpgsql stable as $$
 begin
   perform salient_require_text('p_tenant', p_tenant);
   perform salient_require_text('p_agent', p_agent);
@@ -108,14 +110,24 @@ begin
   end if;
   perform salient_rate_take(v_tenant, 'otp_tenant', '', p_daily_cap, 86400, v_now, true);
 
-  if p_purpose = 'delete_data' and not salient_holds_data(v_tenant, lower(p_email)) then
-    return jsonb_build_object('status', 'nothing_held');
-  end if;
-
   -- Only the newest code is valid.
   update otp_links set status = 'superseded'
    where tenant_id = v_tenant and email_key = p_email_key and purpose = p_purpose
      and status in ('pending', 'sent') and session_id is not distinct from v_session;
+
+  -- An address the tenant holds nothing for gets no code, but a decoy takes its place: a hash of
+  -- random bytes that no code matches, valid at once. /otp/verify then answers a guess exactly
+  -- as it would for a held address (wrong, tries left, expired…), so it reveals nothing either.
+  if p_purpose = 'delete_data' and not salient_holds_data(v_tenant, lower(p_email)) then
+    insert into otp_links (tenant_id, email, email_key, purpose, otp_hash, expires_at, agent_id, ip_key,
+                           status, sent_at, created_at)
+      values (v_tenant, lower(p_email), p_email_key, p_purpose,
+              encode(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')), 'hex'),
+              v_now + interval '10 minutes', (select id from agents where code = p_agent), nullif(p_ip_key, ''),
+              'sent', v_now, v_now);
+    return jsonb_build_object('status', 'nothing_held');
+  end if;
+
   insert into otp_links (tenant_id, email, email_key, purpose, otp_hash, expires_at, agent_id, session_id,
                          ip_key, status, created_at)
     values (v_tenant, lower(p_email), p_email_key, p_purpose, p_code_hash, v_now + interval '10 minutes',
@@ -173,10 +185,12 @@ begin
     return salient_link_session(v_tenant, v_session, lower(p_email), p_agent, v_now, p_consent_version);
   end if;
 
-  if v_found and v_code.status = 'sent' and v_code.expires_at <= v_now then
-    return jsonb_build_object('status', 'expired');  -- not a guess at a live code: not counted
+  if not v_found or (v_code.status = 'sent' and v_code.expires_at <= v_now) then
+    -- Not a guess at a live code: nothing to count. (Counting it against the address would let
+    -- anyone lock any address out without asking for a code.)
+    return jsonb_build_object('status', 'expired');
   end if;
-  -- A wrong code, or a try with no live code: counted against the address.
+  -- A wrong code: counted against the address.
   perform salient_rate_take(v_tenant, 'otp_fail', p_email_key, 1000000, 86400, v_now, true);
   select count(*) into v_failures from rate_hits
    where tenant_id = v_tenant and bucket = 'otp_fail' and key = p_email_key and at > v_now - interval '24 hours';
@@ -185,8 +199,8 @@ begin
     update otp_links set status = 'dead' where id = v_code.id and status = 'sent';
     return jsonb_build_object('status', 'locked', 'retry_after', 86400);
   end if;
-  if not v_found or v_code.status = 'dead' then
-    return jsonb_build_object('status', case when v_found then 'dead' else 'expired' end);
+  if v_code.status = 'dead' then
+    return jsonb_build_object('status', 'dead');
   end if;
   update otp_links set attempts = attempts + 1,
                        status = case when attempts + 1 >= 5 then 'dead' else status end

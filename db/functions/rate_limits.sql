@@ -26,9 +26,9 @@ begin
       using errcode = '22P02';
   end if;
   perform pg_advisory_xact_lock(hashtext(p_tenant::text || '|' || p_bucket || '|' || p_key));
-  -- Rows older than any window we use (a day) only cost space.
-  delete from rate_hits
-   where tenant_id = p_tenant and bucket = p_bucket and key = p_key and at < p_now - interval '2 days';
+  -- Rows older than any window we use (a day) only cost space: the bucket's, whatever their key
+  -- (keys seen once would otherwise stay forever).
+  delete from rate_hits where tenant_id = p_tenant and bucket = p_bucket and at < p_now - interval '2 days';
   select count(*), min(at) into v_count, v_oldest
     from (select at from rate_hits
            where tenant_id = p_tenant and bucket = p_bucket and key = p_key and at > v_start

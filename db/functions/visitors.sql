@@ -6,7 +6,16 @@
 --
 -- "The visitor's sessions" are those that carry the address (sessions.email, set only by a
 -- verified code), those joined to its profile, those whose own profile names it (identify()),
--- and those in which the visitor typed the address in a message.
+-- and those in which the visitor typed the address in a message: the whole address, not a part
+-- of a longer one (b@x.com is not in bob@x.com or b@x.com.au).
+
+-- A regular expression matching the address where it stands alone in a text.
+create or replace function salient_address_pattern(p_email text) returns text
+language sql immutable as $$
+  select '(^|[^[:alnum:]!#$%&''*+/=?^_`{|}~.-])'
+      || regexp_replace(p_email, '([^[:alnum:]@])', '\\\1', 'g')
+      || '($|[^[:alnum:]@_.-]|\.($|[^[:alnum:]-]))'
+$$;
 
 create or replace function salient_visitor_sessions(p_tenant uuid, p_email text) returns setof uuid
 language sql stable as $$
@@ -20,6 +29,7 @@ language sql stable as $$
   union
   select m.session_id from messages m
    where m.tenant_id = p_tenant and m.role = 'user' and strpos(lower(m.content), p_email) > 0
+     and lower(m.content) ~ salient_address_pattern(p_email)
 $$;
 
 create or replace function salient_holds_data(p_tenant uuid, p_email text) returns boolean

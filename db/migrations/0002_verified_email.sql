@@ -1,5 +1,5 @@
 -- Email through Mailgun, verified visitors (one-time codes) and self-serve erasure.
--- Schema only; the functions are in db/functions/{rate_limits,email,otp,erasure}.sql.
+-- Schema only; the functions are in db/functions/{rate_limits,email,otp,visitors}.sql.
 --
 -- Addresses and IPs that only serve counters and records are stored as keyed hashes
 -- (HMAC-SHA256 with SALIENT_OTP_SECRET, hex, computed by the core): "*_key" columns. A code is

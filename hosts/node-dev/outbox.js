@@ -17,6 +17,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 
 export const OUTBOX_DOMAIN = "outbox.localhost";
+// A loopback socket is not enough: a tunnel (ngrok, cloudflared) or a DNS-rebinding page in the
+// developer's browser also arrives from 127.0.0.1, but names another host.
+const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 export const OUTBOX_PATH = "/dev/mailgun"; // MAILGUN_BASE_URL's path: the core appends /v3/…
 const KEEP = 200; // messages kept in memory, the oldest dropped first
 const MAX_BODY_BYTES = 1024 * 1024; // a message the core builds is a few KB
@@ -80,7 +83,8 @@ export function createOutbox({ log = () => {}, now = Date.now } = {}) {
     /** The messages kept, oldest first (copies), for the process's own tests. */
     messages: () => structuredClone(messages),
     async handle(request, remoteAddress) {
-      if (!isLoopback(remoteAddress)) return null;
+      const host = request.headers.get("host") ?? new URL(request.url).host;
+      if (!isLoopback(remoteAddress) || !LOCAL_HOST.test(host)) return null;
       const { pathname } = new URL(request.url);
       const send = /^\/dev\/mailgun\/v3\/([^/]+)\/messages$/.exec(pathname);
       if (send) return request.method === "POST" ? receive(request, safeDecode(send[1])) : null;

@@ -25,8 +25,9 @@ bool is_hex_color(std::string_view s) {
 
 constexpr field<config> config_table[] = {
     text("app.name", AT(config, app.name),
-         "the business name: shown in the UI, put in place of `{{app_name}}` in prompts, and used in the default "
-         "offline answers"),
+         "the business name: shown in the UI and in emails (their sender's name, unless `email.from_name`), put "
+         "in place of `{{app_name}}` in prompts, and used in the default offline answers")
+        .checked(is_one_line, "one line of text (no line breaks)"),
     choice("app.mode", "single-tenant", AT(config, app.mode), "")
         .refusing("multi-tenant", "one deployment serves one tenant, app.tenant, for now"),
     code("app.tenant", 64, AT(config, app.tenant),

@@ -42,8 +42,13 @@ task<result<void>> send_email(function_context ctx, const state_store& store, co
     answer.failure = effect_failure{effect_failure_kind::network, "not sent: " + built.err().message};
   }
   auto sent = built ? parse_mailgun_send(answer) : result<mailgun_sent>(built.err());
+  // An erasure's confirmation keeps no trace of the address: not even Mailgun's own words, which
+  // may quote it; its status says what happened.
+  std::string response = email.record.kind == "data_erased"
+                             ? "{\"status\":" + std::to_string(answer.failure ? 0 : answer.head.status) + "}"
+                             : provider_response_json(answer);
   email_outcome_args outcome{email.record.tenant, *queued, sent.ok(), sent ? sent->id : std::string(),
-                             provider_response_json(answer), ex.req().now_ms};
+                             std::move(response), ex.req().now_ms};
   auto recorded = parse_email_result(co_await ex.fetch(email_result_request(store, outcome)));
   if (!recorded)
     ex.log(log_level::warn, "email.store_failed", {{"kind", email.record.kind}, {"reason", recorded.err().message}});

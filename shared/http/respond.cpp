@@ -32,9 +32,10 @@ response_format format_for(const request& req) {
   return req.header("hx-request") == "true" ? response_format::fragment : response_format::html;
 }
 
-void respond_html(exchange& ex, int status, std::string_view html) {
+void respond_html(exchange& ex, int status, std::string_view html, header_list extra) {
   auto headers = common_headers("text/html; charset=utf-8");
   headers.push_back({"content-security-policy", std::string(page_csp)});
+  for (header& h : extra) headers.push_back(std::move(h));
   ex.respond({status, std::move(headers)});
   ex.write(html);
 }

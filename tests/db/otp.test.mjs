@@ -217,14 +217,18 @@ for (const backend of backends()) {
     test("delete_data: nothing held → no code; otherwise one transaction erases every row", async () => {
       const unknown = visitor("delete_data");
       assert.equal((await issue(unknown)).status, "nothing_held");
-      assert.equal((await sql("select count(*)::int as n from otp_links where email = $1", [unknown.p_email]))[0].n, 0);
+      // A guess answers as for a held address: a decoy code no one knows stands in for the real one.
+      assert.deepEqual(await verify(unknown, hex()), { status: "wrong", tries_left: 4 });
 
       const link = visitor();
       await chat(link, "hi");
       await chat(link, `write to me at ${link.p_email.toUpperCase()} please`);
       await verify(link, (await issue(link)).hash);
       const typed = { ...link, p_session_key: `${link.p_session_key}-typed` };
-      await chat(typed, `my address is ${link.p_email}`);
+      await chat(typed, `my address is ${link.p_email}.`);
+      // Longer addresses that contain this one are someone else's: those conversations stay.
+      const others = [`a${link.p_email}`, `${link.p_email}.au`, `${link.p_email.replace("@", "+x@")}`];
+      for (const [i, other] of others.entries()) await chat({ ...link, p_session_key: `other-${n}-${i}` }, `mine is ${other}`);
       const del = { ...link, p_purpose: "delete_data", p_session_key: null };
       const code = await issue(del, T0 + MIN);
       assert.equal(code.status, "issued");
@@ -235,10 +239,13 @@ for (const backend of backends()) {
       // No table holds a row naming the address (erasures keep only its key).
       const tables = await sql(`select table_name as t from information_schema.tables
         where table_schema = current_schema() and table_type = 'BASE TABLE'`);
+      const alone = (await sql("select salient_address_pattern($1) as p", [link.p_email]))[0].p;
       for (const { t } of tables) {
-        const rows = await sql(`select count(*)::int as n from "${t}" r where lower(r::text) like $1`, [`%${link.p_email}%`]);
+        const rows = await sql(`select count(*)::int as n from "${t}" r where lower(r::text) ~ $1`, [alone]);
         assert.equal(rows[0].n, 0, `${t} still names the address`);
       }
+      const [{ kept }] = await sql("select count(*)::int as kept from sessions where session_key like $1", [`other-${n}-%`]);
+      assert.equal(kept, others.length, "conversations naming longer addresses are kept");
       const [e] = await sql("select counts from erasures where email_key = $1", [link.p_email_key]);
       assert.equal(e.counts.sessions, 2);
     });

@@ -60,16 +60,21 @@ test("clientAddress: the socket's peer, IPv4-mapped addresses as IPv4, '' unknow
 test("the outbox keeps the last 200 messages, newest first in its JSON", async () => {
   const outbox = createOutbox();
   for (let i = 0; i < 205; i++) {
-    const res = await outbox.handle(new Request(`http://x${SEND_PATH}`, {
+    const res = await outbox.handle(new Request(`http://127.0.0.1${SEND_PATH}`, {
       method: "POST", headers: { authorization: basic(outbox.key) }, body: form({ ...MAIL, subject: `n${i}` }),
     }), "127.0.0.1");
     assert.equal(res.status, 200);
   }
-  const { messages } = await (await outbox.handle(new Request("http://x/dev/outbox.json"), "127.0.0.1")).json();
+  const { messages } = await (await outbox.handle(new Request("http://127.0.0.1/dev/outbox.json"), "127.0.0.1")).json();
   assert.equal(messages.length, 200);
   assert.equal(messages[0].subject, "n204");
   assert.equal(messages.at(-1).subject, "n5");
-  assert.equal(await outbox.handle(new Request("http://x/dev/outbox.json"), "10.1.2.3"), null, "not from another address");
+  assert.equal(await outbox.handle(new Request("http://127.0.0.1/dev/outbox.json"), "10.1.2.3"), null, "not from another address");
+  // A tunnel or a DNS-rebinding page reaches the socket from 127.0.0.1 but names another host.
+  for (const host of ["evil.example", "evil.example:8787", "127.0.0.1.evil.example"]) {
+    assert.equal(await outbox.handle(new Request(`http://${host}/dev/outbox.json`), "127.0.0.1"), null, host);
+  }
+  assert.notEqual(await outbox.handle(new Request("http://localhost:8787/dev/outbox.json"), "::1"), null);
 });
 
 describe("node-dev without MAILGUN_API_KEY: the outbox", () => {

@@ -23,10 +23,11 @@ test("routes: everything under /otp/ goes to otp", () => {
   assert.equal(moduleFor("POST", "/otpx"), "chat");
 });
 
-test("routes: an agent's privacy page (GET) goes to otp, beside the sign-in it needs", () => {
+test("routes: an agent's privacy page goes to otp (any method: HEAD too; otp answers 405 to others)", () => {
   assert.equal(moduleFor("GET", "/a/sales/privacy"), "otp");
   assert.equal(moduleFor("GET", "/a/other-agent/privacy"), "otp");
-  assert.equal(moduleFor("POST", "/a/sales/privacy"), "chat");
+  assert.equal(moduleFor("POST", "/a/sales/privacy"), "otp");
+  assert.equal(moduleFor("HEAD", "/a/sales/privacy"), "otp");
   assert.equal(moduleFor("GET", "/a/sales/privacy/x"), "chat");
   assert.equal(moduleFor("GET", "/a//privacy"), "chat");
 });

@@ -1,6 +1,7 @@
 #include "flows/otp/otp_codes.h"
 
 #include <cstdint>
+#include <vector>
 
 #include <sodium.h>
 
@@ -52,6 +53,39 @@ std::string keyed_hash(std::string_view secret, std::string_view kind, std::init
   char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
   return std::string(hex, crypto_auth_hmacsha256_BYTES * 2);
+}
+
+std::string ip_for_limits(std::string_view ip) {
+  if (ip.find(':') == std::string_view::npos) return std::string(ip);
+  auto groups_of = [](std::string_view s) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0; !s.empty() && at <= s.size();) {
+      std::size_t colon = s.find(':', at);
+      out.emplace_back(s.substr(at, colon == std::string_view::npos ? std::string_view::npos : colon - at));
+      if (colon == std::string_view::npos) break;
+      at = colon + 1;
+    }
+    return out;
+  };
+  std::vector<std::string> groups;
+  std::size_t gap = ip.find("::");
+  if (gap == std::string_view::npos) {
+    groups = groups_of(ip);
+  } else {  // "::" stands for as many zero groups as make eight
+    std::vector<std::string> head = groups_of(ip.substr(0, gap)), tail = groups_of(ip.substr(gap + 2));
+    groups = head;
+    for (std::size_t n = head.size() + tail.size(); n < 8; ++n) groups.emplace_back("0");
+    groups.insert(groups.end(), tail.begin(), tail.end());
+  }
+  std::string prefix;
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::string g = i < groups.size() ? groups[i] : "0";
+    for (char& c : g)
+      if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    while (g.size() > 1 && g.front() == '0') g.erase(g.begin());
+    prefix += (g.empty() ? "0" : g) + ":";
+  }
+  return prefix + ":/64";
 }
 
 }  // namespace salient::otp

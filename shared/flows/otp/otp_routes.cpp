@@ -37,17 +37,8 @@ std::string code_hash(const otp_setup& s, const config& cfg, std::string_view co
 
 void respond_ok(exchange& ex, response_format fmt, const json& body, const std::string& fragment,
                 header_list extra = {}) {
-  if (fmt == response_format::json) {
-    respond_json(ex, 200, detail::dump(body));
-    return;
-  }
-  header_list headers{{"content-type", "text/html; charset=utf-8"},
-                      {"cache-control", "no-store"},
-                      {"x-content-type-options", "nosniff"},
-                      {"referrer-policy", "same-origin"}};
-  for (header& h : extra) headers.push_back(std::move(h));
-  ex.respond({200, std::move(headers)});
-  ex.write(fragment);
+  if (fmt == response_format::json) respond_json(ex, 200, detail::dump(body));
+  else respond_html(ex, 200, fragment, std::move(extra));
 }
 
 }  // namespace
@@ -61,14 +52,9 @@ void respond_otp_error(exchange& ex, const error& e, response_format fmt) {
     respond_error(ex, e, fmt);
     return;
   }
-  header_list headers{{"content-type", "text/html; charset=utf-8"},
-                      {"cache-control", "no-store"},
-                      {"x-content-type-options", "nosniff"},
-                      {"hx-retarget", "#otp-error"},
-                      {"hx-reswap", "outerHTML"}};
+  header_list headers{{"hx-retarget", "#otp-error"}, {"hx-reswap", "outerHTML"}};
   if (e.retry_after_s > 0) headers.push_back({"retry-after", std::to_string(e.retry_after_s)});
-  ex.respond({e.status(), std::move(headers)});
-  ex.write(render_otp_error(e.message));
+  respond_html(ex, e.status(), render_otp_error(e.message), std::move(headers));
 }
 
 result<otp_setup> prepare(function_context& ctx) {
@@ -121,9 +107,13 @@ task<void> post_request(function_context ctx, otp_setup s) {
   const config& cfg = ctx.cfg;
   response_format fmt = format_for(req);
   std::string code = new_code(ctx.rng);
+  // Without the client's address (a host that does not give one) only the per-address and
+  // per-tenant limits hold: say so, since the per-IP limit is silently off.
+  if (req.client_ip.empty()) ex.log(log_level::warn, "otp.no_client_ip", {{"purpose", s.purpose_name}});
   otp_issue_args args{cfg.app.tenant, s.agent->code, s.purpose_name, s.email, email_key(s, cfg), s.session_key,
                       code_hash(s, cfg, code),
-                      req.client_ip.empty() ? std::string() : keyed_hash(s.secret, "ip", {cfg.app.tenant, req.client_ip}),
+                      req.client_ip.empty() ? std::string()
+                                            : keyed_hash(s.secret, "ip", {cfg.app.tenant, ip_for_limits(req.client_ip)}),
                       req.now_ms, cfg.otp.codes_per_ip_per_hour, cfg.otp.daily_emails};
   auto issued = parse_otp_issue(co_await ex.fetch(otp_issue_request(s.store, args)));
   if (ex.cancelled()) co_return;

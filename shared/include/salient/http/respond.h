@@ -15,7 +15,7 @@ enum class response_format { html, fragment, json, sse };
 /// JSON when the client asked for it (Accept), a fragment for htmx, else a whole page.
 response_format format_for(const request& req);
 
-void respond_html(exchange& ex, int status, std::string_view html);
+void respond_html(exchange& ex, int status, std::string_view html, header_list extra = {});
 void respond_json(exchange& ex, int status, std::string_view json);
 
 /// The error as an HTML page or fragment, a JSON `{"error":{"code","message"}}` document, or an SSE stream
