@@ -160,6 +160,24 @@ TEST_CASE("otp: a failed send is recorded failed and the visitor told to try aga
   CHECK(json::parse(bad_key.log.body)["error"]["message"] == "email is not configured correctly yet");
 }
 
+TEST_CASE("otp: Mailgun timing out or refusing the request is a failed send too", "[otp]") {
+  fake_host host(otp_flow, otp_config(), otp_env());
+  for (bool timeout : {true, false}) {
+    auto log = host.start(json_post(), link_body);
+    host.reply(log, log.effects[0]["id"], 200, R"({"status":"issued","otp_id":"o-1","session_id":"s-1"})");
+    host.reply(log, log.effects[1]["id"], 200, R"({"email_id":"e-1"})");
+    if (timeout) host.fail(log, log.effects[2]["id"], effect_failure_kind::timeout);
+    else host.reply(log, log.effects[2]["id"], 400, R"({"message":"'to' parameter is not a valid address"})");
+    REQUIRE(log.effects.size() == 4);
+    json outcome = args(log.effects[3]);
+    CHECK(outcome["p_status"] == "failed");
+    CHECK(outcome["p_provider_id"].is_null());
+    host.reply(log, log.effects[3]["id"], 200, R"({"status":"failed"})");
+    CHECK(log.status == 503);
+    CHECK(json::parse(log.body)["error"]["code"] == "send_failed");
+  }
+}
+
 TEST_CASE("otp: limits answer 429 with Retry-After before any email", "[otp]") {
   fake_host host(otp_flow, otp_config(), otp_env());
   auto s = request_code(host, link_body, R"({"status":"limited","limit":"email","retry_after":600})");
