@@ -27,9 +27,7 @@ begin
     return jsonb_build_object('status', 'no_session');
   end if;
   perform salient_require_agent_enabled(p_tenant, p_agent);
-  select s.id into v_session
-    from sessions s join agents a on a.id = s.agent_id
-   where s.tenant_id = v_tenant and s.session_key = p_session_key and a.code = p_agent;
+  v_session := salient_session_of(v_tenant, p_agent, p_session_key);
   if v_session is null then
     return jsonb_build_object('status', 'no_session');
   end if;

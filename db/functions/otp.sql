@@ -77,9 +77,7 @@ begin
   perform salient_require_agent_enabled(p_tenant, p_agent);
   if p_purpose = 'link_session' then
     perform salient_require_text('p_session_key', p_session_key);
-    select s.id into v_session
-      from sessions s join agents a on a.id = s.agent_id
-     where s.tenant_id = v_tenant and s.session_key = p_session_key and a.code = p_agent;
+    v_session := salient_session_of(v_tenant, p_agent, p_session_key);
     if v_session is null then
       return jsonb_build_object('status', 'no_session');
     end if;
@@ -161,9 +159,7 @@ begin
     return jsonb_build_object('status', 'locked', 'retry_after', v_retry);
   end if;
   if p_purpose = 'link_session' then
-    select s.id into v_session
-      from sessions s join agents a on a.id = s.agent_id
-     where s.tenant_id = v_tenant and s.session_key = coalesce(p_session_key, '') and a.code = p_agent;
+    v_session := salient_session_of(v_tenant, p_agent, p_session_key);
   end if;
 
   -- The newest code still in play; FOR UPDATE serialises concurrent tries of one code.

@@ -9,6 +9,13 @@
 -- and those in which the visitor typed the address in a message: the whole address, not a part
 -- of a longer one (b@x.com is not in bob@x.com or b@x.com.au).
 
+-- The session with this key of this tenant and agent, or NULL.
+create or replace function salient_session_of(p_tenant uuid, p_agent text, p_session_key text) returns uuid
+language sql stable as $$
+  select s.id from sessions s join agents a on a.id = s.agent_id
+   where s.tenant_id = p_tenant and s.session_key = p_session_key and a.code = p_agent
+$$;
+
 -- A regular expression matching the address where it stands alone in a text.
 create or replace function salient_address_pattern(p_email text) returns text
 language sql immutable as $$

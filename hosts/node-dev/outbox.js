@@ -50,12 +50,12 @@ export function createOutbox({ log = () => {}, now = Date.now } = {}) {
     } catch (err) {
       return json(err.status ?? 400, { message: err.status ? err.message : "Could not parse the request body as form data" });
     }
-    const problem = missing(form);
+    const problem = missingMailgunField(form);
     if (problem) return json(400, { message: problem });
     const at = now();
     sequence += 1;
     const slug = `${new Date(at).toISOString().replace(/\D/g, "").slice(0, 14)}.${sequence}.${randomBytes(4).toString("hex")}`;
-    const message = { key: slug, id: `<${slug}@${OUTBOX_DOMAIN}>`, at, ...fieldsOf(form) };
+    const message = { key: slug, id: `<${slug}@${OUTBOX_DOMAIN}>`, at, ...mailgunFields(form) };
     messages.push(message);
     if (messages.length > KEEP) messages.splice(0, messages.length - KEEP);
     // No address, body or code in the log: a line per message, enough to see that one was kept.
@@ -122,8 +122,11 @@ async function formOf(request) {
   return new Request("http://outbox/", { method: "POST", headers: { "content-type": request.headers.get("content-type") ?? "" }, body }).formData();
 }
 
-/** Mailgun's 400 message for the first required parameter that is missing, or null. */
-function missing(form) {
+/**
+ * Mailgun's 400 message for the first required parameter that is missing, or null. One reading
+ * of Mailgun's send parameters for the outbox and the tests' fake Mailgun.
+ */
+export function missingMailgunField(form) {
   for (const name of ["from", "to", "subject"]) {
     if (!form.getAll(name).some((v) => typeof v === "string" && v.trim() !== "")) return `'${name}' parameter is missing`;
   }
@@ -133,7 +136,8 @@ function missing(form) {
   return null;
 }
 
-function fieldsOf(form) {
+/** A send's fields as the outbox and the fake keep them: {from, to, subject, text, html, replyTo, tag, variables}. */
+export function mailgunFields(form) {
   const text = (name) => (typeof form.get(name) === "string" ? form.get(name) : null);
   const variables = {};
   for (const [name, value] of form) if (name.startsWith("v:") && typeof value === "string") variables[name.slice(2)] = value;

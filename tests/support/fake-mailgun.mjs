@@ -40,6 +40,7 @@
 
 import http from "node:http";
 import { pathToFileURL } from "node:url";
+import { mailgunFields, missingMailgunField } from "../../hosts/node-dev/outbox.js";
 
 export const KEY = "key-fake-mailgun-0123456789";
 export const DOMAIN = "mg.salient.test";
@@ -115,13 +116,13 @@ export async function startFakeMailgun({ port = 0, apiKey = KEY, domain = DOMAIN
     } catch {
       return answer(400, { message: "Could not parse the request body as form data" });
     }
-    const problem = missing(form);
+    const problem = missingMailgunField(form);
     if (problem) return answer(400, { message: problem });
 
     sequence += 1;
     const at = now();
     const id = `<${stamp(at)}.${sequence}.${randomHex(8)}@${domain}>`;
-    messages.push(messageOf(form, id, at));
+    messages.push({ id, ...mailgunFields(form), at });
     return answer(200, { id, message: QUEUED });
   }
 
@@ -189,35 +190,6 @@ function authorized(header, key) {
   const decoded = Buffer.from(m[1], "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   return colon >= 0 && decoded.slice(0, colon) === "api" && decoded.slice(colon + 1) === key;
-}
-
-/** Mailgun's 400 message for the first required parameter that is missing, or null. */
-function missing(form) {
-  for (const name of ["from", "to", "subject"]) {
-    if (!form.getAll(name).some((v) => typeof v === "string" && v.trim() !== "")) return `'${name}' parameter is missing`;
-  }
-  if (!["text", "html"].some((n) => typeof form.get(n) === "string" && form.get(n) !== "")) {
-    return "Need at least one of 'text' or 'html' parameters specified";
-  }
-  return null;
-}
-
-function messageOf(form, id, at) {
-  const text = (name) => (typeof form.get(name) === "string" ? form.get(name) : null);
-  const variables = {};
-  for (const [name, value] of form) if (name.startsWith("v:") && typeof value === "string") variables[name.slice(2)] = value;
-  return {
-    id,
-    from: text("from"),
-    to: form.getAll("to").filter((v) => typeof v === "string").join(", "),
-    subject: text("subject"),
-    text: text("text"),
-    html: text("html"),
-    replyTo: text("h:Reply-To"),
-    tag: text("o:tag"),
-    variables,
-    at,
-  };
 }
 
 /** The bare addresses of a `to` value: "A <a@x>, b@y" → ["a@x", "b@y"], lower-case. */

@@ -37,12 +37,18 @@ export function profileBook() {
     profileOf: (key) => profiles.get(key) || null,
     verifiedEmail: () => verifiedEmail,
 
-    /** A 200 from /otp/verify for `key`: it and the profile's other conversations are linked. */
-    linked(key, result) {
+    /**
+     * A 200 from /otp/verify for `key`: it and the profile's other conversations are linked, and
+     * `store` (the browser's session store) keeps them all, so "Past chats" lists them.
+     */
+    linked(key, result, store) {
       const profile = Object.assign(readProfile(result.profile) || {}, { verified: true });
       if (!profile.email) profile.email = result.email;
       verifiedEmail = profile.email;
       for (const k of [key].concat(result.sessionKeys)) profiles.set(k, profile);
+      // Oldest first, so the conversation verified here ends up at the front of the list.
+      for (const k of result.sessionKeys.slice().reverse()) store.keep(k);
+      store.remember(key);
     },
 
     /** A history answer's JSON for `key`; returns whether it said anything about the profile. */

@@ -139,10 +139,7 @@ export function installVerify(ctx, agent) {
   }
 
   function done(key, result) {
-    book.linked(key, result);
-    // Oldest first, so the conversation verified here ends up at the front of the list.
-    for (const k of result.sessionKeys.slice().reverse()) store.keep(k);
-    store.remember(key);
+    book.linked(key, result, store);
     form = null;
     refresh();
     if (!panel.hidden && key === ctx.current) fill(true, "Your email is verified. Its conversations are listed under Past chats.");

@@ -90,10 +90,7 @@ export function installVerify(p) {
   }
 
   function done(key, result) {
-    book.linked(key, result);
-    // Oldest first, so the conversation verified here ends up at the front of the list.
-    for (const k of result.sessionKeys.slice().reverse()) store.keep(k);
-    store.remember(key);
+    book.linked(key, result, store);
     form = null;
     refresh();
     if (panelOpen() && key === p.current) fill(true, "Your email is verified. Its conversations are listed under Past chats.");
