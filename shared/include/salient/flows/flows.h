@@ -5,7 +5,8 @@
 //   chat    GET /a/{agent}/            the full-page chat (and /compare, /settings)
 //           POST /a/{agent}/chat       store the visitor's message, return a stream URL
 //   stream  GET /a/{agent}/events/stream?stream_id=…   the answer as server-sent events
-//   otp     /otp/request, /otp/verify                  (not built yet: 501)
+//   otp     POST /otp/request, /otp/verify             one-time codes: link a conversation, erase data
+//           GET /a/{agent}/privacy                     the erasure page
 //   summary POST /a/{agent}/summary                    (not built yet: 501)
 #include "salient/flows/context.h"
 
