@@ -47,6 +47,13 @@ function instantiate(module) {
       return 0;
     },
     fd_write: () => 52, fd_close: () => 52, fd_seek: () => 52, poll_oneoff: () => 52,
+    // otp's template engine links libc++'s locale, which asks for the environment: an empty one.
+    environ_sizes_get(count, size) {
+      new DataView(memory.buffer).setUint32(count, 0, true);
+      new DataView(memory.buffer).setUint32(size, 0, true);
+      return 0;
+    },
+    environ_get: () => 0,
     proc_exit: (code) => { throw new Error(`proc_exit(${code})`); },
   };
   const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi });
