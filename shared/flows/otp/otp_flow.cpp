@@ -12,12 +12,7 @@
 // transaction per call; this flow makes the code, the keyed hashes and the emails
 // (flows/email_send.h). Codes never appear in a URL or a log; the stored copy of an email masks
 // the code.
-#include "core/json.h"
-#include "flows/email_send.h"
-#include "flows/otp/otp_codes.h"
 #include "flows/otp/otp_routes.h"
-#include "http/chat_input.h"
-#include "salient/core/email_address.h"
 #include "salient/flows/flows.h"
 #include "salient/http/respond.h"
 #include "salient/http/route.h"
