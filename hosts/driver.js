@@ -13,6 +13,11 @@
 // callback at a time, so calls into an instance never interleave; a request never shares its
 // instance while in flight, so one request's trap cannot corrupt another's state. A trap (any
 // exception from a wasm call) discards the instance; the pool instantiates a fresh one.
+//
+// sweep() is the platforms' scheduled entry (cron triggers, scheduled functions, the dev timer):
+// it runs the summary module on a synthetic request whose head alone carries `scheduled: true`.
+// No public request can become one: handle() never sets the field, and it is the field, not the
+// URL, that makes the core sweep (docs/ABI.md, the request head).
 
 import { moduleFor } from "./routes.js";
 import { errorText, internalError, readBody, requestId } from "./driver/http.js";
@@ -22,6 +27,10 @@ import { Run } from "./driver/run.js";
 const ENV_PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"];
 
 const encoder = new TextEncoder();
+// The sweep's synthetic request (the URL names it in logs; `scheduled: true` is what counts).
+const SWEEP_URL = "/internal/sweep";
+const SWEEP_TRIGGER = /^[a-z][a-z0-9-]{0,31}$/;
+const SWEEP_COUNTS = ["claimed", "sent", "failed", "unknown"];
 
 export function createSalient({
   modules,
@@ -30,7 +39,7 @@ export function createSalient({
   fetch = globalThis.fetch,
   log = (obj) => console.log(JSON.stringify(obj)),
   now = Date.now,
-  knowledge = null, // Uint8Array: the local knowledge index (build/knowledge.bin), for the stream module
+  knowledge = null, // Uint8Array: the local knowledge index (build/knowledge.bin), for stream and summary
   // true: one instance of every module now, so a bad config or module fails at startup. false:
   // each on its module's first request (which answers 500 if it fails), so a cold isolate pays
   // only for the module it serves (Netlify's edge counts that first request's CPU).
@@ -40,8 +49,10 @@ export function createSalient({
   const maxBody = config?.limits?.max_body_bytes ?? 65536;
   const pools = {};
   for (const [name, module] of Object.entries(modules)) { // WebAssembly.Module, or () => one (see Pool)
-    // Only the stream function retrieves (it answers); the others need not hold a copy.
-    pools[name] = new Pool(name, module, configure, name === "stream" ? knowledge : null, log);
+    // stream retrieves passages for its answers; summary reads the business's own contact
+    // details there (never taken for the visitor's). The others need not hold a copy.
+    const wantsKnowledge = name === "stream" || name === "summary";
+    pools[name] = new Pool(name, module, configure, wantsKnowledge ? knowledge : null, log);
     if (eager) pools[name].release(pools[name].acquire());
   }
   // Called unbound: Workers' fetch throws "Illegal invocation" when `this` is not the global.
@@ -58,7 +69,7 @@ export function createSalient({
     const pool = pools[moduleFor(request.method, url.pathname)];
     const { body, truncated } = await readBody(request, maxBody);
     const id = requestId(request.headers);
-    const head = encoder.encode(JSON.stringify({
+    const head = { // never `scheduled`: only sweep() sets that
       method: request.method,
       url: url.pathname + url.search,
       headers: [...request.headers], // Headers iterate with lower-case names
@@ -66,22 +77,101 @@ export function createSalient({
       request_id: id,
       body_truncated: truncated,
       client_ip: typeof clientIp === "string" ? clientIp : "",
-    }));
+    };
+    const { answer, done } = run(pool, head, body, request, id);
+    ctx?.waitUntil?.(done);
+    return answer;
+  }
+
+  /**
+   * One run of `pool`'s module on `head` (an object, encoded here) and `body`: `answer` resolves
+   * with the response (its body may still stream), `done` once the run is over. `request` is what
+   * the answer is for (its method, URL and Accept shape the 500s and the request's log line).
+   */
+  function run(pool, head, body, request, id) {
     let instance;
     try {
       instance = pool.acquire();
     } catch (err) {
       log({ level: "error", event: "host.instantiate_failed", module: pool.name, request_id: id, message: errorText(err) });
-      return internalError(request);
+      return { answer: Promise.resolve(internalError(request)), done: Promise.resolve() };
     }
-    return new Promise((resolve) => {
-      const run = new Run(host, pool, instance, request, id, resolve);
-      ctx?.waitUntil?.(run.done);
-      run.start(head, body);
+    let started;
+    const answer = new Promise((resolve) => {
+      started = new Run(host, pool, instance, request, id, resolve);
+      started.start(encoder.encode(JSON.stringify(head)), body);
     });
+    return { answer, done: started.done };
   }
 
-  return { handle };
+  /**
+   * The scheduled sweep (the summary module's, issue 17): summarizes and emails idle
+   * conversations, at most `limit` of them this run. `trigger` names the entry point in the
+   * core's log ("cloudflare-cron", "netlify-schedule", "vercel-cron", "after-chat", "dev-timer",
+   * "cli"). Resolves once the whole run is over, with `{ status, body }` (body: the parsed JSON
+   * `{claimed, sent, failed, unknown, more}`, an error object, or the text when not JSON); never
+   * rejects, and logs one host.sweep line with the counts. A bad trigger or limit (a host's bug)
+   * throws a TypeError at once. `ctx.waitUntil`, when given, is handed the same promise.
+   */
+  function sweep({ trigger, limit } = {}, ctx = undefined) {
+    if (typeof trigger !== "string" || !SWEEP_TRIGGER.test(trigger)) throw new TypeError(`sweep: bad trigger ${JSON.stringify(trigger)}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new TypeError(`sweep: limit must be an integer from 1 to 1000, not ${limit}`);
+    const swept = sweepOnce(trigger, limit);
+    ctx?.waitUntil?.(swept);
+    return swept;
+  }
+
+  async function sweepOnce(trigger, limit) {
+    const startedAt = now();
+    const id = crypto.randomUUID();
+    const pool = pools.summary;
+    let status = 500, body = { error: { code: "internal", message: "internal error" } };
+    if (!pool) {
+      body = { error: { code: "misconfigured", message: "no summary module" } };
+    } else {
+      const request = new Request(`http://salient.internal${SWEEP_URL}`, {
+        method: "POST", headers: { accept: "application/json", "content-type": "application/json" },
+      });
+      const head = {
+        method: "POST",
+        url: SWEEP_URL,
+        headers: [...request.headers],
+        now_ms: startedAt,
+        request_id: id,
+        body_truncated: false,
+        client_ip: "",
+        scheduled: true, // set here only: handle() never does
+      };
+      try {
+        const { answer, done } = run(pool, head, encoder.encode(JSON.stringify({ trigger, limit })), request, id);
+        const response = await answer;
+        status = response.status;
+        const text = await response.text();
+        await done; // the run's last effects, after its answer (none, as the core answers at the end)
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      } catch (err) {
+        log({ level: "error", event: "host.sweep_failed", request_id: id, trigger, message: errorText(err) });
+        status = 500;
+      }
+    }
+    const counts = {};
+    if (body && typeof body === "object") {
+      for (const key of SWEEP_COUNTS) if (Number.isInteger(body[key])) counts[key] = body[key];
+      if (typeof body.more === "boolean") counts.more = body.more;
+      if (typeof body.error?.code === "string") counts.error_code = body.error.code;
+    }
+    log({
+      level: status === 200 ? "info" : "error", event: "host.sweep", request_id: id, trigger, limit, status,
+      ...counts, latency_ms: Math.round(now() - startedAt),
+    });
+    return { status, body };
+  }
+
+  return { handle, sweep };
 }
 
 /** Only the variables the core may read cross into the module (ABI: configure). */

@@ -16,6 +16,24 @@ test("routes: summary is POST only", () => {
   assert.equal(moduleFor("GET", "/a/sales/summary"), "chat");
 });
 
+test("routes: the transcript page (GET, one token segment) goes to summary", () => {
+  assert.equal(moduleFor("GET", "/a/sales/transcript/abc.123_x-y"), "summary");
+  assert.equal(moduleFor("GET", "/a/other-agent/transcript/t"), "summary");
+  assert.equal(moduleFor("POST", "/a/sales/transcript/t"), "chat");
+  assert.equal(moduleFor("HEAD", "/a/sales/transcript/t"), "chat");
+  assert.equal(moduleFor("GET", "/a/sales/transcript/"), "chat");
+  assert.equal(moduleFor("GET", "/a/sales/transcript/t/x"), "chat");
+  assert.equal(moduleFor("GET", "/a//transcript/t"), "chat");
+});
+
+test("routes: no public path reaches the sweep (only the driver's sweep() does)", () => {
+  for (const method of ["GET", "POST", "PUT"]) {
+    for (const path of ["/internal/sweep", "/a/sales/internal/sweep", "/a/sales/sweep", "/a/sales/summary/sweep"]) {
+      assert.equal(moduleFor(method, path), "chat", `${method} ${path}`);
+    }
+  }
+});
+
 test("routes: everything under /otp/ goes to otp", () => {
   assert.equal(moduleFor("POST", "/otp/request"), "otp");
   assert.equal(moduleFor("POST", "/otp/verify"), "otp");
