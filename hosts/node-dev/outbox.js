@@ -32,6 +32,12 @@ export function isLoopback(address) {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === "::1";
 }
 
+/** A request from this machine that names a local Host: the only one the /dev/ routes answer. */
+export function isLocalClient(request, remoteAddress) {
+  const host = request.headers.get("host") ?? new URL(request.url).host;
+  return isLoopback(remoteAddress) && LOCAL_HOST.test(host);
+}
+
 /**
  * The outbox for one server process. `baseUrl(origin)` is the MAILGUN_BASE_URL to give the core;
  * `handle(request, remoteAddress)` answers a /dev/ request or returns null.
@@ -83,8 +89,7 @@ export function createOutbox({ log = () => {}, now = Date.now } = {}) {
     /** The messages kept, oldest first (copies), for the process's own tests. */
     messages: () => structuredClone(messages),
     async handle(request, remoteAddress) {
-      const host = request.headers.get("host") ?? new URL(request.url).host;
-      if (!isLoopback(remoteAddress) || !LOCAL_HOST.test(host)) return null;
+      if (!isLocalClient(request, remoteAddress)) return null;
       const { pathname } = new URL(request.url);
       const send = /^\/dev\/mailgun\/v3\/([^/]+)\/messages$/.exec(pathname);
       if (send) return request.method === "POST" ? receive(request, safeDecode(send[1])) : null;

@@ -11,6 +11,9 @@
 // Without MAILGUN_API_KEY the server is its own Mailgun: the core's mail goes to the development
 // outbox (outbox.js) at /dev/outbox, for loopback clients only, and is never sent.
 //
+// A timer sweeps idle conversations every SALIENT_SWEEP_SECONDS (sweep-timer.js), as the
+// platforms' cron triggers do; POST /dev/sweep (loopback only; `salient sweep`) sweeps now.
+//
 //   node hosts/node-dev/server.js        HOST (127.0.0.1) and PORT (8787; 0 = any free port)
 
 import http from "node:http";
@@ -25,6 +28,7 @@ import { createSalient } from "../driver.js";
 import { jsonlLogger } from "./jsonl-log.js";
 import { clientAddress, sendResponse, toRequest } from "./http.js";
 import { createOutbox } from "./outbox.js";
+import { createSweeper, sweepSeconds as parseSweepSeconds } from "./sweep-timer.js";
 import { pgliteBackend } from "./pglite-state.js";
 import { rpcCall, rpcHandler, rpcName } from "./postgrest.js";
 
@@ -69,6 +73,9 @@ export async function startServer({
   state: backend = null, // a backend (postgrest.js) to serve instead of opening one
   dataDir = path.join(root, DEFAULT_DATA_DIR),
   config: configOverride = null, // compiled config to run instead of build/salient.json (tests)
+  // The sweep timer's period in seconds; 0 (the default here, so tests sweep only when they ask):
+  // none. main() passes SALIENT_SWEEP_SECONDS (default 60).
+  sweepSeconds = 0,
 } = {}) {
   const build = await loadBuild(root);
   const { modules } = build;
@@ -109,12 +116,14 @@ export async function startServer({
   const outbox = env.MAILGUN_API_KEY ? null : createOutbox({ log });
 
   let salient = null; // created once the port (and so the state store URL) is known
+  const sweeper = createSweeper({ salient: () => salient, log });
   const server = http.createServer(async (req, res) => {
     try {
       const request = toRequest(req, `http://${host}`);
       const { pathname } = new URL(request.url);
       // /dev/…: the outbox's, for loopback clients; null goes on as if the route did not exist.
-      let response = outbox && pathname.startsWith("/dev/") ? await outbox.handle(request, req.socket.remoteAddress) : null;
+      let response = pathname === "/dev/sweep" ? await sweeper.handle(request, req.socket.remoteAddress) : null;
+      if (!response && outbox && pathname.startsWith("/dev/")) response = await outbox.handle(request, req.socket.remoteAddress);
       if (!response && state && pathname.startsWith("/rest/v1/rpc/")) response = await state(request);
       // /a/… is the agents' (routes.js): no file lookup (a thread-pool round trip) on their way.
       else if (!response && (req.method === "GET" || req.method === "HEAD") && !pathname.startsWith("/a/")) response = await serveStatic(publicDir, pathname, request);
@@ -154,6 +163,7 @@ export async function startServer({
     return Response.json(body, { status });
   };
   salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch });
+  sweeper.start(sweepSeconds);
 
   let closing = null;
   return {
@@ -169,7 +179,13 @@ export async function startServer({
     state: state ? backend : null,
     /** The development outbox (outbox.js; null with MAILGUN_API_KEY), for tests in this process. */
     outbox,
+    /** One line on the sweep timer. */
+    sweepDescription: sweepSeconds > 0 ? `sweep: idle conversations every ${sweepSeconds} s (SALIENT_SWEEP_SECONDS; 0 turns it off); POST /dev/sweep sweeps now`
+      : "sweep: no timer (SALIENT_SWEEP_SECONDS=0); POST /dev/sweep or `salient sweep` sweeps now",
+    /** The sweep timer's next tick, now (tests; see sweep-timer.js). */
+    sweepTick: () => sweeper.tick(),
     close: () => (closing ??= (async () => {
+      await sweeper.stop();
       await new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -287,6 +303,13 @@ async function main() {
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST || "127.0.0.1";
   const env = envWithFiles(REPO);
+  let sweepSeconds;
+  try {
+    sweepSeconds = parseSweepSeconds(env.SALIENT_SWEEP_SECONDS);
+  } catch (err) {
+    console.error(`Salient dev server: ${err.message}`);
+    process.exit(1);
+  }
   if (!env.SUPABASE_URL && (env.SALIENT_STATE || "pglite") === "pglite"
       && !existsSync(path.join(REPO, DEFAULT_DATA_DIR, "PG_VERSION"))) {
     console.log(`state: creating the PGlite database in ${DEFAULT_DATA_DIR} (first start only; a few seconds)`);
@@ -300,7 +323,7 @@ async function main() {
   }) : undefined;
   let server;
   try {
-    server = await startServer({ port, host, env, log });
+    server = await startServer({ port, host, env, log, sweepSeconds });
   } catch (err) {
     console.error(`Salient dev server: ${err.message}`);
     process.exit(1);
@@ -311,6 +334,7 @@ async function main() {
   console.log(server.stateDescription);
   console.log(server.mailDescription);
   if (server.syncDescription) console.log(server.syncDescription);
+  console.log(server.sweepDescription);
   console.log(`Salient dev server: ${server.url}/ (chat: /a/sales/)`);
   if (logging) console.log(`logs: ${path.relative(REPO, path.resolve(REPO, logging.path))} (JSON lines)`);
   const stop = () => server.close().then(() => log?.close()).then(() => process.exit(0));

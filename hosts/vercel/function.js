@@ -6,29 +6,23 @@
 // Secrets and settings are the project's environment variables: the same names as everywhere
 // (SALIENT_STREAM_SECRET, SUPABASE_URL, SUPABASE_KEY, OPENROUTER_API_KEY, SALIENT_OTP_SECRET, MAILGUN_*, …).
 
-import { existsSync, readFileSync } from "node:fs";
-import { createSalient } from "../driver.js";
+import { salientFromBuild } from "../node-build.js";
 
-const BUILD = new URL("../../build/", import.meta.url);
-const FUNCTIONS = ["chat", "stream", "otp", "summary"];
 // The rewrites' own parameters (vercel.json): Vercel appends what a rewrite matched to the query
 // of the URL the function sees. They are not the visitor's, so they are taken off again.
 const REWRITE_PARAMS = { salient_a: "/a/", salient_otp: "/otp/" };
 
-let salient = null;
+// The opportunistic sweep. Vercel's Hobby plan runs a cron job at most once a day (vercel.json's
+// /api/sweep), too rarely for "summary emailed after 30 idle minutes"; so after a visitor's chat
+// request, this instance also sweeps a little (waitUntil: after the answer, not before it), at
+// most once per AFTER_CHAT_EVERY_MS. A warm instance serves many chats: the interval keeps that
+// to one small sweep per few minutes, and the core's claims keep two instances' sweeps apart.
+const AFTER_CHAT_EVERY_MS = 5 * 60 * 1000;
+const AFTER_CHAT_LIMIT = 2;
+const CHAT_PATH = /^\/a\/[^/]+\/chat$/;
 
-function start() {
-  const knowledge = new URL("knowledge.bin", BUILD);
-  return createSalient({
-    // Each module is compiled and instantiated when a request first needs it: a cold instance
-    // pays for the module it serves only.
-    modules: Object.fromEntries(FUNCTIONS.map((fn) => [fn, () => new WebAssembly.Module(readFileSync(new URL(`wasi/functions/${fn}.wasm`, BUILD)))])),
-    config: JSON.parse(readFileSync(new URL("salient.json", BUILD), "utf8")),
-    env: process.env,
-    knowledge: existsSync(knowledge) ? new Uint8Array(readFileSync(knowledge)) : null,
-    eager: false, // a module that fails answers its request 500, with a host.instantiate_failed log line
-  });
-}
+let salient = null;
+let lastSweepAt = -Infinity; // this instance's last opportunistic sweep (Date.now)
 
 /** The visitor's URL: the rewrite's parameters removed; the path restored if the rewrite replaced it. */
 export function visitorRequest(request) {
@@ -51,15 +45,30 @@ export function visitorRequest(request) {
   });
 }
 
+/** Whether an opportunistic sweep is due at `now` (and, if so, counts it as started). */
+export function sweepDue(now) {
+  if (now - lastSweepAt < AFTER_CHAT_EVERY_MS) return false;
+  lastSweepAt = now;
+  return true;
+}
+
 export default {
   async fetch(request, context) {
-    salient ??= start();
+    salient ??= salientFromBuild();
     // waitUntil keeps the instance working on what the core still has to store after the
     // response ends or the visitor leaves: the handler's context, or Vercel's request context.
     const waitUntil = context?.waitUntil ?? globalThis[Symbol.for("@vercel/request-context")]?.get?.()?.waitUntil;
+    const visitor = visitorRequest(request);
+    // A chat request, with waitUntil to carry a sweep (without it the instance could freeze mid-send).
+    const chat = Boolean(waitUntil) && visitor.method === "POST" && CHAT_PATH.test(new URL(visitor.url).pathname);
+    let chatDone = null; // the chat's run, which the sweep waits for: it must not slow the answer
+    const ctx = waitUntil ? { waitUntil: (p) => waitUntil(chat ? (chatDone = p) : p) } : undefined;
     // x-real-ip: Vercel's edge sets it to the connecting address, overwriting the client's;
     // x-forwarded-for keeps what the client sent in front, so it is never read.
-    return salient.handle(visitorRequest(request), waitUntil ? { waitUntil } : undefined,
-      { clientIp: request.headers.get("x-real-ip") ?? "" });
+    const response = await salient.handle(visitor, ctx, { clientIp: request.headers.get("x-real-ip") ?? "" });
+    if (chat && sweepDue(Date.now())) {
+      waitUntil(Promise.resolve(chatDone).then(() => salient.sweep({ trigger: "after-chat", limit: AFTER_CHAT_LIMIT })));
+    }
+    return response;
   },
 };

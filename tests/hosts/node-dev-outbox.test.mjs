@@ -204,7 +204,8 @@ test("no deployed adapter reaches hosts/node-dev/ (the outbox lives only there)"
     for (const [, from, bare] of source.matchAll(specs)) reached(new URL(from ?? bare, entry), seen);
     return seen;
   };
-  for (const entry of ["hosts/cloudflare/worker.js", "hosts/netlify/edge-functions/salient.js", "api/salient.js", "hosts/vercel/function.js"]) {
+  for (const entry of ["hosts/cloudflare/worker.js", "hosts/netlify/edge-functions/salient.js", "api/salient.js", "hosts/vercel/function.js",
+    "api/sweep.js", "hosts/vercel/sweep.js", "hosts/netlify/functions/sweep.mjs"]) {
     const files = [...reached(new URL(`../../${entry}`, import.meta.url))];
     assert.ok(files.some((f) => f.endsWith("/hosts/driver.js")), `${entry} reaches the driver`);
     assert.deepEqual(files.filter((f) => f.includes("/hosts/node-dev/")), [], entry);

@@ -10,7 +10,7 @@ import { DRIVER_SOURCES, REPO } from "./workerd.mjs";
 
 // The function's sources, relative to the repository: a copy of these runs with another compiled
 // config (salientConfig), beside its own build/.
-const FUNCTION_SOURCES = ["api/salient.js", "vercel.json", ...DRIVER_SOURCES, "hosts/routes.js", "hosts/vercel/function.js", "hosts/node-dev/http.js", "tests/support/vercel-server.mjs"];
+const FUNCTION_SOURCES = ["api/salient.js", "vercel.json", ...DRIVER_SOURCES, "hosts/routes.js", "hosts/node-build.js", "hosts/vercel/function.js", "hosts/node-dev/http.js", "tests/support/vercel-server.mjs"];
 
 export async function startVercel({ env = {}, salientConfig = null, timeoutMs = 30000 } = {}) {
   const dir = salientConfig ? await mkdtemp(path.join(os.tmpdir(), "salient-vercel-")) : null;

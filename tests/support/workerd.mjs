@@ -63,8 +63,16 @@ export async function freePort() {
 
 const capnpString = (s) => JSON.stringify(String(s)); // JSON escapes are valid capnp text escapes
 
+// With `scheduled`, a second socket serves a trigger worker that fires the main worker's
+// scheduled() as a Cron Trigger would (Fetcher.scheduled(): workerd's experimental
+// service_binding_extra_handlers, which wrangler's `--test-scheduled` uses too), waits for it and
+// its waitUntil work, and answers {outcome, noRetry}. GET <scheduledUrl>/?cron=<expression>.
+const SCHEDULED_TRIGGER = "export default { async fetch(request, env) { " +
+  "const cron = new URL(request.url).searchParams.get('cron') ?? ''; " +
+  "return Response.json(await env.MAIN.scheduled({ cron, scheduledTime: Date.now() })); } }";
+
 // capnp `embed` paths are relative to the config file (absolute ones are not read).
-function config({ modules: list, env, compatibilityDate, root, dir }) {
+function config({ modules: list, env, compatibilityDate, root, dir, scheduled }) {
   const modules = list.map(([name, kind]) => {
     const file = path.join(name.startsWith("build/") ? root : REPO, name);
     return `(name = ${capnpString(name)}, ${kind} = embed ${capnpString(path.relative(dir, file))})`;
@@ -77,11 +85,22 @@ const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     # Outbound fetches may reach loopback servers (the state store, fake upstreams).
-    (name = "internet", network = (allow = ["public", "private", "local"])),
+    (name = "internet", network = (allow = ["public", "private", "local"])),${scheduled ? `
+    (name = "scheduled-trigger", worker = .trigger),` : ""}
   ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+  sockets = [
+    (name = "http", address = "127.0.0.1:0", http = (), service = "main"),${scheduled ? `
+    (name = "scheduled", address = "127.0.0.1:0", http = (), service = "scheduled-trigger"),` : ""}
+  ],
 );
-
+${scheduled ? `
+const trigger :Workerd.Worker = (
+  modules = [(name = "trigger.js", esModule = ${capnpString(SCHEDULED_TRIGGER)})],
+  bindings = [(name = "MAIN", service = "main")],
+  compatibilityDate = ${capnpString(compatibilityDate)},
+  compatibilityFlags = ["service_binding_extra_handlers"],
+);
+` : ""}
 const worker :Workerd.Worker = (
   modules = [
     ${modules.join(",\n    ")}
@@ -110,14 +129,17 @@ export async function startWorkerd({
   verbose = true, // workerd prints the worker's console.log lines only with --verbose
   extraArgs = [],
   timeoutMs = 20000,
+  scheduled = false, // also serve the scheduled trigger (see SCHEDULED_TRIGGER) at `scheduledUrl`
 } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "salient-workerd-"));
   if (salientConfig) root = await configuredRoot(dir, root, salientConfig);
   const file = path.join(dir, "config.capnp");
-  await writeFile(file, config({ modules, env, compatibilityDate, root, dir }));
+  await writeFile(file, config({ modules, env, compatibilityDate, root, dir, scheduled }));
   const port = await freePort();
+  const scheduledPort = scheduled ? await freePort() : null;
   const started = performance.now();
-  const args = ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`, ...(verbose ? ["--verbose"] : []), ...extraArgs];
+  const args = ["serve", file, "--socket-addr", `http=127.0.0.1:${port}`, ...(verbose ? ["--verbose"] : []),
+    ...(scheduled ? ["--experimental", "--socket-addr", `scheduled=127.0.0.1:${scheduledPort}`] : []), ...extraArgs];
   const child = spawn(WORKERD, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const collect = (chunk) => {
@@ -159,5 +181,8 @@ export async function startWorkerd({
       await new Promise((resolve) => setTimeout(resolve, readyPath === null ? 5 : 50));
     }
   }
-  return { url, pid: child.pid, startupMs: performance.now() - started, stop, output: () => output };
+  return {
+    url, pid: child.pid, startupMs: performance.now() - started, stop, output: () => output,
+    ...(scheduled && { scheduledUrl: `http://127.0.0.1:${scheduledPort}` }),
+  };
 }
