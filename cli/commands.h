@@ -3,10 +3,12 @@
 //
 //   salient config check|compile …   config_command.cpp
 //   salient ingest …                 ingest_command.cpp (with --pinecone: pinecone_command.cpp)
+//   salient sweep …                  sweep_command.cpp (asks a running dev server to sweep)
 //
 // A new subcommand gets a `<name>_command` here, its own file, a line in main.cpp's dispatch and
 // its usage in main.cpp's usage_text. Each returns the exit status: 0 ok, 1 invalid
-// configuration or input, or a file error, 2 bad usage.
+// configuration or input, or a file error (sweep: the server unreachable or the sweep failed),
+// 2 bad usage.
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@ int usage_error(const std::string& message);
 
 int config_command(const std::vector<std::string>& args);
 int ingest_command(const std::vector<std::string>& args);
+int sweep_command(const std::vector<std::string>& args);
 
 /// The configuration in a valid YAML file, or nullopt after printing the error (as
 /// FILE:LINE:COLUMN: error: MESSAGE).

@@ -1,10 +1,12 @@
 // The native `salient` CLI: checks salient.yaml and compiles it to the JSON the functions read
 // (config_command.cpp), and builds the knowledge index from knowledge/ (`salient ingest`,
 // ingest_command.cpp), which `--pinecone` also uploads to a Pinecone index
-// (pinecone_command.cpp). This file holds the usage and the dispatch; commands.h says where a
-// subcommand goes.
+// (pinecone_command.cpp), and asks a running dev server to sweep idle conversations now
+// (`salient sweep`, sweep_command.cpp). This file holds the usage and the dispatch; commands.h
+// says where a subcommand goes.
 //
-// Exit status: 0 ok, 1 invalid configuration or input, or unreadable/unwritable file, 2 bad usage.
+// Exit status: 0 ok, 1 invalid configuration or input, unreadable/unwritable file, or a failed
+// sweep, 2 bad usage.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -44,10 +46,17 @@ const char* const usage_text =
     "                                                   picks the namespace when it is per agent.\n"
     "                                                   (keys and URLs from the environment:\n"
     "                                                   docs/KNOWLEDGE.md, \"Loading Pinecone\")\n"
+    "  salient sweep [--url <origin>] [--limit <n>]\n"
+    "                                                   ask the running dev server at <origin>\n"
+    "                                                   (default http://127.0.0.1:8787) to email\n"
+    "                                                   the summaries of idle conversations now,\n"
+    "                                                   at most <n> (1-1000, default 50), and print\n"
+    "                                                   what it did\n"
     "  salient --help | --version\n"
     "\n"
     "Errors are printed as FILE:LINE:COLUMN: error: MESSAGE (config) or FILE: error: MESSAGE\n"
-    "(ingest). Exit status: 0 ok, 1 invalid configuration or input, or file error, 2 bad usage.\n"
+    "(ingest). Exit status: 0 ok, 1 invalid configuration or input, file error, or a sweep that\n"
+    "failed or found no server, 2 bad usage.\n"
     "Keys and defaults: docs/CONFIG.md; the knowledge index: docs/KNOWLEDGE.md.\n";
 
 int usage_error(const std::string& message) {
@@ -70,5 +79,6 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "config") return salient::cli::config_command({args.begin() + 1, args.end()});
   if (args[0] == "ingest") return salient::cli::ingest_command({args.begin() + 1, args.end()});
+  if (args[0] == "sweep") return salient::cli::sweep_command({args.begin() + 1, args.end()});
   return salient::cli::usage_error("unknown command: " + args[0]);
 }

@@ -90,3 +90,10 @@ set_tests_properties(cli.ingest-site-unchanged PROPERTIES FIXTURES_REQUIRED sali
 # docs/CONFIG.md's reference tables (config_table.test.cpp checks the docs hold the same).
 salient_cli_test(cli.config-reference EXIT 0 ARGS config reference
                  STDOUT "^<!-- generated: salient config reference app -->\n\\| key \\| type \\| default")
+
+# `salient sweep` asks a running dev server to sweep (tests/hosts/sweep-entry.test.mjs runs it
+# against one); here: its usage, and a clear error when nothing listens (port 1 refuses).
+salient_cli_test(cli.sweep-bad-limit EXIT 2 ARGS sweep --limit 0 STDERR "--limit must be a number from 1 to 1000")
+salient_cli_test(cli.sweep-bad-url EXIT 2 ARGS sweep --url localhost:8787 STDERR "--url must be the dev server's origin")
+salient_cli_test(cli.sweep-unreachable EXIT 1 ARGS sweep --url http://127.0.0.1:1
+                 STDERR "^salient: error: cannot reach the dev server at http://127.0.0.1:1 \\([^\n]*\\): start it with ./scripts/dev")
