@@ -6,13 +6,14 @@
 // `window.Salient`; nothing else is fetched. The first open (click, Enter/Space on the button, or
 // the API) imports pane.js from the same folder (widget/pane/, bundled), which loads the WASM
 // core and owns everything after that: the pane, the requests, the streamed answers, Past chats,
-// "Verify your email" and the profile card (see pane/index.js for its contract).
+// "Verify your email", the profile card and "Email summary" (see pane/index.js for its contract).
 //
 // Attributes of the script tag: data-agent (default "sales"), data-color (accent colour),
 // data-position ("right" | "left"), data-title, data-greeting, data-open (open on load).
 //
 // API (calls made before the pane has loaded are queued and replayed in order):
 //   Salient.open() / close() / toggle()   Salient.send(text)   Salient.identify({email, name})
+//   Salient.emailSummary() → Promise of the server's JSON answer
 //   Salient.on(name, fn) → unsubscribe     Salient.off(name, fn)
 // Events: "open", "close", "message", "error", "identify" — each is delivered both to the
 // Salient.on listeners (fn(detail)) and as a CustomEvent "salient:<name>" on window, with the
@@ -67,12 +68,16 @@
           var calls = queue;
           queue = [];
           calls.forEach(function (call) {
-            pane[call[0]].apply(pane, call[1]);
+            var result = pane[call[0]].apply(pane, call[1]);
+            if (call[2]) call[2].resolve(result); // a promise-returning call made before the load
           });
         })
         .catch(function (error) {
           loading = null; // the next click tries again
           launcher.removeAttribute("aria-busy");
+          queue.forEach(function (call) {
+            if (call[2]) call[2].reject(error);
+          });
           queue = [];
           emit("error", { code: "load_failed", message: "The chat could not be loaded: " + error.message });
         });
@@ -80,14 +85,20 @@
     return loading;
   }
 
-  /** An API method: runs on the pane, or queues (and loads the pane if `loads`). */
-  function call(method, loads) {
+  /** An API method: runs on the pane, or queues (and loads the pane if `loads`). A `promised`
+   *  method returns a promise even when queued: of what the pane's method returns once it runs. */
+  function call(method, loads, promised) {
     return function () {
       var args = Array.prototype.slice.call(arguments);
       if (pane) return pane[method].apply(pane, args);
       if (method === "close" && !loading && !loadWanted) return; // nothing is open
-      queue.push([method, args]);
+      var settle = null;
+      var promise = promised && new Promise(function (resolve, reject) {
+        settle = { resolve: resolve, reject: reject };
+      });
+      queue.push([method, args, settle]);
       if (loads) load();
+      return promise || undefined;
     };
   }
 
@@ -100,6 +111,9 @@
     },
     send: call("send", true),
     identify: call("identify", false), // kept for the pane; does not load it
+    // Emails the conversation's summary to the sales team (the pane's button, pressed without
+    // opening the pane): a promise of the server's JSON answer.
+    emailSummary: call("emailSummary", true, true),
     on: function (name, fn) {
       (listeners[name] = listeners[name] || []).push(fn);
       return function () {

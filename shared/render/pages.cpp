@@ -31,8 +31,10 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 <nav class="session-bar" aria-label="Conversations">
 <button id="new-chat" type="button" class="btn" data-variant="outline" data-size="sm">New chat</button>
 <button id="clear-chat" type="button" class="btn" data-variant="outline" data-size="sm" title="Clears this view; the conversation stays saved">Clear</button>
+<button id="email-summary" type="button" class="btn" data-variant="outline" data-size="sm" title="Emails this conversation's summary to our team" disabled>Email summary</button>
 <details id="sessions"><summary>Past chats</summary><div id="session-list" aria-live="polite"></div></details>
 </nav>
+<p id="summary-status" class="summary-status" role="status" aria-live="polite"></p>
 </header>
 <div id="messages" class="messages" aria-live="polite"></div>
 <form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}" data-enter-inserts-newline="{{enter_newline}}" data-debounce-ms="{{debounce_ms}}" data-sse="{{sse}}" data-allow-basic-html="{{allow_basic_html}}">

@@ -7,8 +7,9 @@
 // data-allow-basic-html; data-sse is not read: each answer's bubble says how it comes),
 // textarea#message, input#session-key, input#idempotency-key, button#send; div#messages, where
 // each POST appends a user bubble and an assistant bubble for its answer (answers.js); and in the
-// header button#new-chat, details#sessions > div#session-list, and button#clear-chat (made here
-// beside New chat when the markup has none).
+// header button#new-chat, details#sessions > div#session-list, button#clear-chat (made here
+// beside New chat when the markup has none), and button#email-summary with p#summary-status (no
+// Email summary when the markup has none).
 //
 // Parts, each given the shared state `ctx`:
 //   send.js           the message box's keys and debounce, htmx's POST and its errors
@@ -16,6 +17,7 @@
 //   markdown.js       answers rendered by the widget's WASM core
 //   conversations.js  history, New chat, Clear, Past chats
 //   verify.js         "Verify your email" (common/verify.js) and the profile card
+//   summary.js        "Email summary" (common/summary.js): button#email-summary, p#summary-status
 // and on any page (the privacy page has no chat form): privacy.js, the one-time-code fragments'
 // code input and resend countdown.
 // Conversations are kept in common/session-store.js, the store the widget uses: a visitor has
@@ -30,6 +32,7 @@ import { sessionField } from "./dom.js";
 import { installMarkdown } from "./markdown.js";
 import { installOtpFragments } from "./privacy.js";
 import { installSend } from "./send.js";
+import { installSummary } from "./summary.js";
 import { installVerify } from "./verify.js";
 
 function init() {
@@ -71,6 +74,7 @@ function init() {
   installSend(ctx);
   installConversations(ctx);
   installVerify(ctx, agent);
+  installSummary(ctx);
   if (stored) ctx.loadHistory(ctx.current);
 }
 

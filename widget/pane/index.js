@@ -3,8 +3,9 @@
 //
 // Contract with the loader: `mount({ root, launcher, config, emit })` draws the pane into the
 // loader's shadow root `root` (beside the `launcher` button) and returns the controller the
-// `window.Salient` API forwards to: { open(), close(), toggle(), send(text), identify(visitor) }
-// (identify stores the visitor's email and name with the conversation: POST identify).
+// `window.Salient` API forwards to: { open(), close(), toggle(), send(text), identify(visitor),
+// emailSummary() } (identify stores the visitor's email and name with the conversation: POST
+// identify; emailSummary emails the conversation's summary to the sales team: POST summary).
 // `config` = { agent, base (the widget folder's URL), title, greeting, position, color };
 // `emit(name, detail)` delivers an event to the page ("open", "close", "message", "error",
 // "identify").
@@ -20,6 +21,7 @@
 //   visitor.js       Salient.identify
 //   sheet.js         the panel over the log's foot, and "Past chats" in it
 //   verify.js        "Verify your email" (common/verify.js) and the profile card, in the panel
+//   summary.js       "Email summary" (common/summary.js) in the tools row; Salient.emailSummary()
 //   viewport.js      phones: the pane fits the visual viewport
 // The first open fetches the agent's settings (GET settings: chat.input's keys, ui.sse_enabled,
 // ui.allow_basic_html, chat.max_message_chars) beside the history and the core; until they are in
@@ -36,6 +38,7 @@ import { installComposer } from "./composer.js";
 import { installConversation } from "./conversation.js";
 import { createServer } from "./server.js";
 import { installSheet } from "./sheet.js";
+import { installSummary } from "./summary.js";
 import { installVerify } from "./verify.js";
 import { createView } from "./view.js";
 import { installViewport } from "./viewport.js";
@@ -85,6 +88,7 @@ export function mount({ root, launcher, config, emit }) {
   installComposer(p);
   installSheet(p);
   installVerify(p);
+  installSummary(p);
 
   p.settingsLoad = p.server.settings().then((json) => {
     if (json) {
@@ -157,5 +161,6 @@ export function mount({ root, launcher, config, emit }) {
       return p.sendText(text);
     },
     identify: p.identify,
+    emailSummary: p.emailSummary,
   };
 }

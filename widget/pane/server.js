@@ -5,6 +5,7 @@
 //   POST history               a stored conversation (a restore, or an answer a dropped stream lost)
 //   POST identify              the visitor's details on the conversation
 //   POST sessions              titles of this browser's conversations ("Past chats")
+//   POST summary               "Email summary": the conversation's summary to the sales team
 //   POST /otp/request, /otp/verify   "Verify your email" (common/verify.js), at the host's root
 // Each returns what came back (status and parsed JSON) or throws on a network error; callers turn
 // both into a message in the pane.

@@ -68,8 +68,11 @@ padding:8px 10px;min-height:40px;max-height:140px;line-height:1.4}
 textarea:focus-visible{outline:2px solid var(--s-focus);outline-offset:0}
 .send{flex:none;width:40px;height:40px;border:0;border-radius:10px;background:var(--s-accent);color:var(--s-on-accent);display:flex;align-items:center;justify-content:center}
 .send[aria-disabled=true]{opacity:.55;cursor:progress}
-.tools{display:flex;gap:12px;justify-content:flex-end;padding:2px 12px;border-top:1px solid var(--s-border);background:var(--s-bg)}
+.tools{display:flex;flex-wrap:wrap;gap:0 12px;justify-content:flex-end;padding:2px 12px;border-top:1px solid var(--s-border);background:var(--s-bg)}
 .tools button{border:0;background:none;padding:4px 2px;font-size:13px;color:var(--s-accent);text-decoration:underline}
+.tools button:disabled,.tools [aria-disabled=true]{color:var(--s-muted);text-decoration:none;cursor:not-allowed}
+.summary-note{flex-basis:100%;margin:0 0 4px;text-align:right;font-size:12px;color:var(--s-muted)}.summary-note:empty{display:none}
+.summary-note.error{color:var(--s-error)}
 .tools [hidden],.sheet[hidden],.verify [hidden]{display:none}
 .sheet{flex:none;max-height:65%;overflow-y:auto;border-top:1px solid var(--s-border);background:var(--s-bg);padding:8px 14px 12px;font-size:14px}
 .sheet-head{display:flex;align-items:center;justify-content:space-between}

@@ -36,7 +36,9 @@ export function createView(root, config) {
     '<button type="button" class="sheet-close" aria-label="Close panel">' + CLOSE_ICON + '</button></div>' +
     '<div class="sheet-body"></div></section>' +
     '<div class="tools"><button type="button" class="past" aria-controls="salient-sheet" aria-expanded="false">Past chats</button>' +
-    '<button type="button" class="verify" aria-controls="salient-sheet" aria-expanded="false" hidden>Verify your email</button></div>' +
+    '<button type="button" class="verify" aria-controls="salient-sheet" aria-expanded="false" hidden>Verify your email</button>' +
+    // "Email summary" (summary.js) and its answer, a polite status line under the row.
+    '<button type="button" class="summary" disabled>Email summary</button><p class="summary-note" role="status" aria-live="polite"></p></div>' +
     '<form class="composer" novalidate><label class="vh" for="salient-input">Your message</label>' +
     '<textarea id="salient-input" rows="1" placeholder="Type your message…" aria-describedby="salient-hint"></textarea>' +
     '<span class="vh" id="salient-hint"></span>' +
@@ -66,6 +68,8 @@ export function createView(root, config) {
     sheetClose: $(".sheet-close"),
     pastButton: $(".tools .past"),
     verifyButton: $(".tools .verify"),
+    summaryButton: $(".tools .summary"),
+    summaryNote: $(".summary-note"),
 
     setStatus(kind, text) {
       pane.dataset.status = kind;
