@@ -2,15 +2,21 @@
 -- updated with the provider's answer (sent, with Mailgun's id, or failed). The body stored is
 -- the one the core passes: with any one-time code masked.
 --
---   salient_email_queue(p_tenant, p_session_id, p_to, p_subject, p_text, p_html, p_kind, p_otp_id)
+--   salient_email_queue(p_tenant, p_session_id, p_to, p_subject, p_text, p_html, p_kind, p_otp_id,
+--                       p_summary_id)
 --     → {email_id}
 --   salient_email_result(p_tenant, p_email_id, p_status, p_provider_id, p_provider_response, p_now_ms)
 --     → {status}
 --     p_status "sent" or "failed". A code email's otp_links row becomes valid ("sent") only
---     here, when Mailgun took the message: a code that was never sent never verifies.
+--     here, when Mailgun took the message: a code that was never sent never verifies. A summary's
+--     email passes its outcome to salient_summary_outcome (summaries.sql): sent, or retried.
+
+-- The signature before p_summary_id: dropped, or PostgREST would have two to choose from.
+drop function if exists salient_email_queue(text, uuid, text, text, text, text, text, uuid);
 
 create or replace function salient_email_queue(p_tenant text, p_session_id uuid, p_to text, p_subject text,
-                                               p_text text, p_html text, p_kind text, p_otp_id uuid)
+                                               p_text text, p_html text, p_kind text, p_otp_id uuid,
+                                               p_summary_id uuid default null)
 returns jsonb
 language plpgsql as $$
 declare
@@ -23,11 +29,13 @@ begin
   perform salient_require_text('p_text', p_text);
   perform salient_require_text('p_kind', p_kind);
   v_tenant := salient_tenant_id(p_tenant, true);
-  insert into email_events (tenant_id, session_id, to_email, subject, body, text_body, kind, otp_id, status)
+  insert into email_events (tenant_id, session_id, to_email, subject, body, text_body, kind, otp_id, summary_id,
+                            status)
     values (v_tenant,
             (select id from sessions where id = p_session_id and tenant_id = v_tenant),
             p_to, p_subject, coalesce(p_html, ''), p_text, p_kind,
             (select id from otp_links where id = p_otp_id and tenant_id = v_tenant),
+            (select id from conversation_summaries where id = p_summary_id and tenant_id = v_tenant),
             'queued')
     returning id into v_id;
   return jsonb_build_object('email_id', v_id);
@@ -41,6 +49,7 @@ language plpgsql as $$
 declare
   v_tenant uuid;
   v_otp uuid;
+  v_summary uuid;
 begin
   perform salient_require_text('p_tenant', p_tenant);
   perform salient_require_uuid('p_email_id', p_email_id);
@@ -52,7 +61,7 @@ begin
      set status = p_status, provider_id = p_provider_id, provider_response = p_provider_response,
          sent_at = case when p_status = 'sent' then to_timestamp(p_now_ms / 1000.0) end
    where id = p_email_id and tenant_id = v_tenant
-   returning otp_id into v_otp;
+   returning otp_id, summary_id into v_otp, v_summary;
   if not found then
     return jsonb_build_object('status', 'not_found');
   end if;
@@ -61,6 +70,9 @@ begin
        set status = case when p_status = 'sent' then 'sent' else 'failed' end,
            sent_at = case when p_status = 'sent' then to_timestamp(p_now_ms / 1000.0) end
      where id = v_otp and status = 'pending';
+  end if;
+  if v_summary is not null then
+    perform salient_summary_outcome(v_summary, p_status = 'sent', to_timestamp(p_now_ms / 1000.0));
   end if;
   return jsonb_build_object('status', p_status);
 end

@@ -28,6 +28,7 @@ const FUNCTIONS = new Set([
   "salient_session_history", "salient_list_sessions", "salient_sync_config", "salient_attach_retrieval",
   "salient_turn_answer", "salient_identify", "salient_rate_check", "salient_email_queue",
   "salient_email_result", "salient_otp_issue", "salient_otp_verify",
+  "salient_summary_claim", "salient_summary_store", "salient_summary_transcript",
 ]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -153,6 +153,17 @@ void follow_other_keys(validator& v, const json* root, config& c) {
   const json* embeddings = child(root, "embeddings");
   if (c.embeddings.provider == "pinecone" && !child(embeddings, "model")) c.embeddings.model = "llama-text-embed-v2";
 
+  // The seed design's mock_sales_recipient is an alias: it is moved into sales_recipient, so the
+  // compiled JSON carries one name (and parsing it again does not see "both").
+  if (!c.email.mock_sales_recipient.empty()) {
+    if (!c.email.sales_recipient.empty()) {
+      const loc at = loc{}.key("email").key("mock_sales_recipient");
+      return v.fail(at, "give email.sales_recipient or its alias email.mock_sales_recipient, not both");
+    }
+    c.email.sales_recipient = std::move(c.email.mock_sales_recipient);
+    c.email.mock_sales_recipient.clear();
+  }
+
   auto& input = c.chat.input;
   const json* newline = child(child(child(root, "chat"), "input"), "enter_inserts_newline");
   if (!newline) input.enter_inserts_newline = input.submit_shortcut == "ctrl+enter";

@@ -15,6 +15,9 @@ namespace {
 #define AT(T, member) +[](T& c) -> auto& { return c.member; }
 
 bool is_index_name(std::string_view s) { return is_code(s, 45); }
+bool is_country(std::string_view s) {
+  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
 bool is_one_line(std::string_view s) { return is_header_safe(s); }
 bool is_hex_color(std::string_view s) {
   if (s.size() != 7 || s[0] != '#') return false;
@@ -43,7 +46,16 @@ constexpr field<config> config_table[] = {
             "preflights a 204 allowing GET/POST with `content-type`, `accept`, `last-event-id`); any other "
             "cross-site POST is a 403 and no other origin gets a CORS grant. Same-origin needs nothing here"),
 
-    not_yet<config>("chat.inactivity_minutes", "summaries of idle conversations come in a later version"),
+    optional_text("app.country", AT(config, app.country),
+                  "where the business is, as an ISO 3166 alpha-2 code (`US`, `GB`, `DE`…): a phone number a visitor "
+                  "writes without `+` is read as a local number of this country (its trunk prefix dropped, its "
+                  "country code added) when its rules are known, else kept as written; empty = kept as written")
+        .checked(is_country, "two upper-case letters, like \"US\" or \"GB\", or empty"),
+
+    integer("chat.inactivity_minutes", 1, 10080, AT(config, chat.inactivity_minutes),
+            "a conversation with no new message for this long is summarized and emailed to the sales team by the "
+            "scheduled sweep (once per new message: a conversation already summarized waits for the visitor's "
+            "next message)"),
     integer("chat.max_message_chars", 1, 100000, AT(config, chat.max_message_chars),
             "the longest visitor message accepted"),
     integer("chat.input.debounce_ms", 0, 5000, AT(config, chat.input.debounce_ms),
@@ -67,8 +79,21 @@ constexpr field<config> config_table[] = {
     text("email.brand_color", AT(config, email.brand_color),
          "the accent colour of the emails and the privacy page, `#rrggbb`")
         .checked(is_hex_color, "a colour like \"#2563eb\""),
-    not_yet<config>("email.sales_recipient", "conversation summaries and lead emails come in a later version"),
-    not_yet<config>("email.mock_sales_recipient", "conversation summaries and lead emails come in a later version"),
+    optional_text("email.sales_recipient", AT(config, email.sales_recipient),
+                  "where conversation summaries and leads are emailed (the \"Email summary\" button and the idle "
+                  "sweep); `agents.<code>.sales_recipient` overrides it per agent; empty = no summaries are sent (the "
+                  "button answers that they are not set up)")
+        .checked(is_email_address, "an email address like \"sales@example.com\", or empty"),
+    optional_text("email.mock_sales_recipient", AT(config, email.mock_sales_recipient),
+                  "the first design's name of `email.sales_recipient`, accepted as its alias; giving both is "
+                  "refused")
+        .checked(is_email_address, "an email address like \"sales@example.com\", or empty"),
+
+    integer("summary.link_days", 1, 365, AT(config, summary.link_days),
+            "how long the link to a conversation's read-only transcript, in a summary email, keeps working (it "
+            "dies earlier when the visitor's data is erased)"),
+    integer("summary.per_session_per_day", 1, 100, AT(config, summary.per_session_per_day),
+            "summaries the \"Email summary\" button may send for one conversation per day; further presses get 429"),
 
     integer("otp.codes_per_ip_per_hour", 1, 10000, AT(config, otp.codes_per_ip_per_hour),
             "one-time-code emails one client address may ask for per hour (with at most 3 per email address per "
@@ -187,6 +212,10 @@ constexpr field<agent_config> agent_table[] = {
     flag("enabled", AT(agent_config, enabled), "a disabled agent answers 404 and cannot be `app.default_agent`"),
     code("persona", 32, AT(agent_config, persona),
          "the persona whose system prompt the agent uses; must exist (see `personas`)"),
+    optional_text("sales_recipient", AT(agent_config, sales_recipient),
+                  "where this agent's summaries go instead of `email.sales_recipient`")
+        .checked(is_email_address, "an email address like \"sales@example.com\", or empty")
+        .defaults("`email.sales_recipient`"),
     llm_section("llm", AT(agent_config, llm),
                 "any of `provider`, `model`, `temperature`, `max_tokens`, `history_tokens`, `timeout_ms`, "
                 "`retries`, same rules as the global `llm`; keys given here override the global ones, the rest are "

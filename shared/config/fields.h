@@ -30,7 +30,6 @@ enum class field_kind {
   rotation,       ///< logging.rotation's size or age (log_limit.cpp)
   retention,      ///< logging.retention's age or file count
   llm,            ///< a mapping read with llm_fields (the global llm:, an agent's overrides)
-  not_yet,        ///< a key of the seed design that nothing reads yet: refused with `why`
 };
 
 /// Where a field's value lives in T. The accessors return mutable references for the reader;
@@ -62,7 +61,7 @@ struct field_rule {
   std::size_t max = 0;                 ///< code: the longest; text: the most code points (0: no limit)
   std::string_view choices = {};       ///< choice: "DEBUG|INFO|WARN|ERROR"
   std::string_view refused = {};       ///< choice: a value of the design not supported yet
-  std::string_view why = {};           ///< not_yet, refused: the reason, for the message and the docs
+  std::string_view why = {};           ///< refused: the reason, for the message and the docs
   bool (*check)(std::string_view) = nullptr;  ///< a further rule for non-empty text …
   std::string_view must = {};                 ///< … stated as "<key> must be <must>, got …"
   std::string_view default_doc = {};          ///< the docs' default when it is not the struct's own
@@ -147,12 +146,6 @@ constexpr field<T> log_age_or_files(std::string_view key, log_limit& (*at)(T&), 
 template <class T>
 constexpr field<T> llm_section(std::string_view key, llm_settings& (*at)(T&), std::string_view doc) {
   return make_field<T>(key, field_kind::llm, at, doc);
-}
-template <class T>
-constexpr field<T> not_yet(std::string_view key, std::string_view why) {
-  field<T> f = make_field<T>(key, field_kind::not_yet, std::monostate{}, {});
-  f.why = why;
-  return f;
 }
 
 // The tables (fields.cpp), each in the order of docs/CONFIG.md and of the compiled JSON.

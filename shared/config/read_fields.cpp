@@ -1,7 +1,6 @@
 // read_fields (fields.h): a table's fields read from a mapping, one level of keys at a time,
 // by code that does not depend on the struct (read_fields only locates each row's value).
-// Each level's mapping may hold the keys its rows name (and the caller's `extra`); a
-// not_yet row's key is refused with its reason. At each level the required keys are checked
+// Each level's mapping may hold the keys its rows name (and the caller's `extra`). At each level the required keys are checked
 // first, then the rows are read in table order, a nested mapping when its first row comes up,
 // so the first error reported is the first in the docs' order.
 #include <algorithm>
@@ -65,7 +64,6 @@ void read_one(validator& v, const json* s, const loc& sec, std::string_view key,
     case field_kind::retention:
       return v.log_limit_value(s, key, sec, f.kind == field_kind::rotation, ref<log_limit>(p));
     case field_kind::llm: return read_fields(v, child(s, key), sec.key(key), llm_fields, ref<llm_settings>(p));
-    case field_kind::not_yet: return;  // refused by validator::section
   }
 }
 
@@ -73,16 +71,14 @@ void read_level(validator& v, const json* j, const loc& at, std::span<const loca
                 std::string_view prefix, std::span<const std::string_view> extra) {
   if (v.failed()) return;
   std::vector<std::string_view> keys;
-  std::vector<not_yet_key> refused;
   for (const located_field& row : rows) {
     std::optional<std::string_view> rest = below(row.rule->key, prefix);
     if (!rest) continue;
     std::string_view head = rest->substr(0, rest->find('.'));
-    if (row.rule->kind == field_kind::not_yet && head == *rest) refused.push_back({head, row.rule->why});
-    else if (std::find(keys.begin(), keys.end(), head) == keys.end()) keys.push_back(head);
+    if (std::find(keys.begin(), keys.end(), head) == keys.end()) keys.push_back(head);
   }
   keys.insert(keys.end(), extra.begin(), extra.end());
-  const json* s = v.section(j, at, keys, refused);
+  const json* s = v.section(j, at, keys);
   for (const located_field& row : rows) {
     std::optional<std::string_view> rest = below(row.rule->key, prefix);
     if (v.failed() || !rest || !row.rule->required || rest->find('.') != std::string_view::npos || child(s, *rest))

@@ -105,7 +105,7 @@ template <class T>
 std::string rows(std::span<const field<T>> fields, std::string_view prefix, const T& defaults) {
   std::string out;
   for (const field<T>& f : fields) {
-    if (f.kind == field_kind::not_yet || !f.key.starts_with(prefix)) continue;
+    if (!f.key.starts_with(prefix)) continue;
     out += "| `" + std::string(f.key.substr(prefix.size())) + "` | " + std::string(type_name(f.kind)) + " | " +
            cell(default_cell(f, defaults)) + " | " + cell(allowed_cell(f)) + " |\n";
   }
@@ -127,7 +127,7 @@ std::string config_reference() {
   std::vector<std::string_view> sections;
   for (const field<config>& f : detail::config_fields) {
     std::string_view section = f.key.substr(0, f.key.find('.'));
-    if (f.kind == field_kind::not_yet || std::find(sections.begin(), sections.end(), section) != sections.end())
+    if (std::find(sections.begin(), sections.end(), section) != sections.end())
       continue;
     sections.push_back(section);
     if (f.kind == field_kind::llm) block(section, rows(detail::llm_fields, "", defaults.llm));
@@ -137,11 +137,6 @@ std::string config_reference() {
   block("agents", map_key_row("the URL segment, `/a/{code}/`; unique") +
                       rows(detail::agent_fields, "", agent_config{}));
   block("offline", rows(detail::offline_fields, "", detail::default_offline(defaults.app.name)));
-
-  std::string refused = "| key | why it is refused |\n|---|---|\n";
-  for (const field<config>& f : detail::config_fields)
-    if (f.kind == field_kind::not_yet) refused += "| `" + std::string(f.key) + "` | " + cell(f.why) + " |\n";
-  out += "\n" + block_start("not-yet") + refused + std::string(block_end);
   return out;
 }
 

@@ -22,7 +22,6 @@ void write_fields(ojson& out, std::span<const field<T>> fields, const T& value) 
   // The accessors hand out mutable references, for the reader; nothing here writes through them.
   T& owner = const_cast<T&>(value);
   for (const field<T>& f : fields) {
-    if (f.kind == field_kind::not_yet) continue;
     ojson* node = &out;
     std::string_view key = f.key;
     for (std::size_t dot; (dot = key.find('.')) != std::string_view::npos; key.remove_prefix(dot + 1))

@@ -149,8 +149,7 @@ void validator::fail(const loc& at, std::string message) {
   if (!err_) err_ = make_error(errc::misconfigured, std::move(message), at.pointer);
 }
 
-const json* validator::section(const json* j, const loc& at, std::span<const std::string_view> keys,
-                               std::span<const not_yet_key> not_yet) {
+const json* validator::section(const json* j, const loc& at, std::span<const std::string_view> keys) {
   if (failed() || !j || j->is_null()) return nullptr;
   if (!j->is_object()) {
     fail(at, at.what() + " must be a mapping, got " + describe(*j));
@@ -159,11 +158,6 @@ const json* validator::section(const json* j, const loc& at, std::span<const std
   for (const auto& item : j->items()) {
     const std::string& k = item.key();
     if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
-    for (const not_yet_key& n : not_yet) {
-      if (n.key != k) continue;
-      fail(at.key(k), at.key(k).name + " is not supported yet (" + std::string(n.why) + "); remove it");
-      return nullptr;
-    }
     std::string in = at.name.empty() ? "at the top level" : "in " + at.name;
     std::string hint = suggestion(k, keys);
     if (hint.empty()) hint = " (expected one of: " + join(keys) + ")";

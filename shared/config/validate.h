@@ -45,22 +45,15 @@ std::optional<std::string> normalise_origin(std::string_view s);
 
 inline const json* child(const json* obj, std::string_view key) { return obj ? member(*obj, key) : nullptr; }
 
-/// A key that the seed design has but nothing reads yet: refused with `why`.
-struct not_yet_key {
-  std::string_view key;
-  std::string_view why;
-};
-
 class validator {
  public:
   bool failed() const { return err_.has_value(); }
   error take() { return std::move(*err_); }
   void fail(const loc& at, std::string message);
 
-  /// The mapping at `j` holding only `keys`; nullptr when absent, null, or on error. A key of
-  /// `not_yet` is refused with its reason; any other unknown key with the closest known key.
-  const json* section(const json* j, const loc& at, std::span<const std::string_view> keys,
-                      std::span<const not_yet_key> not_yet = {});
+  /// The mapping at `j` holding only `keys`; nullptr when absent, null, or on error. An unknown
+  /// key is refused with the closest known key.
+  const json* section(const json* j, const loc& at, std::span<const std::string_view> keys);
 
   enum class empty_is { error, allowed };  ///< allowed: "" and null both mean empty
 

@@ -63,6 +63,7 @@ result<request> parse_request_head(std::string_view head_json, std::string_view 
   req.client_ip = std::string(detail::string_member(*doc, "client_ip").value_or(""));
   if (req.client_ip.size() > 64) return make_error(errc::bad_request, "client_ip is too long", "/client_ip");
   req.body_truncated = detail::bool_member(*doc, "body_truncated").value_or(false);
+  req.scheduled = detail::bool_member(*doc, "scheduled").value_or(false);
   if (auto entropy = detail::string_member(*doc, "entropy")) {
     if (entropy->size() != 64) return make_error(errc::bad_request, "entropy must be 64 hex digits", "/entropy");
     for (std::size_t i = 0; i < 64; i += 2) {

@@ -14,6 +14,10 @@ error send_failed(int retry_after_s = 0) {
 
 }  // namespace
 
+email_brand brand_of(const config& cfg, const agent_config& agent) {
+  return email_brand{cfg.app.name, cfg.email.brand_color, "/a/" + agent.code + "/privacy"};
+}
+
 std::string sender_of(const config& cfg, const mailgun_endpoint& ep) {
   std::string address = cfg.email.from.empty() ? "noreply@" + ep.domain : cfg.email.from;
   std::string name = cfg.email.from_name.empty() ? cfg.app.name : cfg.email.from_name;
@@ -27,9 +31,9 @@ std::string sender_of(const config& cfg, const mailgun_endpoint& ep) {
 }
 
 task<result<void>> send_email(function_context ctx, const state_store& store, const mailgun_endpoint& ep,
-                              outgoing_email email) {
+                              outgoing_email email, effect_policy policy) {
   exchange& ex = ctx.ex;
-  auto queued = parse_email_queue(co_await ex.fetch(email_queue_request(store, email.record)));
+  auto queued = parse_email_queue(co_await ex.fetch(email_queue_request(store, email.record), policy));
   if (!queued) {
     ex.log(log_level::warn, "email.store_failed", {{"kind", email.record.kind}, {"reason", queued.err().message}});
     co_return queued.err();
@@ -37,7 +41,7 @@ task<result<void>> send_email(function_context ctx, const state_store& store, co
   auto built = mailgun_send_request(ep, email.message, multipart_boundary(ctx.rng));
   fetch_result answer;
   if (built) {
-    answer = co_await ex.fetch(*built);
+    answer = co_await ex.fetch(*built, policy);
   } else {
     answer.failure = effect_failure{effect_failure_kind::network, "not sent: " + built.err().message};
   }
@@ -49,7 +53,7 @@ task<result<void>> send_email(function_context ctx, const state_store& store, co
                              : provider_response_json(answer);
   email_outcome_args outcome{email.record.tenant, *queued, sent.ok(), sent ? sent->id : std::string(),
                              std::move(response), ex.req().now_ms};
-  auto recorded = parse_email_result(co_await ex.fetch(email_result_request(store, outcome)));
+  auto recorded = parse_email_result(co_await ex.fetch(email_result_request(store, outcome), policy));
   if (!recorded)
     ex.log(log_level::warn, "email.store_failed", {{"kind", email.record.kind}, {"reason", recorded.err().message}});
   if (!sent) {

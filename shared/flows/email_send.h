@@ -11,6 +11,7 @@
 
 #include "salient/core/result.h"
 #include "salient/flows/context.h"
+#include "salient/render/templates.h"
 #include "salient/upstream/mailgun/mailgun.h"
 #include "salient/upstream/store/otp_store.h"
 
@@ -21,6 +22,9 @@ struct outgoing_email {
   email_record record;    ///< what email_events keeps (tenant, kind, masked bodies, links)
 };
 
+/// The email brand of the agent's pages and emails, from salient.yaml.
+email_brand brand_of(const config& cfg, const agent_config& agent);
+
 /// The sender, "Name <address>": email.from (default noreply@ the Mailgun domain) and
 /// email.from_name (default app.name), the name quoted.
 std::string sender_of(const config& cfg, const mailgun_endpoint& ep);
@@ -28,7 +32,9 @@ std::string sender_of(const config& cfg, const mailgun_endpoint& ep);
 /// Ok once Mailgun took the message (its id is stored). Errors: unavailable (the store or
 /// Mailgun could not be reached or refused for now; retry_after_s from Mailgun's 429) with code
 /// "send_failed", or misconfigured (Mailgun refused the key or the domain).
+/// `policy`: survive_cancel for an email that must not be cut off half-recorded when the client
+/// leaves (a summary, whose row would otherwise wait for its lease to end as `unknown`).
 task<result<void>> send_email(function_context ctx, const state_store& store, const mailgun_endpoint& ep,
-                              outgoing_email email);
+                              outgoing_email email, effect_policy policy = effect_policy::cancel_with_client);
 
 }  // namespace salient

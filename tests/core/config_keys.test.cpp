@@ -18,24 +18,33 @@ using salient::log_limit;
 using salient::log_unit;
 using salient::to_json;
 
-TEST_CASE("config: keys nothing reads yet are refused as not supported yet", "[config]") {
-  auto e = parse_err(R"({"email": {"mock_sales_recipient": "sales@example.com"}})");
+TEST_CASE("config: email.mock_sales_recipient is email.sales_recipient's alias; both are refused", "[config]") {
+  config c = parse_ok(R"({"email": {"mock_sales_recipient": "Sales@Example.com"}})");
+  CHECK(c.email.sales_recipient == "Sales@Example.com");
+  CHECK(c.email.mock_sales_recipient.empty());
+  // The compiled JSON names it once, so the functions' second parse accepts it.
+  CHECK(parse_ok(to_json(c)).email.sales_recipient == "Sales@Example.com");
+
+  auto e = parse_err(R"({"email": {"sales_recipient": "a@example.com", "mock_sales_recipient": "b@example.com"}})");
   CHECK(e.path == "/email/mock_sales_recipient");
-  CHECK(e.message ==
-        "email.mock_sales_recipient is not supported yet (conversation summaries and lead emails come in a later "
-        "version); remove it");
+  CHECK(e.message == "give email.sales_recipient or its alias email.mock_sales_recipient, not both");
+  CHECK(parse_err(R"({"email": {"sales_recipient": "not an address"}})").path == "/email/sales_recipient");
+}
 
-  e = parse_err(R"({"chat": {"inactivity_minutes": 30, "max_message_chars": 10}})");
-  CHECK(e.path == "/chat/inactivity_minutes");
-  CHECK(e.message ==
-        "chat.inactivity_minutes is not supported yet (summaries of idle conversations come in a later version); "
-        "remove it");
-
-  // They are not offered as suggestions or listed as expected keys either.
-  e = parse_err(R"({"email": {"sales_recipients": "x"}})");
-  CHECK(e.message == R"(unknown key "sales_recipients" in email (expected one of: from, from_name, brand_color))");
-  e = parse_err(R"({"chat": {"inactivity": 30}})");
-  CHECK(e.message == R"(unknown key "inactivity" in chat (expected one of: max_message_chars, input))");
+TEST_CASE("config: summaries' keys and the per-agent recipient", "[config]") {
+  config c = parse_ok(R"({"app": {"country": "DE"}, "chat": {"inactivity_minutes": 45},
+    "email": {"sales_recipient": "team@example.com"}, "summary": {"link_days": 7},
+    "agents": {"sales": {}, "support": {"sales_recipient": "help@example.com"}}})");
+  CHECK(c.app.country == "DE");
+  CHECK(c.chat.inactivity_minutes == 45);
+  CHECK(c.summary.link_days == 7);
+  CHECK(c.summary.per_session_per_day == 5);
+  CHECK(c.sales_recipient_of(c.agents[0]) == "team@example.com");
+  CHECK(c.sales_recipient_of(c.agents[1]) == "help@example.com");
+  CHECK(parse_err(R"({"app": {"country": "de"}})").path == "/app/country");
+  CHECK(parse_err(R"({"app": {"country": "DEU"}})").path == "/app/country");
+  CHECK(parse_err(R"({"chat": {"inactivity_minutes": 0}})").path == "/chat/inactivity_minutes");
+  CHECK(parse_err(R"({"summary": {"link_days": 400}})").path == "/summary/link_days");
 }
 
 TEST_CASE("config: app.mode multi-tenant is refused: one deployment serves one tenant", "[config]") {
@@ -172,10 +181,10 @@ TEST_CASE("config: with provider pinecone the embeddings model defaults to Pinec
 
 TEST_CASE("config: to_json writes every section, with agents as a map", "[config]") {
   auto j = nlohmann::json::parse(to_json(parse_ok("{}")));
-  for (const char* k : {"app", "chat", "email", "otp", "logging", "vector", "embeddings", "llm", "ui", "limits",
-                        "budget", "rag", "resilience", "offline", "personas", "agents"})
+  for (const char* k : {"app", "chat", "email", "summary", "otp", "logging", "vector", "embeddings", "llm", "ui",
+                        "limits", "budget", "rag", "resilience", "offline", "personas", "agents"})
     CHECK(j.contains(k));
-  CHECK(j.size() == 16);
+  CHECK(j.size() == 17);
   CHECK(j["llm"]["history_tokens"] == 3000);
   CHECK(j["llm"]["timeout_ms"] == 30000);
   CHECK(j["llm"]["retries"] == 2);

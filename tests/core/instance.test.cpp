@@ -51,10 +51,12 @@ TEST_CASE("instance: handles are independent", "[instance]") {
   CHECK(a.body.find("one") != std::string::npos);
 }
 
-TEST_CASE("instance: summary routes answer 501 until they are built", "[instance]") {
+TEST_CASE("instance: the otp and summary modules answer their own routes only", "[instance]") {
   fake_host otp(otp_flow);
   CHECK(otp.start(fake_host::head("POST", "/otp/other")).status == 404);
   fake_host summary(summary_flow);
-  CHECK(summary.start(fake_host::head("POST", "/a/sales/summary")).status == 501);
+  CHECK(summary.start(fake_host::head("POST", "/a/sales/summary")).status == 415);  // a body is required
+  CHECK(summary.start(fake_host::head("GET", "/a/sales/summary")).status == 405);
   CHECK(summary.start(fake_host::head("POST", "/a/nobody/summary")).status == 404);
+  CHECK(summary.start(fake_host::head("POST", "/internal/sweep")).status == 404);  // not scheduled: no sweep
 }

@@ -94,7 +94,7 @@ for (const backend of backends()) {
     test("the schema, then the functions; again, nothing; pasted again by hand, nothing changes", async () => {
       const migrations = (await migrationFiles()).map((f) => f.name);
       const files = (await functionFiles()).map((f) => f.name);
-      assert.deepEqual(migrations, ["0001_baseline.sql", "0002_verified_email.sql"]);
+      assert.deepEqual(migrations, ["0001_baseline.sql", "0002_verified_email.sql", "0003_summaries.sql"]);
       const first = await migrate(db.adapter);
       assert.deepEqual(first, { applied: migrations, skipped: [], functions: { applied: files, skipped: [] } });
       const second = await migrate(db.adapter);
@@ -108,12 +108,12 @@ for (const backend of backends()) {
       for (const file of [...await migrationFiles(), ...await functionFiles()]) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify)\(/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript)\(/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text)",
         "salient_claim_turn(text,uuid,integer)",
-        "salient_email_queue(text,uuid,text,text,text,text,text,uuid)",
+        "salient_email_queue(text,uuid,text,text,text,text,text,uuid,uuid)",
         "salient_email_result(text,uuid,text,text,jsonb,bigint)",
         "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",
         "salient_identify(text,text,text,text,text)",
@@ -122,6 +122,9 @@ for (const backend of backends()) {
         "salient_otp_verify(text,text,text,text,text,text,text,bigint,text)",
         "salient_rate_check(text,text,text,integer,integer,bigint,boolean)",
         "salient_session_history(text,text,text,integer)",
+        "salient_summary_claim(text,text,text,bigint,integer,integer,integer,integer)",
+        "salient_summary_store(text,uuid,uuid,text,text,text,text,jsonb,timestamp with time zone,integer,bigint,integer,integer,jsonb)",
+        "salient_summary_transcript(text,uuid,bigint)",
         "salient_sync_config(text,jsonb,jsonb,text)",
         "salient_turn_answer(text,uuid)",
       ]);
@@ -275,11 +278,11 @@ for (const [name, open] of Object.entries(cli)) {
         assert.match(first.stdout, /applied functions\/turns\.sql\n/);
         const files = (await functionFiles()).length;
         assert.match(first.stdout, /applied 0002_verified_email\.sql\n/);
-        assert.match(first.stdout, new RegExp(`2 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
+        assert.match(first.stdout, new RegExp(`3 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
         assert.doesNotMatch(first.stdout, /synced/);
         const second = await migrateCli([...target.args, ...SYNC_ARGS]);
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, new RegExp(`nothing to do \\(2 migrations and ${files} function files already applied\\)`));
+        assert.match(second.stdout, new RegExp(`nothing to do \\(3 migrations and ${files} function files already applied\\)`));
         const { app } = compiled;
         const counts = [Object.keys(compiled.personas).length, Object.keys(compiled.agents).length];
         assert.match(second.stdout, new RegExp(`synced .*salient\\.json: ${counts[0]} personas, ${counts[1]} agents for tenant ${app.tenant}`));

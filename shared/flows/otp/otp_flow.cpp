@@ -12,6 +12,7 @@
 // transaction per call; this flow makes the code, the keyed hashes and the emails
 // (flows/email_send.h). Codes never appear in a URL or a log; the stored copy of an email masks
 // the code.
+#include "flows/email_send.h"
 #include "flows/otp/otp_routes.h"
 #include "salient/flows/flows.h"
 #include "salient/http/respond.h"
@@ -22,7 +23,7 @@ namespace salient {
 namespace {
 
 task<void> get_privacy(function_context ctx, const agent_config& agent) {
-  respond_html(ctx.ex, 200, render_privacy_page(otp::brand_of(ctx.cfg, agent), agent.code, agent.name));
+  respond_html(ctx.ex, 200, render_privacy_page(brand_of(ctx.cfg, agent), agent.code, agent.name));
   co_return;
 }
 

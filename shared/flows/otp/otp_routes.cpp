@@ -43,10 +43,6 @@ void respond_ok(exchange& ex, response_format fmt, const json& body, const std::
 
 }  // namespace
 
-email_brand brand_of(const config& cfg, const agent_config& agent) {
-  return email_brand{cfg.app.name, cfg.email.brand_color, "/a/" + agent.code + "/privacy"};
-}
-
 void respond_otp_error(exchange& ex, const error& e, response_format fmt) {
   if (fmt != response_format::fragment) {
     respond_error(ex, e, fmt);
@@ -147,7 +143,7 @@ task<void> post_request(function_context ctx, otp_setup s) {
       email_message{sender_of(cfg, s.mailgun), s.email, sent.subject, std::move(sent.text), std::move(sent.html), {},
                     with_code ? "otp-code" : "nothing-held", {}},
       email_record{cfg.app.tenant, issued->session_id, s.email, stored.subject, std::move(stored.text),
-                   std::move(stored.html), with_code ? "otp_code" : "nothing_held", issued->otp_id}};
+                   std::move(stored.html), with_code ? "otp_code" : "nothing_held", issued->otp_id, {}}};
   auto outcome = co_await send_email(ctx, s.store, s.mailgun, std::move(email));
   if (ex.cancelled()) co_return;
   if (!outcome) {
@@ -229,7 +225,7 @@ task<void> post_verify(function_context ctx, otp_setup s) {
   outgoing_email email{email_message{sender_of(cfg, s.mailgun), s.email, confirm.subject, confirm.text, confirm.html,
                                      {}, "data-erased", {}},
                        email_record{cfg.app.tenant, {}, "(erased visitor)", confirm.subject, confirm.text, confirm.html,
-                                    "data_erased", {}}};
+                                    "data_erased", {}, {}}};
   auto outcome = co_await send_email(ctx, s.store, s.mailgun, std::move(email));
   if (ex.cancelled()) co_return;
   if (!outcome) ex.log(log_level::warn, "otp.confirmation_failed", {{"reason", outcome.err().message}});

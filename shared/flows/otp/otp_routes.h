@@ -32,9 +32,6 @@ result<otp_setup> prepare(function_context& ctx);
 task<void> post_request(function_context ctx, otp_setup setup);
 task<void> post_verify(function_context ctx, otp_setup setup);
 
-/// The email brand of the agent's pages and emails, from salient.yaml.
-email_brand brand_of(const config& cfg, const agent_config& agent);
-
 /// An error as JSON, a page, or (htmx) the flows' error fragment swapped into #otp-error.
 void respond_otp_error(exchange& ex, const error& e, response_format fmt);
 

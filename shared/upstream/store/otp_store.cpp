@@ -1,38 +1,19 @@
 #include "salient/upstream/store/otp_store.h"
 
 #include "core/json.h"
+#include "upstream/store/store_json.h"
 
 namespace salient {
 namespace {
 
 using detail::json;
-
-error unreadable() {
-  return make_error(errc::unavailable, "the conversation store sent an unreadable answer; please try again");
-}
-
-/// The answer's object, or the typed error of a failed call.
-result<json> answer(const fetch_result& r, std::string_view fn) {
-  if (auto e = parse_postgrest_error(r)) return to_error(*e, fn);
-  auto doc = detail::parse_json(r.body);
-  if (!doc || !doc->is_object()) return unreadable();
-  return std::move(*doc);
-}
-
-json text_or_null(const std::string& s) { return s.empty() ? json() : json(s); }
+using store_json::answer;
+using store_json::text_or_null;
+using store_json::unreadable;
 
 int int_or_zero(const json& obj, std::string_view key) {
   auto v = detail::int_member(obj, key).value_or(0);
   return v < 0 ? 0 : v > 1'000'000 ? 1'000'000 : static_cast<int>(v);
-}
-
-std::vector<std::string> strings(const json& obj, std::string_view key) {
-  std::vector<std::string> out;
-  const json* arr = detail::member(obj, key);
-  if (arr && arr->is_array())
-    for (const json& v : *arr)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
 }
 
 }  // namespace
@@ -88,13 +69,8 @@ result<otp_verified> parse_otp_verify(const fetch_result& r) {
   using st = otp_verified::status;
   if (status == "verified") {
     out.state = st::verified;
-    if (const json* p = detail::member(*doc, "profile"); p && p->is_object()) {
-      auto text = [&](std::string_view k) { return std::string(detail::string_member(*p, k).value_or("")); };
-      out.profile = visitor_profile{text("customer_name"), text("email"), text("phone"),
-                                    strings(*p, "products_of_interest"), strings(*p, "services_of_interest"),
-                                    detail::bool_member(*p, "verified").value_or(false)};
-    }
-    out.session_keys = strings(*doc, "session_keys");
+    out.profile = store_json::profile_member(*doc);
+    out.session_keys = store_json::string_array(*doc, "session_keys");
   } else if (status == "erased") {
     out.state = st::erased;
     if (const json* c = detail::member(*doc, "counts"); c && c->is_object())
@@ -120,7 +96,8 @@ outbound_request email_queue_request(const state_store& store, const email_recor
   json body{{"p_tenant", e.tenant}, {"p_session_id", text_or_null(e.session_id)},
             {"p_to", e.to},         {"p_subject", e.subject},
             {"p_text", e.text},     {"p_html", e.html},
-            {"p_kind", e.kind},     {"p_otp_id", text_or_null(e.otp_id)}};
+            {"p_kind", e.kind},     {"p_otp_id", text_or_null(e.otp_id)},
+            {"p_summary_id", text_or_null(e.summary_id)}};
   return rpc_request(store, "salient_email_queue", detail::dump(body));
 }
 

@@ -1,6 +1,7 @@
 #include "salient/upstream/store/state_client.h"
 
 #include "core/json.h"
+#include "upstream/store/store_json.h"
 #include "salient/core/environment.h"
 #include "salient/core/json_write.h"
 
@@ -8,6 +9,10 @@ namespace salient {
 namespace {
 
 using detail::json;
+using store_json::profile_member;
+using store_json::string_array;
+using store_json::string_or_empty;
+using store_json::unreadable;
 
 std::optional<json> object_body(const fetch_result& r) {
   auto doc = detail::parse_json(r.body);
@@ -15,38 +20,12 @@ std::optional<json> object_body(const fetch_result& r) {
   return doc;
 }
 
-std::string string_or_empty(const json& obj, std::string_view key) {
-  return std::string(detail::string_member(obj, key).value_or(""));
-}
-
-std::vector<std::string> string_array(const json& obj, std::string_view key) {
-  std::vector<std::string> out;
-  const json* arr = detail::member(obj, key);
-  if (!arr || !arr->is_array()) return out;
-  for (const json& v : *arr)
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
-/// The `profile` member of an answer (salient_session_profile), when it is an object.
-std::optional<visitor_profile> profile_member(const json& doc) {
-  const json* p = detail::member(doc, "profile");
-  if (!p || !p->is_object()) return std::nullopt;
-  return visitor_profile{string_or_empty(*p, "customer_name"), string_or_empty(*p, "email"),
-                         string_or_empty(*p, "phone"), string_array(*p, "products_of_interest"),
-                         string_array(*p, "services_of_interest"), detail::bool_member(*p, "verified").value_or(false)};
-}
-
-error unreadable() {
-  return make_error(errc::unavailable, "the conversation store sent an unreadable answer; please try again");
-}
-
 /// The functions that take an agent, for which PT404 means one thing only: the tenant switched
 /// that agent off (tenant_agents.is_enabled = false: salient_require_agent_enabled in
 /// db/functions/validation.sql). finish_turn's PT404 is an unknown turn.
 bool refuses_disabled_agent(std::string_view fn) {
   return fn == "salient_begin_turn" || fn == "salient_claim_turn" || fn == "salient_session_history" ||
-         fn == "salient_list_sessions";
+         fn == "salient_list_sessions" || fn == "salient_summary_claim";
 }
 
 /// The typed error of a failed call, or nullopt for a 2xx.

@@ -41,6 +41,7 @@ struct agent_config {
   bool enabled = true;
   std::string persona = "sales";
   llm_settings llm;                 ///< the global `llm:` with this agent's overrides applied
+  std::string sales_recipient;      ///< agents.<code>.sales_recipient; empty = email.sales_recipient
 };
 
 /// Canned answers of the offline responder (no LLM key, LLM down, or budget spent).
@@ -68,8 +69,10 @@ struct config {
     std::string tenant = "default";
     std::string default_agent = "sales";
     std::vector<std::string> allowed_origins;      ///< normalised: lower case, no default port
+    std::string country;                           ///< app.country: ISO 3166 alpha-2, upper case; empty = unknown
   } app;
   struct {
+    int inactivity_minutes = 30;                   ///< chat.inactivity_minutes: idle this long → summarized
     int max_message_chars = 4000;
     struct {
       int debounce_ms = 250;
@@ -104,7 +107,13 @@ struct config {
     std::string from;                              ///< email.from; empty = noreply@ MAILGUN_DOMAIN
     std::string from_name;                         ///< email.from_name; empty = app.name
     std::string brand_color = "#2563eb";           ///< email.brand_color
+    std::string sales_recipient;                   ///< email.sales_recipient (alias mock_sales_recipient)
+    std::string mock_sales_recipient;              ///< read, moved into sales_recipient, then empty
   } email;
+  struct {
+    int link_days = 14;                            ///< summary.link_days: the transcript link's lifetime
+    int per_session_per_day = 5;                   ///< summary.per_session_per_day: button presses that send
+  } summary;
   struct {
     int codes_per_ip_per_hour = 10;                ///< otp.codes_per_ip_per_hour
     int daily_emails = 500;                        ///< otp.daily_emails: the tenant's code emails per day
@@ -130,6 +139,12 @@ struct config {
   offline_answers offline;                         ///< defaults mention app.name
   std::vector<persona_config> personas;            ///< sorted by code; defaults to the built-in "sales"
   std::vector<agent_config> agents;                ///< defaults to one enabled "sales" agent
+
+  /// Where the agent's summaries go: agents.<code>.sales_recipient, else email.sales_recipient
+  /// (empty: summaries are not set up).
+  const std::string& sales_recipient_of(const agent_config& agent) const {
+    return agent.sales_recipient.empty() ? email.sales_recipient : agent.sales_recipient;
+  }
 
   /// The agent with this code if it exists and is enabled, else nullptr.
   const agent_config* find_enabled_agent(std::string_view code) const;

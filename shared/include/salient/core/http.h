@@ -37,6 +37,9 @@ struct request {
   /// The client's address as the platform guarantees it (head field client_ip; docs/ABI.md):
   /// never read from a header the client could set. Empty when the host does not know it.
   std::string client_ip;
+  /// The host's own scheduled run (head field scheduled; docs/ABI.md), never a visitor's request:
+  /// only the driver's sweep() sets it, and no public route leads to what it runs.
+  bool scheduled = false;
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };

@@ -29,4 +29,14 @@ std::string sign_stream_id(std::string_view secret, std::string_view agent, std:
 result<std::string> verify_stream_id(std::string_view secret, std::string_view agent, std::string_view stream_id,
                                      std::int64_t now_unix_s, std::int64_t max_ttl_s, std::int64_t grace_s = 0);
 
+/// The read-only transcript link of a summary email (GET /a/{agent}/transcript/<token>), the
+/// same form under its own domain ("salient-transcript-v1|"): <summary_id>.<exp>.<mac>. It is a
+/// capability sent to the sales team only; the store still checks that the summary exists (the
+/// visitor may have erased it) and has not expired.
+std::string sign_transcript_link(std::string_view secret, std::string_view agent, std::string_view summary_id,
+                                 std::int64_t exp_unix_s);
+/// The summary id of a valid link. Errors as verify_stream_id's; expired: "this link has expired".
+result<std::string> verify_transcript_link(std::string_view secret, std::string_view agent, std::string_view token,
+                                           std::int64_t now_unix_s, std::int64_t max_ttl_s);
+
 }  // namespace salient

@@ -56,6 +56,7 @@ result<otp_verified> parse_otp_verify(const fetch_result& r);
 /// `to` is the stored recipient (an erasure's confirmation stores no address).
 struct email_record {
   std::string tenant, session_id, to, subject, text, html, kind, otp_id;
+  std::string summary_id;  ///< a summary's email: its outcome marks the summary sent or for retry
 };
 outbound_request email_queue_request(const state_store& store, const email_record& rec);
 /// The email_events row's id.
