@@ -11,6 +11,8 @@ namespace {
 
 using detail::first_phrase;
 using detail::has_phrase;
+using detail::is_business_email;
+using detail::is_business_phone;
 using detail::lower_ascii;
 
 // Strong: spam on their own. Weak: spam with a link or an offer in the same conversation.
@@ -47,33 +49,6 @@ std::size_t links(std::string_view l) {
   return n;
 }
 
-std::string digits_of(std::string_view s) {
-  std::string d;
-  for (char c : s)
-    if (c >= '0' && c <= '9') d += c;
-  return d;
-}
-
-bool is_business_phone(std::string_view phone, const rules_context& ctx) {
-  auto mine = normalize_phone(phone, ctx.country);
-  for (const auto& b : ctx.business_phones) {
-    auto theirs = normalize_phone(b, ctx.country);
-    if (digits_of(b) == digits_of(phone) || (mine && theirs && *mine == *theirs)) return true;
-    // "+44 20 7946 0958" written by the business, "020 7946 0958" by the visitor (or the reverse).
-    std::string d = digits_of(b), p = digits_of(phone);
-    if (d.size() >= 8 && p.size() >= 8 && (d.ends_with(p.substr(1)) || p.ends_with(d.substr(1))) &&
-        (p.front() == '0' || d.front() == '0'))
-      return true;
-  }
-  return false;
-}
-
-bool is_business_email(std::string_view email, const rules_context& ctx) {
-  for (const auto& b : ctx.business_emails)
-    if (auto n = normalize_email(b); n && *n == email) return true;
-  return false;
-}
-
 // A line of the summary: one line of text, cut at a UTF-8 boundary.
 std::string clip(std::string_view s, std::size_t max) {
   std::string out;
@@ -104,6 +79,62 @@ std::string summarise(const std::vector<transcript_line>& t) {
 }
 
 }  // namespace
+
+std::string next_step_for(const lead_card& c) {
+  const std::string& e = c.email;
+  const std::string& p = c.phone;
+  const std::string when = c.preferred_time.empty() ? "" : " (" + c.preferred_time + ")";
+  if (c.outcome == "SPAM") return "No follow-up: the conversation looks like spam.";
+  if (c.outcome == "SUPPORT")
+    return !e.empty()   ? "Pass to support and reply to " + e + " about the problem."
+           : !p.empty() ? "Pass to support and call " + p + when + " about the problem."
+                        : "Pass to support; no contact details were left, so read the transcript.";
+  if (c.outcome == "CALLBACK")
+    return !p.empty()   ? "Call " + p + when + " as asked."
+           : !e.empty() ? "Email " + e + " to arrange the call they asked for (no number was left)."
+                        : "They asked for a call but left no number: read the transcript.";
+  if (c.outcome == "LEAD")
+    return !e.empty()   ? "Reply to " + e + " with the quote or details they asked for."
+           : !p.empty() ? "Call " + p + when + " to follow up on the enquiry."
+                        : "No contact details were left: read the transcript for what they wanted.";
+  return "No follow-up needed: the visitor asked for information only.";
+}
+
+namespace detail {
+
+std::string digits_of(std::string_view s) {
+  std::string d;
+  for (char c : s)
+    if (c >= '0' && c <= '9') d += c;
+  return d;
+}
+
+bool same_phone(std::string_view a, std::string_view b, std::string_view country) {
+  std::string da = digits_of(a), db = digits_of(b);
+  if (da.empty() || db.empty()) return false;
+  if (da == db) return true;
+  auto na = normalize_phone(a, country), nb = normalize_phone(b, country);
+  if (na && nb && *na == *nb) return true;
+  // "+44 20 7946 0958" and "020 7946 0958": the national number after the trunk 0.
+  return da.size() >= 8 && db.size() >= 8 && (da.front() == '0' || db.front() == '0') &&
+         (da.ends_with(std::string_view(db).substr(1)) || db.ends_with(std::string_view(da).substr(1)));
+}
+
+bool is_business_phone(std::string_view phone, const rules_context& ctx) {
+  for (const auto& b : ctx.business_phones)
+    if (same_phone(phone, b, ctx.country)) return true;
+  return false;
+}
+
+bool is_business_email(std::string_view email, const rules_context& ctx) {
+  auto mine = normalize_email(email);
+  if (!mine) return false;
+  for (const auto& b : ctx.business_emails)
+    if (auto n = normalize_email(b); n && *n == *mine) return true;
+  return false;
+}
+
+}  // namespace detail
 
 lead_card extract(const std::vector<transcript_line>& transcript, const rules_context& ctx) {
   lead_card card;
@@ -169,6 +200,8 @@ lead_card extract(const std::vector<transcript_line>& transcript, const rules_co
     card.outcome = "INFO_ONLY";
   }
   card.summary = summarise(transcript);
+  card.next_step = next_step_for(card);
+  card.method = "rules";
   return card;
 }
 

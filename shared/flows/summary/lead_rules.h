@@ -25,17 +25,32 @@ struct rules_context {
   std::vector<std::string> business_phones;  ///< as written; compared by digits
 };
 
+/// The lead as the sales team reads it: filled by these rules (method "rules") or by the model
+/// and then checked against the transcript (lead_model.h, method "model"). Empty = not known.
 struct lead_card {
-  std::string name, email, phone, company, preferred_time;
-  std::string outcome;                ///< LEAD | CALLBACK | INFO_ONLY | SUPPORT | SPAM
-  std::vector<std::string> evidence;  ///< visitor lines quoted verbatim that decided the outcome
-  std::string summary;                ///< extractive, labelled "(summary by rules, no model)"
+  std::string name, email, phone, company, address, preferred_time;
+  std::string language;                       ///< the visitor's, e.g. "en", "pt-BR"; the rules leave it empty
+  std::string outcome;                        ///< LEAD | CALLBACK | INFO_ONLY | SUPPORT | SPAM
+  std::vector<std::string> evidence;          ///< visitor lines (or parts of them) quoted verbatim
+  std::vector<std::string> needs, interests;  ///< the visitor's needs; products/services of interest
+  std::string next_step;                      ///< what the sales team should do, one sentence
+  std::string summary;                        ///< the rules': extractive, labelled "(summary by rules, no model)"
+  std::string method;                         ///< "model" | "rules"
+  bool operator==(const lead_card&) const = default;
 };
 
 /// The lead's details from `transcript`. Never fails: fields not found stay empty, and the outcome
 /// is INFO_ONLY when no rule decides. The email is lower-cased and valid (is_email_address); the
-/// phone is normalize_phone's answer for ctx.country.
+/// phone is normalize_phone's answer for ctx.country. method "rules", next_step by outcome.
 lead_card extract(const std::vector<transcript_line>& transcript, const rules_context& ctx);
+
+/// The rules' suggestion for the team, from the card's outcome and contact fields ("Reply to
+/// ana@example.com with the quote …", "Call +14155550100 (after 5pm) as asked.").
+std::string next_step_for(const lead_card& card);
+
+/// The card as one compact JSON object, every field present (unknown strings as "", lists as
+/// []): what conversation_summaries.lead stores.
+std::string lead_card_json(const lead_card& card);
 
 /// "+44 20 7946 0958" → "+442079460958"; a local number normalised with the country's rules table
 /// (national trunk prefix dropped, country code added: US/CA "(415) 555-0100" → "+14155550100",
@@ -78,6 +93,17 @@ name_found find_name(std::string_view text);
 
 /// When the visitor would like to be called ("after 5pm", "mornings", "tomorrow at 10"), or empty.
 std::string find_preferred_time(std::string_view text);
+
+/// The digits of `s`, in order.
+std::string digits_of(std::string_view s);
+
+/// True when `a` and `b` are one number, however each was written ("+44 20 7946 0958" and
+/// "020 7946 0958" with or without the country).
+bool same_phone(std::string_view a, std::string_view b, std::string_view country);
+
+/// True when the number or the (normalised) address is one of the business's own.
+bool is_business_phone(std::string_view phone, const rules_context& ctx);
+bool is_business_email(std::string_view email, const rules_context& ctx);
 
 }  // namespace detail
 }  // namespace salient::lead_rules
