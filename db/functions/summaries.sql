@@ -4,7 +4,8 @@
 --   salient_summary_claim(p_tenant, p_agent, p_session_key, p_now_ms, p_idle_minutes, p_limit,
 --                         p_lease_seconds, p_per_session_per_day)
 --     With p_session_key (the "Email summary" button): that conversation →
---       {status: claimed, claims: [one]} | no_conversation | already_sent {sent_at} | busy |
+--       {status: claimed, claims: [one]} | no_conversation | already_sent {sent_at} (a sent or
+--       unknown summary covers the newest message) | busy (claimed, or its summary `sending`) |
 --       limited {retry_after}
 --     Without (the scheduled sweep): conversations idle ≥ p_idle_minutes with a message newer than
 --       their last summary, not claimed, not waiting for a retry → {status: claimed, claims: [...],
@@ -56,6 +57,30 @@ begin
 end
 $$;
 
+-- Sends whose lease ended before their outcome was recorded (of the tenant, or of one session):
+-- Mailgun may have the email, so it is never sent again by itself; the summary and its email
+-- become `unknown` and the conversation counts as summarized up to it. → how many.
+create or replace function salient_summary_expire(p_tenant uuid, p_now timestamptz, p_session uuid) returns integer
+language plpgsql as $$
+declare
+  v_count integer;
+begin
+  with lost as (
+    update conversation_summaries set status = 'unknown'
+     where tenant_id = p_tenant and status = 'sending' and lease_until < p_now
+       and (p_session is null or session_id = p_session)
+    returning id, session_id, through_message_at)
+  , marked as (
+    update email_events e set status = 'unknown' from lost where e.summary_id = lost.id and e.status = 'queued')
+  , sessions_done as (
+    update sessions s set summarized_through = greatest(s.summarized_through, lost.through_message_at),
+                          summary_claim = null, summary_claim_until = null
+      from lost where s.id = lost.session_id)
+  select count(*) into v_count from lost;
+  return v_count;
+end
+$$;
+
 create or replace function salient_summary_claim(p_tenant text, p_agent text, p_session_key text, p_now_ms bigint,
                                                  p_idle_minutes integer, p_limit integer, p_lease_seconds integer,
                                                  p_per_session_per_day integer default 5)
@@ -71,6 +96,7 @@ declare
   v_ids uuid[];
   v_unknown integer := 0;
   v_retry integer;
+  v_sent_at timestamptz;
 begin
   perform salient_require_text('p_tenant', p_tenant);
   if p_now_ms is null or p_lease_seconds is null or p_lease_seconds < 10 or p_lease_seconds > 3600 then
@@ -95,9 +121,19 @@ begin
     if v_session.summary_claim_until > v_now then
       return jsonb_build_object('status', 'busy');
     end if;
-    if v_session.summarized_through >= v_newest then
-      return jsonb_build_object('status', 'already_sent', 'sent_at',
-        (select max(sent_at) from conversation_summaries where session_id = v_session.id and status = 'sent'));
+    -- A summary still `sending` is busy even once the claim's own lease ended (the send's lease
+    -- runs from the store, later): pressing then must not start a second email.
+    perform salient_summary_expire(v_tenant, v_now, v_session.id);
+    if exists (select 1 from conversation_summaries where session_id = v_session.id and status = 'sending') then
+      return jsonb_build_object('status', 'busy');
+    end if;
+    -- Already sent: a summary that went out (or may have: unknown) covers the newest message. A
+    -- conversation given up after Mailgun failures was never sent: the visitor's press tries again.
+    select coalesce(c.sent_at, c.created_at) into v_sent_at from conversation_summaries c
+     where c.session_id = v_session.id and c.status in ('sent', 'unknown') and c.through_message_at >= v_newest
+     order by c.created_at desc limit 1;
+    if v_sent_at is not null then
+      return jsonb_build_object('status', 'already_sent', 'sent_at', v_sent_at);
     end if;
     v_retry := salient_rate_take(v_tenant, 'summary_button', v_session.id::text,
                                  coalesce(p_per_session_per_day, 5), 86400, v_now, true);
@@ -113,19 +149,7 @@ begin
   if p_idle_minutes is null or p_idle_minutes < 1 or p_limit is null or p_limit < 1 or p_limit > 100 then
     raise exception 'invalid input: the sweep needs p_idle_minutes >= 1 and p_limit 1 … 100' using errcode = '22P02';
   end if;
-  -- Sends whose lease ended before their outcome was recorded: Mailgun may have the email, so it
-  -- is never sent again by itself. The conversation counts as summarized up to it.
-  with lost as (
-    update conversation_summaries set status = 'unknown'
-     where tenant_id = v_tenant and status = 'sending' and lease_until < v_now
-    returning id, session_id, through_message_at)
-  , marked as (
-    update email_events e set status = 'unknown' from lost where e.summary_id = lost.id and e.status = 'queued')
-  , sessions_done as (
-    update sessions s set summarized_through = greatest(s.summarized_through, lost.through_message_at),
-                          summary_claim = null, summary_claim_until = null
-      from lost where s.id = lost.session_id)
-  select count(*) into v_unknown from lost;
+  v_unknown := salient_summary_expire(v_tenant, v_now, null);
 
   select array_agg(id) into v_ids from (
     select s.id from sessions s
@@ -166,7 +190,12 @@ declare
                                     case when jsonb_typeof(p_lead -> 'interests') = 'array' then p_lead -> 'interests'
                                          else '[]'::jsonb end) x), '{}');
 begin
-  select coalesce(vp.verified_fields, '{}') into v_verified
+  -- A session a code linked (salient_link_session) has a proven address even where the profile's
+  -- verified_fields predates this flag: its email_verified_at says so.
+  select coalesce(vp.verified_fields, '{}')
+         || case when s.email_verified_at is not null or vp.email_verified_at is not null
+                 then array['email'] else '{}'::text[] end
+    into v_verified
     from sessions s left join profiles vp on vp.id = s.profile_id where s.id = p_session;
   insert into profiles (tenant_id, session_id) values (p_tenant, p_session) on conflict (session_id) do nothing;
   update profiles p set
