@@ -143,6 +143,8 @@ export async function startServer({
   }
   const url = `http://${host}:${server.address().port}`;
   if (state) env.SUPABASE_URL = url;
+  // Summary emails link to their transcript page with this address in front.
+  env.SALIENT_PUBLIC_URL ??= url;
   if (outbox) {
     // 127.0.0.1 whatever HOST is: the core's own sends are delivered in-process (fetch below).
     env.MAILGUN_BASE_URL = outbox.baseUrl(`http://127.0.0.1:${server.address().port}`);

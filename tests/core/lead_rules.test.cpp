@@ -66,7 +66,7 @@ TEST_CASE("lead rules: every committed transcript gives its expected card", "[le
       CHECK(found);
     }
     CHECK(card.evidence.empty() == (card.outcome == "INFO_ONLY"));
-    CHECK(card.summary.starts_with("(summary by rules, no model)"));
+    CHECK(card.summary.starts_with("Visitor opened with: "));
   }
 }
 
@@ -137,12 +137,16 @@ TEST_CASE("lead rules: the preferred time for a call", "[lead_rules]") {
   CHECK(one({{"user", "can you call me tomorrow at 10?"}}).preferred_time == "tomorrow at 10");
   CHECK(one({{"user", "I'm free between 2 and 4pm, call 020 7946 0958"}}, "GB").preferred_time == "between 2 and 4pm");
   CHECK(one({{"user", "what are your prices?"}}).preferred_time.empty());
+  // "am" as a verb is no time of day; after a number it is.
+  CHECK(one({{"user", "Hi, I am Ana Lima. I am free"}}).preferred_time.empty());
+  CHECK(one({{"user", "call me at 9 am please"}}).preferred_time == "at 9 am");
 }
 
 TEST_CASE("lead rules: the summary quotes the first visitor message and the last exchanges", "[lead_rules]") {
   auto card = one({{"assistant", "Hi! How can I help?"}, {"user", "first"}, {"assistant", "a"}, {"user", "b"},
                    {"assistant", "c"}, {"user", "d"}, {"assistant", "e"}});
-  CHECK(card.summary.starts_with("(summary by rules, no model)\n"));
+  CHECK(card.summary.starts_with("Visitor opened with: \"first\"\n"));
+  CHECK(card.method == "rules");
   CHECK(card.summary.find("\"first\"") != std::string::npos);
   CHECK(card.summary.find("Visitor: d\nAssistant: e\n") != std::string::npos);
   CHECK(card.summary.find("Assistant: a") == std::string::npos);

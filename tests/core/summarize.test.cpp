@@ -220,7 +220,7 @@ TEST_CASE("summarize_lead: invalid twice falls back to the rules, with the calls
   REQUIRE(s.finished);
   CHECK(s.effects.size() == 2);
   CHECK(s.out.card.method == "rules");
-  CHECK(s.out.card.summary.starts_with("(summary by rules, no model)"));
+  CHECK(s.out.card.summary.starts_with("Visitor opened with: "));
   CHECK(s.out.card.email == "ana.lima@example.com");
   CHECK(s.out.fallback_reason == "invalid_answer");
   CHECK(s.out.calls == 2);

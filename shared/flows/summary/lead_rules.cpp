@@ -60,8 +60,9 @@ std::string clip(std::string_view s, std::size_t max) {
   return out + "…";
 }
 
+/// Extractive: the card's method ("rules") labels it, in the store and in the emails and pages.
 std::string summarise(const std::vector<transcript_line>& t) {
-  std::string s = "(summary by rules, no model)\n";
+  std::string s;
   std::size_t first = t.size();
   for (std::size_t i = 0; i < t.size(); ++i)
     if (t[i].role == "user") {

@@ -34,7 +34,7 @@ struct lead_card {
   std::vector<std::string> evidence;          ///< visitor lines (or parts of them) quoted verbatim
   std::vector<std::string> needs, interests;  ///< the visitor's needs; products/services of interest
   std::string next_step;                      ///< what the sales team should do, one sentence
-  std::string summary;                        ///< the rules': extractive, labelled "(summary by rules, no model)"
+  std::string summary;                        ///< the rules': extractive (method "rules" labels it)
   std::string method;                         ///< "model" | "rules"
   bool operator==(const lead_card&) const = default;
 };

@@ -174,7 +174,9 @@ std::string find_preferred_time(std::string_view text) {
     std::string_view w = word(k);
     for (auto t : times)
       if (has_phrase(w, t)) return true;
-    if (w.empty() || !is_digit(w[0])) return w == "am" || w == "pm" || w == "o'clock";
+    // "am", "pm" and "o'clock" alone only after a number ("5 pm"): "I am Ana" says no time.
+    if (w.empty() || !is_digit(w[0]))
+      return (w == "am" || w == "pm" || w == "o'clock") && k > 0 && is_digit(word(k - 1).front());
     std::size_t d = 0;
     while (d < w.size() && (is_digit(w[d]) || w[d] == ':')) ++d;
     std::string_view suffix = w.substr(d);

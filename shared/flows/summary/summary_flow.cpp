@@ -113,8 +113,8 @@ task<void> post_summary(function_context ctx, const agent_config& agent) {
 task<void> get_transcript(function_context ctx, const agent_config& agent, std::string_view token) {
   exchange& ex = ctx.ex;
   email_brand brand = brand_of(ctx.cfg, agent);
-  header_list noindex{{"x-robots-tag", "noindex, nofollow"}, {"cache-control", "no-store"},
-                      {"referrer-policy", "no-referrer"}};
+  // The page's own meta tags say no-referrer and noindex too; every response is no-store already.
+  header_list noindex{{"x-robots-tag", "noindex, nofollow"}};
   std::string secret(ctx.env.get("SALIENT_STREAM_SECRET"));
   auto id = verify_transcript_link(secret, agent.code, token, ex.req().now_ms / 1000,
                                    std::int64_t{ctx.cfg.summary.link_days} * 86400);

@@ -128,7 +128,7 @@ task<result<sent_summary>> summarize_and_send(function_context ctx, const servic
   summary_email_view view{brand_of(cfg, *agent), agent->name,
                           lead_view_of(lead, claim.profile && claim.profile->verified),
                           s.public_url + path, display_time(stored->link_expires_at).substr(0, 10),
-                          display_time(claim.started_at), display_time(claim.through), claim.message_count, trigger};
+                          display_time(claim.started_at), display_time(claim.through), static_cast<long>(claim.message_count), trigger};
   rendered_email email = render_summary_email(view);
   email_message message{sender_of(cfg, s.mailgun), recipient, email.subject, email.text, email.html,
                         summary.card.email, "summary", {}};
