@@ -36,7 +36,7 @@ const COUNTS = ["claimed", "sent", "failed", "unknown"];
 // The repository's compiled config with a sales recipient: the sweep refuses to run without one.
 const CONFIG = (() => {
   const config = JSON.parse(readFileSync(path.join(REPO, "build", "salient.json"), "utf8"));
-  config.email = { ...config.email, sales_recipient: "Sales <sales@brightleaf.test>" };
+  config.email = { ...config.email, sales_recipient: "sales@brightleaf.test" };
   delete config.email.mock_sales_recipient;
   return config;
 })();
