@@ -76,6 +76,7 @@ export async function startServer({
   // The sweep timer's period in seconds; 0 (the default here, so tests sweep only when they ask):
   // none. main() passes SALIENT_SWEEP_SECONDS (default 60).
   sweepSeconds = 0,
+  now = Date.now, // the requests' clock (tests move it to make conversations idle)
 } = {}) {
   const build = await loadBuild(root);
   const { modules } = build;
@@ -164,7 +165,7 @@ export async function startServer({
     const { status, body } = await rpcCall(backend, fn, bodyText(init.body));
     return Response.json(body, { status });
   };
-  salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch });
+  salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch, now });
   sweeper.start(sweepSeconds);
 
   let closing = null;
