@@ -190,11 +190,9 @@ declare
                                     case when jsonb_typeof(p_lead -> 'interests') = 'array' then p_lead -> 'interests'
                                          else '[]'::jsonb end) x), '{}');
 begin
-  -- A session a code linked (salient_link_session) has a proven address even where the profile's
-  -- verified_fields predates this flag: its email_verified_at says so.
+  -- A session a code linked points at its verified profile (salient_link_session), whose
+  -- verified_fields hold 'email' (set there; migration 0003 for profiles verified before it).
   select coalesce(vp.verified_fields, '{}')
-         || case when s.email_verified_at is not null or vp.email_verified_at is not null
-                 then array['email'] else '{}'::text[] end
     into v_verified
     from sessions s left join profiles vp on vp.id = s.profile_id where s.id = p_session;
   insert into profiles (tenant_id, session_id) values (p_tenant, p_session) on conflict (session_id) do nothing;

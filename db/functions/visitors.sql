@@ -81,10 +81,12 @@ declare
   v_profile uuid;
   v_own profiles%rowtype;
 begin
-  insert into profiles (tenant_id, session_id, email, email_verified_at, updated_at)
-    values (p_tenant, null, p_email, p_now, p_now)
+  -- verified_fields: the address was proven, so a summary's extraction never replaces it.
+  insert into profiles (tenant_id, session_id, email, email_verified_at, verified_fields, updated_at)
+    values (p_tenant, null, p_email, p_now, array['email'], p_now)
     on conflict (tenant_id, email) where session_id is null
-      do update set email_verified_at = excluded.email_verified_at, updated_at = excluded.updated_at
+      do update set email_verified_at = excluded.email_verified_at, updated_at = excluded.updated_at,
+                    verified_fields = (select array(select distinct unnest(profiles.verified_fields || array['email'])))
     returning id into v_profile;
   -- What this conversation said about the visitor fills the profile's empty fields; it never
   -- replaces what the profile holds, and its address is not taken (the verified one is).
