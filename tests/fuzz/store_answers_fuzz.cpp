@@ -1,5 +1,5 @@
 // The state store's answers (PostgREST RPC results and error bodies) through every parser in
-// state_client, and the parsed history/session list through the renderers. The first byte
+// state_client and summary_store, and the parsed history/session list through the renderers. The first byte
 // picks the HTTP status. Invariants: a value or a typed error, never a crash; a parsed error
 // is never a success; rendered HTML holds no unescaped '<' from the store's text.
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "salient/render/pages.h"
 #include "salient/upstream/store/state_client.h"
+#include "salient/upstream/store/summary_store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -31,5 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (m.content.find('<') != std::string::npos && html.find(m.content) != std::string::npos) std::abort();
   }
   if (auto l = salient::parse_list_sessions(r)) (void)salient::render_session_list(*l);
+  // A claim the core acts on always names its claim, session and newest message.
+  if (auto c = salient::parse_summary_claim(r))
+    for (const auto& one : c->claims)
+      if (one.claim.empty() || one.session_id.empty() || one.through.empty()) std::abort();
+  if (auto s = salient::parse_summary_store(r); s && !s->lost && s->summary_id.empty()) std::abort();
+  (void)salient::parse_summary_transcript(r);
   return 0;
 }

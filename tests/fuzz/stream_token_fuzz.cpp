@@ -21,6 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view id(reinterpret_cast<const char*>(data), size);
   auto v = salient::verify_stream_id(secret, "sales", id, now, 60);
   if (v) std::abort();  // forging a MAC by fuzzing would be a crypto break
+  // The transcript links: the same form under their own domain, equally unforgeable.
+  if (salient::verify_transcript_link(secret, "sales", id, now, 14 * 86400)) std::abort();
   if (v.err().kind != salient::errc::bad_request && v.err().kind != salient::errc::unauthorized) std::abort();
   // Round trip on the input's own fields, when it has a turn-shaped prefix.
   if (size >= 36) {
@@ -28,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto signed_id = salient::sign_stream_id(secret, "sales", turn, now + 30);
     auto back = salient::verify_stream_id(secret, "sales", signed_id, now, 60);
     if (back.ok() != (back ? *back == turn : false)) std::abort();
+    // A stream id is no transcript link, and the other way round.
+    if (back && salient::verify_transcript_link(secret, "sales", signed_id, now, 60)) std::abort();
   }
   return 0;
 }
