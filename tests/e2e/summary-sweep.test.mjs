@@ -2,7 +2,8 @@
 // chat.inactivity_minutes is summarized by the sweep and its summary, with the lead's details,
 // arrives in /dev/outbox once — however often the sweep runs, overlapping or repeated. The email's
 // transcript link works, then dies when the visitor erases their data, and expires after
-// summary.link_days. The requests' clock is moved instead of waiting.
+// summary.link_days. The requests' clock is moved instead of waiting. With a model key, the lead
+// card comes from the fake OpenRouter's JSON answers, one of them invalid (the repair call).
 //
 //   node --test tests/e2e/summary-sweep.test.mjs        (after ./scripts/build)
 
@@ -12,6 +13,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { pgliteBackend } from "../../hosts/node-dev/pglite-state.js";
+import { startFakeOpenRouter } from "../support/fake-openrouter.mjs";
 import { REPO } from "../support/workerd.mjs";
 
 const MINUTE = 60_000;
@@ -120,5 +122,71 @@ describe("summaries by the idle sweep on the dev server", () => {
     assert.equal(erased.status, 200, await erased.clone().text());
     assert.equal((await erased.json()).erased.summaries, 2);
     assert.equal((await fetch(server.url + link)).status, 410, "erased");
+    // The summaries' rows and their emails to the team (which quote the visitor) went with it.
+    const tables = await state.query(`select table_name as t from information_schema.tables
+      where table_schema = current_schema() and table_type = 'BASE TABLE'`);
+    for (const { t } of tables) {
+      const [{ n }] = await state.query(`select count(*)::int as n from "${t}" r where lower(r::text) like $1`, [`%${lead}%`]);
+      assert.equal(n, 0, `${t} still names the address`);
+    }
+  });
+});
+
+describe("the model path: the fake OpenRouter's JSON answer, repaired once", () => {
+  let server, state, openrouter;
+  before(async () => {
+    openrouter = await startFakeOpenRouter();
+    state = await pgliteBackend();
+    server = await startServer({
+      port: 0, host: "127.0.0.1", state, config: CONFIG, log: () => {},
+      env: { SALIENT_STREAM_SECRET: "e2e-summary-stream-secret-0123456789abcdefgh",
+             SALIENT_OTP_SECRET: "e2e-summary-code-secret-0123456789abcdefghij",
+             OPENROUTER_API_KEY: "sk-or-fake", OPENROUTER_BASE_URL: openrouter.url },
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await state?.close();
+    await openrouter?.close();
+  });
+
+  test("a prose answer is repaired; the card keeps only what the visitor wrote", async () => {
+    const session = `s-${crypto.randomUUID()}`;
+    const post = (p, body) => fetch(server.url + p, {
+      method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body),
+    });
+    const said = await post("/a/sales/chat", {
+      message: "This is Bo Chen from Fernway Cafe. We need planters for our terrace, call 415 555 0123 after 3pm.",
+      session_key: session, idempotency_key: crypto.randomUUID(),
+    });
+    assert.equal(said.status, 200);
+    openrouter.reset();
+    const card = {
+      summary: "Bo Chen of Fernway Cafe wants terrace planters and a call.", needs: ["terrace planters"],
+      interests: ["planters"], name: "Bo Chen", email: "hello@brightleaf.example", phone: "415 555 0123",
+      company: "Fernway Cafe", address: null, preferred_time: "after 3pm", language: "en", outcome: "CALLBACK",
+      evidence: ["call 415 555 0123 after 3pm", "a line the visitor never wrote"], next_step: "Call Bo after 3pm.",
+    };
+    openrouter.enqueue({ kind: "ok", text: "Sure! Here is what I found about the lead." },
+      { kind: "ok", text: JSON.stringify(card) });
+    const pressed = await post("/a/sales/summary", { session_key: session });
+    assert.equal(pressed.status, 200, await pressed.clone().text());
+    assert.equal(openrouter.requests.length, 2, "the answer and its repair");
+    assert.equal(openrouter.requests[0].body.response_format?.type, "json_schema");
+    assert.ok(!JSON.stringify(openrouter.requests[0].body).includes(SALES), "the sales address is not in the prompt");
+    const [row] = await state.query("select method, outcome, lead from conversation_summaries");
+    assert.equal(row.method, "model");
+    assert.equal(row.outcome, "CALLBACK");
+    assert.equal(row.lead.phone, "+14155550123");
+    assert.equal(row.lead.email, "", "the business's own address is no lead's");
+    assert.deepEqual(row.lead.evidence, ["call 415 555 0123 after 3pm"]);
+    const [cost] = await state.query("select count(*)::int as n, sum(total_tokens)::int as tokens from llm_requests");
+    assert.equal(cost.n, 1);
+    assert.ok(cost.tokens > 0, "the two calls' tokens are stored");
+    const { messages } = await (await fetch(`${server.url}/dev/outbox.json`)).json();
+    const mail = messages.filter((m) => m.to === SALES).at(-1);
+    assert.match(mail.subject, /Bo Chen/);
+    assert.match(mail.text, /terrace planters/);
+    assert.doesNotMatch(mail.text, /Summary by rules/);
   });
 });
