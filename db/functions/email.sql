@@ -7,7 +7,8 @@
 --     → {email_id}
 --   salient_email_result(p_tenant, p_email_id, p_status, p_provider_id, p_provider_response, p_now_ms)
 --     → {status}
---     p_status "sent" or "failed". A code email's otp_links row becomes valid ("sent") only
+--     p_status "sent", "failed" (Mailgun refused it, or it never left) or "unknown" (it left and
+--     no answer came back: Mailgun may have it). A code email's otp_links row becomes valid ("sent") only
 --     here, when Mailgun took the message: a code that was never sent never verifies. A summary's
 --     email passes its outcome to salient_summary_outcome (summaries.sql): sent, or retried.
 
@@ -29,6 +30,11 @@ begin
   perform salient_require_text('p_text', p_text);
   perform salient_require_text('p_kind', p_kind);
   v_tenant := salient_tenant_id(p_tenant, true);
+  -- A summary erased with the visitor's data, or whose lease ended, since it was stored: not sent.
+  if p_summary_id is not null and not exists (select 1 from conversation_summaries
+                                               where id = p_summary_id and tenant_id = v_tenant and status = 'sending') then
+    raise exception 'summary % is no longer being sent', p_summary_id using errcode = 'PT404';
+  end if;
   insert into email_events (tenant_id, session_id, to_email, subject, body, text_body, kind, otp_id, summary_id,
                             status)
     values (v_tenant,
@@ -53,8 +59,9 @@ declare
 begin
   perform salient_require_text('p_tenant', p_tenant);
   perform salient_require_uuid('p_email_id', p_email_id);
-  if p_status is null or p_status not in ('sent', 'failed') then
-    raise exception 'invalid input for argument p_status: expected "sent" or "failed"' using errcode = '22P02';
+  if p_status is null or p_status not in ('sent', 'failed', 'unknown') then
+    raise exception 'invalid input for argument p_status: expected "sent", "failed" or "unknown"'
+      using errcode = '22P02';
   end if;
   v_tenant := salient_tenant_id(p_tenant, false);
   update email_events
@@ -72,7 +79,7 @@ begin
      where id = v_otp and status = 'pending';
   end if;
   if v_summary is not null then
-    perform salient_summary_outcome(v_summary, p_status = 'sent', to_timestamp(p_now_ms / 1000.0));
+    perform salient_summary_outcome(v_summary, p_status, to_timestamp(p_now_ms / 1000.0));
   end if;
   return jsonb_build_object('status', p_status);
 end

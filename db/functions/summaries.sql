@@ -220,7 +220,9 @@ returns jsonb
 language plpgsql as $$
 declare
   v_tenant uuid;
-  v_now timestamptz := to_timestamp(p_now_ms / 1000.0);
+  -- The later of the request's clock and the database's: a long sweep's request started minutes
+  -- ago, and its claims' leases must end on time all the same.
+  v_now timestamptz := greatest(to_timestamp(p_now_ms / 1000.0), clock_timestamp());
   v_id uuid;
   v_expires timestamptz;
 begin
@@ -262,18 +264,21 @@ end
 $$;
 
 -- A summary's send outcome (called by salient_email_result): sent → the conversation is
--- summarized up to it; failed → retried with backoff (2, 4, 8, 16 minutes), given up after 5.
-create or replace function salient_summary_outcome(p_summary uuid, p_sent boolean, p_now timestamptz) returns void
+-- summarized up to it; unknown (the request left, no answer came back: Mailgun may have it) →
+-- the same, never sent again by itself; failed → retried with backoff (2, 4, 8, 16 minutes),
+-- given up after 5.
+drop function if exists salient_summary_outcome(uuid, boolean, timestamptz);  -- before p_status
+create or replace function salient_summary_outcome(p_summary uuid, p_status text, p_now timestamptz) returns void
 language plpgsql as $$
 declare
   v_row conversation_summaries%rowtype;
   v_attempts integer;
 begin
-  update conversation_summaries set status = case when p_sent then 'sent' else 'failed' end,
-                                    sent_at = case when p_sent then p_now end, lease_until = null
+  update conversation_summaries set status = p_status,
+                                    sent_at = case when p_status = 'sent' then p_now end, lease_until = null
    where id = p_summary returning * into v_row;
   if not found then return; end if;
-  if p_sent then
+  if p_status in ('sent', 'unknown') then
     update sessions set summarized_through = greatest(summarized_through, v_row.through_message_at),
                         summary_claim = null, summary_claim_until = null, summary_attempts = 0,
                         summary_retry_at = null

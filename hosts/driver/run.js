@@ -254,12 +254,13 @@ export class Run {
 
   /**
    * One line per request: what, how it ended, how long it took. The path
-   * only: the query may hold a stream_id, and nothing the visitor typed is ever logged.
+   * only: the query may hold a stream_id, and nothing the visitor typed is ever logged. A
+   * transcript link's token is a capability (it opens the conversation): it is cut off too.
    */
   logRequest() {
     this.host.log({
       level: "info", event: "http.request", module: this.pool.name, request_id: this.requestId,
-      method: this.request.method, path: new URL(this.request.url).pathname,
+      method: this.request.method, path: new URL(this.request.url).pathname.replace(/(\/transcript\/).+$/, "$1…"),
       status: this.status, latency_ms: Math.round(this.host.now() - this.startedAt),
       ...(this.clientGone && { client_gone: true }),
     });

@@ -30,9 +30,11 @@ export default {
   async fetch(request, context) {
     if (request.method !== "GET") return json(405, { error: { code: "method_not_allowed", message: "GET only" } });
     const secret = process.env.CRON_SECRET;
-    if (!secret) {
-      console.log(JSON.stringify({ level: "error", event: "host.sweep_refused", reason: "CRON_SECRET is not set" }));
-      return json(500, { error: { code: "misconfigured", message: "not configured: set CRON_SECRET" } });
+    // A short secret could be guessed: refused like a missing one (docs/DEPLOY.md asks for 16+).
+    if (!secret || secret.length < 16) {
+      const reason = secret ? "CRON_SECRET is shorter than 16 characters" : "CRON_SECRET is not set";
+      console.log(JSON.stringify({ level: "error", event: "host.sweep_refused", reason }));
+      return json(500, { error: { code: "misconfigured", message: "not configured: set CRON_SECRET (16+ characters)" } });
     }
     if (!authorized(request.headers.get("authorization"), secret)) {
       return json(401, { error: { code: "unauthorized", message: "unauthorized" } });

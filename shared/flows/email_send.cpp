@@ -51,7 +51,11 @@ task<result<void>> send_email(function_context ctx, const state_store& store, co
   std::string response = email.record.kind == "data_erased"
                              ? "{\"status\":" + std::to_string(answer.failure ? 0 : answer.head.status) + "}"
                              : provider_response_json(answer);
-  email_outcome_args outcome{email.record.tenant, *queued, sent.ok(), sent ? sent->id : std::string(),
+  // Sent but unanswered: a timeout or a dropped connection after the request left. A refused
+  // connection never reached Mailgun, and a request never built never left: those failed.
+  bool unanswered = built && answer.failure && (answer.failure->kind == effect_failure_kind::timeout ||
+                                                answer.failure->kind == effect_failure_kind::network);
+  email_outcome_args outcome{email.record.tenant, *queued, sent.ok(), unanswered, sent ? sent->id : std::string(),
                              std::move(response), ex.req().now_ms};
   auto recorded = parse_email_result(co_await ex.fetch(email_result_request(store, outcome), policy));
   if (!recorded)

@@ -26,8 +26,13 @@ TEST_CASE("lead model: free text is made one line, the language a tag, lists bou
                             lead_model::lead_spec());
   REQUIRE(v.ok());
   lead_card c = lead_model::card_from_model(*v, quote_chat, shop());
-  CHECK(c.name == "Ana Lima");
+  CHECK(c.name == "Ana Lima");  // read off the address she wrote
   CHECK(c.language == "pt-BR");
+  // A name or company the visitor never wrote is the model's own: it would head the team's email.
+  auto made_up = parse_structured(lead_answer({{"name", "Mallory Example"}, {"company", "Acme Phishing"}}).dump(),
+                                  lead_model::lead_spec());
+  CHECK(lead_model::card_from_model(*made_up, quote_chat, shop()).name.empty());
+  CHECK(lead_model::card_from_model(*made_up, quote_chat, shop()).company.empty());
   CHECK(c.address == "12 Rua Augusta, Lisbon");
   CHECK(c.needs == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h"});
   for (std::string bad : {"english", "e", "en-", "12", "en-toolongsubtag"}) {

@@ -188,6 +188,30 @@ for (const backend of backends()) {
       assert.deepEqual(await s.emails(id), ["sent", "unknown"]);
     });
 
+    test("a send that left but got no answer (timeout) is unknown at once and never retried", async () => {
+      const t = "sweep-timeout";
+      const id = await s.say(t, "sess-timeout", ["Please call me back"], T0);
+      const now = T0 + 31 * MIN;
+      const [claim] = (await s.sweep(t, now)).claims;
+      await s.send(t, claim, now + 2000, { outcome: "unknown" });
+      assert.deepEqual((await s.summaryRows(id)).map((r) => r.status), ["unknown"]);
+      assert.deepEqual(await s.emails(id), ["unknown"]);
+      for (const later of [now + 10 * MIN, now + 60 * MIN]) assert.deepEqual(s.keys(await s.sweep(t, later)), []);
+      assert.equal((await s.press(t, "sess-timeout", now + 61 * MIN)).status, "already_sent");
+    });
+
+    test("an erased conversation's summary is not queued", async () => {
+      const t = "sweep-erased";
+      const id = await s.say(t, "sess-erased", ["Quote please"], T0);
+      const [claim] = (await s.sweep(t, T0 + 31 * MIN)).claims;
+      const stored = await s.store(t, claim, T0 + 31 * MIN);
+      await c.sql("delete from sessions where id = $1", [id]); // the visitor erased everything meanwhile
+      await assert.rejects(s.queue(t, claim, stored.summary_id), /no longer being sent/);
+      const [{ n }] = await c.sql(`select count(*)::int as n from email_events
+        where tenant_id = (select id from tenants where slug = $1)`, [t]);
+      assert.equal(n, 0, "no email row, so nothing sent");
+    });
+
     test("Mailgun failures: retried with backoff (2, 4, 8, 16 min), given up after 5, each visible", async () => {
       const t = "sweep-fail";
       const id = await s.say(t, "sess-fail", ["please call"], T0);

@@ -204,6 +204,13 @@ describe("Vercel: the cron route and the sweep after a chat", () => {
     assert.equal(logLines(r.log).filter((l) => l.event === "host.sweep").length, 0);
   }));
 
+  test("a CRON_SECRET shorter than 16 characters: 500, even with the matching header", () => withSecret("short-secret", async () => {
+    const r = await cron({ authorization: "Bearer short-secret" });
+    assert.equal(r.status, 500);
+    assert.match(r.body.error.message, /16\+ characters/);
+    assert.equal(logLines(r.log).filter((l) => l.event === "host.sweep").length, 0);
+  }));
+
   test("the right secret: 200 and the counts (limit 20)", () => withSecret(CRON_SECRET, async () => {
     const r = await cron({ authorization: `Bearer ${CRON_SECRET}` });
     assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -274,6 +274,11 @@ lead_card card_from_model(const structured_value& value, const std::vector<trans
   card.summary = plain_text(value.text("summary").value_or(""));
   card.next_step = one_line(value.text("next_step").value_or(""));
 
+  // A name or company the visitor never wrote (case aside) is the model's, or an injected line's:
+  // it would head the sales team's email, so it is dropped.
+  for (std::string* field : {&card.name, &card.company})
+    if (!field->empty() && !detail::said_by_visitor(*field, transcript)) field->clear();
+
   // Contact fields the transcript does not back are dropped, and the free text is cleaned of them.
   bool corrected = false;
   const std::string email = text_of(value, "email"), phone = text_of(value, "phone");
@@ -330,6 +335,21 @@ bool quoted_from_visitor(std::string_view quote, const std::vector<transcript_li
   for (const auto& l : transcript)
     if (l.role == "user" && squeeze_spaces(l.text).find(q) != std::string::npos) return true;
   return false;
+}
+
+bool said_by_visitor(std::string_view text, const std::vector<transcript_line>& transcript) {
+  std::string visitor;
+  for (const auto& l : transcript)
+    if (l.role == "user") visitor += lead_rules::detail::lower_ascii(l.text) + "\n";
+  std::string words = lead_rules::detail::lower_ascii(squeeze_spaces(text));
+  if (words.empty()) return false;
+  for (std::size_t b = 0; b < words.size();) {
+    std::size_t e = words.find(' ', b);
+    if (e == std::string::npos) e = words.size();
+    if (visitor.find(std::string_view(words).substr(b, e - b)) == std::string::npos) return false;
+    b = e + 1;
+  }
+  return true;
 }
 
 }  // namespace detail

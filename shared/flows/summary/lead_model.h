@@ -53,5 +53,9 @@ std::string squeeze_spaces(std::string_view s);
 /// of one of the visitor's lines.
 bool quoted_from_visitor(std::string_view quote, const std::vector<lead_rules::transcript_line>& transcript);
 
+/// True when the visitor's lines hold every word of `text`, ASCII case ignored: "bo chen" backs
+/// "Bo Chen", and so does "bo.chen@example.com" (a name read off an address).
+bool said_by_visitor(std::string_view text, const std::vector<lead_rules::transcript_line>& transcript);
+
 }  // namespace detail
 }  // namespace salient::lead_model

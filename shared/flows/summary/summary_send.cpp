@@ -125,13 +125,15 @@ task<result<sent_summary>> summarize_and_send(function_context ctx, const servic
   std::int64_t exp = ex.req().now_ms / 1000 + std::int64_t{cfg.summary.link_days} * 86400;
   std::string path = "/a/" + agent->code + "/transcript/" +
                      sign_transcript_link(s.link_secret, agent->code, stored->summary_id, exp);
-  summary_email_view view{brand_of(cfg, *agent), agent->name,
-                          lead_view_of(lead, claim.profile && claim.profile->verified),
+  // "Verified" only for the address a code proved; the team replies to that one when there is one.
+  const bool verified = claim.profile && claim.profile->verified && !claim.profile->email.empty();
+  const bool card_verified = verified && lead_rules::detail::lower_ascii(claim.profile->email) == summary.card.email;
+  summary_email_view view{brand_of(cfg, *agent), agent->name, lead_view_of(lead, card_verified),
                           s.public_url + path, display_time(stored->link_expires_at).substr(0, 10),
                           display_time(claim.started_at), display_time(claim.through), static_cast<long>(claim.message_count), trigger};
   rendered_email email = render_summary_email(view);
   email_message message{sender_of(cfg, s.mailgun), recipient, email.subject, email.text, email.html,
-                        summary.card.email, "summary", {}};
+                        verified ? claim.profile->email : summary.card.email, "summary", {}};
   email_record record{cfg.app.tenant, claim.session_id, recipient, email.subject, email.text, email.html,
                       "summary", {}, stored->summary_id};
   auto sent = co_await send_email(ctx, s.store, s.mailgun, outgoing_email{std::move(message), std::move(record)},

@@ -113,7 +113,7 @@ outbound_request email_result_request(const state_store& store, const email_outc
   auto response = detail::parse_json(a.provider_response_json);
   json body{{"p_tenant", a.tenant},
             {"p_email_id", a.email_id},
-            {"p_status", a.sent ? "sent" : "failed"},
+            {"p_status", a.sent ? "sent" : a.unknown ? "unknown" : "failed"},
             {"p_provider_id", text_or_null(a.provider_id)},
             {"p_provider_response", response && response->is_object() ? *response : json::object()},
             {"p_now_ms", a.now_ms}};

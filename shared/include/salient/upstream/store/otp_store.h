@@ -65,6 +65,9 @@ result<std::string> parse_email_queue(const fetch_result& r);
 struct email_outcome_args {
   std::string tenant, email_id;
   bool sent = false;
+  /// Not sent, but the request left and no answer came back (a timeout, a dropped connection):
+  /// Mailgun may have the message. Stored as "unknown"; a summary is then never sent again.
+  bool unknown = false;
   std::string provider_id;             ///< Mailgun's message id when sent
   std::string provider_response_json;  ///< an object (mailgun.h provider_response_json)
   std::int64_t now_ms = 0;
