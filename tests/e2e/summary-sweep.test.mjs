@@ -29,10 +29,11 @@ const CONFIG = (() => {
 describe("summaries by the idle sweep on the dev server", () => {
   let server, state;
   let shift = 0; // added to the requests' clock
+  const logs = [];
   before(async () => {
     state = await pgliteBackend();
     server = await startServer({
-      port: 0, host: "127.0.0.1", state, config: CONFIG, log: () => {}, now: () => Date.now() + shift,
+      port: 0, host: "127.0.0.1", state, config: CONFIG, log: (line) => logs.push(line), now: () => Date.now() + shift,
       env: { SALIENT_STREAM_SECRET: "e2e-summary-stream-secret-0123456789abcdefgh",
              SALIENT_OTP_SECRET: "e2e-summary-code-secret-0123456789abcdefghij" },
     });
@@ -107,6 +108,11 @@ describe("summaries by the idle sweep on the dev server", () => {
     const html = await page.text();
     assert.match(html, /<meta name="robots" content="noindex/);
     assert.ok(html.includes("Could you quote a garden design?"));
+    // The token opens the conversation: the request's log line keeps the path without it.
+    const token = link.split("/").at(-1);
+    assert.ok(logs.some((l) => l.event === "http.request" && l.path === "/a/sales/transcript/…"));
+    assert.ok(!JSON.stringify(logs).includes(token), "the token is in no log line");
+    assert.ok(!JSON.stringify(logs).includes(lead), "nor the visitor's address");
 
     shift += 15 * 24 * 60 * MINUTE; // past summary.link_days
     assert.equal((await fetch(server.url + link)).status, 410, "expired");
