@@ -237,6 +237,9 @@ describe("the widget's message box under the agent's settings, and Clear", { ski
     assert.deepEqual(afterClear, before, "no new session; the stored list is as it was");
 
     await textarea.fill("and again");
+    // Past chat.input.debounce_ms (250 ms) since the first send: the offline answer comes back
+    // fast enough that this send could otherwise land inside it and be ignored, as designed.
+    await page.waitForTimeout(300);
     await textarea.press("Control+Enter");
     await widget.answerDone(page, 1);
     assert.deepEqual(await widget.users(page), ["and again"]);
