@@ -7,7 +7,6 @@
 
 #include "fake_host.h"
 #include "flows/otp/otp_codes.h"
-#include "salient/core/multipart.h"
 #include "salient/flows/flows.h"
 
 using namespace salient;
@@ -38,17 +37,6 @@ json at(json head, std::string url) {
 }
 json args(const json& effect) { return json::parse(effect["body"].get<std::string>()); }
 
-/// The fields of a Mailgun effect's multipart body, by name.
-std::map<std::string, std::string> mail_fields(const json& effect) {
-  std::string type;
-  for (const auto& h : effect["headers"])
-    if (h[0] == "content-type") type = h[1];
-  auto parts = parse_multipart(effect["body"].get<std::string>(), type);
-  REQUIRE(parts.ok());
-  std::map<std::string, std::string> out;
-  for (auto& p : *parts) out[p.name] = p.value;
-  return out;
-}
 
 std::string code_in(const std::string& text) {
   std::smatch m;

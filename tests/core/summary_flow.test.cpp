@@ -5,7 +5,6 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "fake_host.h"
-#include "salient/core/multipart.h"
 #include "salient/flows/flows.h"
 #include "salient/http/stream_token.h"
 
@@ -50,16 +49,6 @@ json claim_of(std::string session, std::string through = "2025-11-22T08:00:00.00
           {"month_cost_usd", 0}};
 }
 
-std::map<std::string, std::string> mail_fields(const json& effect) {
-  std::string type;
-  for (const auto& h : effect["headers"])
-    if (h[0] == "content-type") type = h[1];
-  auto parts = parse_multipart(effect["body"].get<std::string>(), type);
-  REQUIRE(parts.ok());
-  std::map<std::string, std::string> out;
-  for (auto& p : *parts) out[p.name] = p.value;
-  return out;
-}
 
 /// Store → queue → Mailgun → result for the last claimed conversation; returns the mail's fields.
 std::map<std::string, std::string> send_through(fake_host& host, exchange_log& log, std::string summary_id,

@@ -3,6 +3,7 @@
 // does (start, drain next() until wait/done, feed effect results) and records every step, so
 // a test can assert the exact upstream requests a flow emits and the exact response it writes.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "salient/core/envelope.h"
+#include "salient/core/multipart.h"
 #include "salient/runtime/instance.h"
 #include "salient/http/stream_token.h"
 
@@ -62,6 +64,18 @@ inline json finish_args(const exchange_log& log) {
   const json& e = log.last_effect();
   REQUIRE(e["url"] == "http://store.test/rest/v1/rpc/salient_finish_turn");
   return json::parse(e["body"].get<std::string>());
+}
+
+/// The fields of a Mailgun effect's multipart body, by name.
+inline std::map<std::string, std::string> mail_fields(const json& effect) {
+  std::string type;
+  for (const auto& h : effect["headers"])
+    if (h[0] == "content-type") type = h[1];
+  auto parts = parse_multipart(effect["body"].get<std::string>(), type);
+  REQUIRE(parts.ok());
+  std::map<std::string, std::string> out;
+  for (auto& p : *parts) out[p.name] = p.value;
+  return out;
 }
 
 class fake_host {

@@ -13,13 +13,6 @@ namespace {
 
 using detail::json;
 
-error coded(errc kind, std::string code, std::string message, int retry_after_s = 0) {
-  error e = make_error(kind, std::move(message));
-  e.code = std::move(code);
-  e.retry_after_s = retry_after_s;
-  return e;
-}
-
 std::string hours_or_minutes(int seconds) {
   if (seconds >= 7200) return std::to_string((seconds + 3599) / 3600) + " hours";
   int minutes = (seconds + 59) / 60;
@@ -67,7 +60,7 @@ result<otp_setup> prepare(function_context& ctx) {
   else if (s.purpose_name == "delete_data") s.purpose = otp_purpose::delete_data;
   else return make_error(errc::bad_request, "purpose must be link_session or delete_data", "/purpose");
   auto email = normalize_email(form_value(*fields, "email").value_or(""));
-  if (!email) return coded(errc::bad_request, "invalid_email", "please enter a valid email address");
+  if (!email) return make_coded_error(errc::bad_request, "invalid_email", "please enter a valid email address");
   s.email = std::move(*email);
   if (s.purpose == otp_purpose::link_session) {
     std::string_view key = form_value(*fields, "session_key").value_or("");
@@ -77,7 +70,7 @@ result<otp_setup> prepare(function_context& ctx) {
   }
   if (req.path == "/otp/verify") {
     auto code = read_code(form_value(*fields, "code").value_or(""));
-    if (!code) return coded(errc::bad_request, "invalid_code", "the code is the 6 digits from the email");
+    if (!code) return make_coded_error(errc::bad_request, "invalid_code", "the code is the 6 digits from the email");
     s.code = std::move(*code);
   }
 
@@ -120,7 +113,7 @@ task<void> post_request(function_context ctx, otp_setup s) {
   }
   using st = otp_issued::status;
   if (issued->state == st::no_session) {
-    respond_otp_error(ex, coded(errc::bad_request, "no_conversation", "send a message first, then verify your email"),
+    respond_otp_error(ex, make_coded_error(errc::bad_request, "no_conversation", "send a message first, then verify your email"),
                       fmt);
     co_return;
   }
@@ -130,7 +123,7 @@ task<void> post_request(function_context ctx, otp_setup s) {
     std::string message = issued->limit == "locked"
                               ? "too many wrong codes were tried for this address; try again in " + wait
                               : "too many codes were asked for; please wait " + wait + " before asking again";
-    respond_otp_error(ex, coded(errc::too_many_requests, "rate_limited", message, issued->retry_after_s), fmt);
+    respond_otp_error(ex, make_coded_error(errc::too_many_requests, "rate_limited", message, issued->retry_after_s), fmt);
     co_return;
   }
 
@@ -182,23 +175,23 @@ task<void> post_verify(function_context ctx, otp_setup s) {
   switch (verified->state) {
     case st::wrong:
       respond_otp_error(ex,
-                        coded(errc::bad_request, "wrong_code",
+                        make_coded_error(errc::bad_request, "wrong_code",
                               "that code is not right; " + std::to_string(verified->tries_left) +
                                   (verified->tries_left == 1 ? " try left" : " tries left")),
                         fmt);
       co_return;
     case st::expired:
-      respond_otp_error(ex, coded(errc::gone, "expired", "this code has expired or was already used; ask for a new one"),
+      respond_otp_error(ex, make_coded_error(errc::gone, "expired", "this code has expired or was already used; ask for a new one"),
                         fmt);
       co_return;
     case st::dead:
       respond_otp_error(
-          ex, coded(errc::too_many_requests, "too_many_tries", "too many wrong tries for this code; ask for a new one"),
+          ex, make_coded_error(errc::too_many_requests, "too_many_tries", "too many wrong tries for this code; ask for a new one"),
           fmt);
       co_return;
     case st::locked:
       respond_otp_error(ex,
-                        coded(errc::too_many_requests, "too_many_tries",
+                        make_coded_error(errc::too_many_requests, "too_many_tries",
                               "too many wrong codes were tried for this address; try again in " +
                                   hours_or_minutes(verified->retry_after_s),
                               verified->retry_after_s),

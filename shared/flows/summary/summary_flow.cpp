@@ -27,13 +27,6 @@ namespace {
 
 using detail::json;
 
-error coded(errc kind, std::string code, std::string message, int retry_after_s = 0) {
-  error e = make_error(kind, std::move(message));
-  e.code = std::move(code);
-  e.retry_after_s = retry_after_s;
-  return e;
-}
-
 /// The button's answer: JSON, or for htmx the status line the page swaps in.
 void respond_status(exchange& ex, response_format fmt, int status, const json& body, std::string_view line) {
   if (fmt != response_format::fragment) {
@@ -86,10 +79,10 @@ task<void> post_summary(function_context ctx, const agent_config& agent) {
   switch (claimed->state) {
     case st::no_conversation:
       co_return respond_button_error(
-          ex, coded(errc::bad_request, "no_conversation", "send a message first, then email the summary"), fmt);
+          ex, make_coded_error(errc::bad_request, "no_conversation", "send a message first, then email the summary"), fmt);
     case st::limited:
       co_return respond_button_error(ex,
-                                     coded(errc::too_many_requests, "too_many_summaries",
+                                     make_coded_error(errc::too_many_requests, "too_many_summaries",
                                            "this conversation's summary was sent too often today; please try later",
                                            claimed->retry_after_s),
                                      fmt);

@@ -49,6 +49,11 @@ inline error make_error(errc kind, std::string message, std::string path = {}) {
   return error{kind, std::move(message), std::move(path), {}, 0};
 }
 
+/// An error with its finer code ("wrong_code") and, for 429/503, its Retry-After.
+inline error make_coded_error(errc kind, std::string code, std::string message, int retry_after_s = 0) {
+  return error{kind, std::move(message), {}, std::move(code), retry_after_s};
+}
+
 template <class T>
 class [[nodiscard]] result {
  public:
