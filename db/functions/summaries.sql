@@ -133,7 +133,9 @@ begin
      where c.session_id = v_session.id and c.status in ('sent', 'unknown') and c.through_message_at >= v_newest
      order by c.created_at desc limit 1;
     if v_sent_at is not null then
-      return jsonb_build_object('status', 'already_sent', 'sent_at', v_sent_at);
+      -- ISO 8601 in UTC with milliseconds and "Z", as the core writes a fresh send's sent_at.
+      return jsonb_build_object('status', 'already_sent',
+                                'sent_at', to_char(v_sent_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
     end if;
     v_retry := salient_rate_take(v_tenant, 'summary_button', v_session.id::text,
                                  coalesce(p_per_session_per_day, 5), 86400, v_now, true);

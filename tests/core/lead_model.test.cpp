@@ -33,6 +33,16 @@ TEST_CASE("lead model: free text is made one line, the language a tag, lists bou
                                   lead_model::lead_spec());
   CHECK(lead_model::card_from_model(*made_up, quote_chat, shop()).name.empty());
   CHECK(lead_model::card_from_model(*made_up, quote_chat, shop()).company.empty());
+  // Links the conversation never held are cut from the free text the team's mail client shows.
+  auto linked = parse_structured(lead_answer({{"summary", "Wants a quote. Details: https://evil.example/x"},
+                                              {"next_step", "Log in at WWW.evil.example to reply."},
+                                              {"needs", {"see http://evil.example"}}})
+                                     .dump(),
+                                 lead_model::lead_spec());
+  lead_card l = lead_model::card_from_model(*linked, quote_chat, shop());
+  CHECK(l.summary == "Wants a quote. Details: (link removed)");
+  CHECK(l.next_step == "Log in at (link removed) to reply.");
+  CHECK(l.needs == std::vector<std::string>{"see (link removed)"});
   CHECK(c.address == "12 Rua Augusta, Lisbon");
   CHECK(c.needs == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h"});
   for (std::string bad : {"english", "e", "en-", "12", "en-toolongsubtag"}) {

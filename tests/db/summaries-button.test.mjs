@@ -37,6 +37,7 @@ for (const backend of backends()) {
       const again = await s.press(t, "sess-button", T0 + 60_000);
       assert.equal(again.status, "already_sent");
       assert.equal(Date.parse(again.sent_at), T0 + 7000, "Mailgun's answer time");
+      assert.match(again.sent_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "the form the core answers a fresh send with");
       assert.deepEqual(s.keys(await s.sweep(t, T0 + 60 * MIN)), ["sess-other"], "nor does the sweep send it again");
       const rows = await s.summaryRows(id);
       assert.deepEqual(rows.map((r) => [r.status, r.trigger]), [["sent", "button"]]);

@@ -161,6 +161,28 @@ std::string without(std::string s, std::string_view rejected) {
   return s;
 }
 
+/// Links in the model's free text that no line of the conversation holds become "(link removed)":
+/// the team's mail client would make them clickable, and only an injected line would put them
+/// there. A link is a word holding "://" or starting "www." (ASCII case ignored).
+std::string without_foreign_links(std::string s, const std::vector<transcript_line>& transcript) {
+  std::string said;
+  for (const auto& l : transcript) said += lead_rules::detail::lower_ascii(l.text) + "\n";
+  constexpr std::string_view mark = "(link removed)";
+  for (std::size_t b = 0; b < s.size();) {
+    while (b < s.size() && is_space(s[b])) ++b;
+    std::size_t e = b;
+    while (e < s.size() && !is_space(s[e])) ++e;
+    std::string word = lead_rules::detail::lower_ascii(std::string_view(s).substr(b, e - b));
+    bool link = word.find("://") != std::string::npos || word.starts_with("www.");
+    if (link && said.find(word) == std::string::npos) {
+      s.replace(b, e - b, mark);
+      e = b + mark.size();
+    }
+    b = e;
+  }
+  return s;
+}
+
 /// Quotation marks and ellipses a model puts around a quote.
 std::string_view unquoted(std::string_view s) {
   for (bool changed = true; changed;) {
@@ -271,8 +293,10 @@ lead_card card_from_model(const structured_value& value, const std::vector<trans
   card.language = language_tag(text_of(value, "language"));
   card.needs = list_of(value, "needs");
   card.interests = list_of(value, "interests");
-  card.summary = plain_text(value.text("summary").value_or(""));
-  card.next_step = one_line(value.text("next_step").value_or(""));
+  card.summary = without_foreign_links(plain_text(value.text("summary").value_or("")), transcript);
+  card.next_step = without_foreign_links(one_line(value.text("next_step").value_or("")), transcript);
+  for (auto* list : {&card.needs, &card.interests})
+    for (std::string& item : *list) item = without_foreign_links(std::move(item), transcript);
 
   // A name or company the visitor never wrote (case aside) is the model's, or an injected line's:
   // it would head the sales team's email, so it is dropped.
