@@ -9,27 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "flows/summary/lead_rules.h"
+#include "lead_samples.h"
 #include "salient/core/email_address.h"
 
 using namespace salient::lead_rules;
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::filesystem::path> fixtures() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& e : std::filesystem::directory_iterator(SALIENT_TRANSCRIPTS_DIR))
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (j.contains(key))
-    for (const auto& s : j[key]) out.push_back(s.get<std::string>());
-  return out;
-}
 
 lead_card one(std::vector<transcript_line> t, std::string country = "") {
   return extract(t, rules_context{std::move(country), {}, {}});
@@ -38,14 +24,15 @@ lead_card one(std::vector<transcript_line> t, std::string country = "") {
 }  // namespace
 
 TEST_CASE("lead rules: every committed transcript gives its expected card", "[lead_rules]") {
-  auto files = fixtures();
+  auto files = salient::testing::transcript_fixtures();
   REQUIRE(files.size() >= 20);
   for (const auto& path : files) {
     std::ifstream in(path);
     std::stringstream buf;
     buf << in.rdbuf();
     json f = json::parse(buf.str());
-    rules_context ctx{f.value("country", ""), strings(f, "business_emails"), strings(f, "business_phones")};
+    rules_context ctx{f.value("country", ""), salient::testing::strings_of(f, "business_emails"),
+                    salient::testing::strings_of(f, "business_phones")};
     std::vector<transcript_line> t;
     for (const auto& l : f["transcript"]) t.push_back({l["role"].get<std::string>(), l["text"].get<std::string>()});
     lead_card card = extract(t, ctx);

@@ -1,6 +1,9 @@
 #pragma once
 // Samples shared by the lead tests (lead_model.test.cpp, summarize.test.cpp): a conversation
-// with the business's own contacts quoted, the business's context, and a valid model answer.
+// with the business's own contacts quoted, the business's context, a valid model answer, and the
+// committed transcripts (lead_rules.test.cpp too).
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -9,6 +12,23 @@
 #include "flows/summary/lead_rules.h"
 
 namespace salient::testing {
+
+/// tests/fixtures/transcripts/*.json, in name order.
+inline std::vector<std::filesystem::path> transcript_fixtures() {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(SALIENT_TRANSCRIPTS_DIR))
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// A fixture's list of strings (empty when absent).
+inline std::vector<std::string> strings_of(const nlohmann::json& j, const char* key) {
+  std::vector<std::string> out;
+  if (j.contains(key))
+    for (const auto& s : j[key]) out.push_back(s.get<std::string>());
+  return out;
+}
 
 /// A complete, valid lead object; `overrides` replace its members.
 inline nlohmann::json lead_answer(nlohmann::json overrides = nlohmann::json::object()) {

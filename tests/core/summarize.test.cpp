@@ -106,21 +106,6 @@ struct scripted {
   }
 };
 
-std::vector<std::filesystem::path> fixtures() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& e : std::filesystem::directory_iterator(SALIENT_TRANSCRIPTS_DIR))
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  if (j.contains(key))
-    for (const auto& s : j[key]) out.push_back(s.get<std::string>());
-  return out;
-}
-
 json or_null(const json& expect, const char* key) {
   return expect.contains(key) ? expect[key] : json(nullptr);
 }
@@ -137,7 +122,7 @@ std::string middle_of(const std::string& s) {
 }  // namespace
 
 TEST_CASE("summarize_lead: every committed transcript, answered by the model, gives its expected card", "[summarize]") {
-  auto files = fixtures();
+  auto files = salient::testing::transcript_fixtures();
   REQUIRE(files.size() >= 20);
   for (const auto& path : files) {
     INFO(path.filename().string());
@@ -145,7 +130,8 @@ TEST_CASE("summarize_lead: every committed transcript, answered by the model, gi
     std::stringstream buf;
     buf << in.rdbuf();
     json f = json::parse(buf.str());
-    rules_context rc{f.value("country", ""), strings(f, "business_emails"), strings(f, "business_phones")};
+    rules_context rc{f.value("country", ""), salient::testing::strings_of(f, "business_emails"),
+                    salient::testing::strings_of(f, "business_phones")};
     std::vector<transcript_line> t;
     for (const auto& l : f["transcript"]) t.push_back({l["role"].get<std::string>(), l["text"].get<std::string>()});
     const json& expect = f["expect"];
