@@ -10,6 +10,8 @@
 --     Without (the scheduled sweep): conversations idle ≥ p_idle_minutes with a message newer than
 --       their last summary, not claimed, not waiting for a retry → {status: claimed, claims: [...],
 --       more, unknown}: at most p_limit, oldest first; `more` when others remain for the next run.
+--       "A message" is the visitor's or the assistant's: a team member's reply by email (role
+--       team, handoffs.sql) is neither activity nor a reason to summarize again.
 --       First, summaries whose send lease ended while `sending` become `unknown` (their count).
 --     A claim: {claim, session_id, session_key, agent, through, message_count, started_at,
 --       messages: [{role, content, created_at}] (the first visitor message and the last 60),
@@ -44,7 +46,8 @@ begin
   return (select jsonb_build_object(
            'claim', p_claim, 'session_id', s.id, 'session_key', s.session_key,
            'agent', (select code from agents where id = s.agent_id),
-           'through', (select max(created_at) from messages where session_id = s.id and tenant_id = p_tenant),
+           'through', (select max(created_at) from messages where session_id = s.id and tenant_id = p_tenant
+                         and role in ('user', 'assistant')),
            'message_count', (select count(*) from messages where session_id = s.id and tenant_id = p_tenant
                               and role in ('user', 'assistant')),
            'started_at', s.created_at,
@@ -114,7 +117,8 @@ begin
     perform salient_require_agent_enabled(p_tenant, p_agent);
     select * into v_session from sessions
      where id = salient_session_of(v_tenant, p_agent, p_session_key) for update;
-    select max(created_at) into v_newest from messages where session_id = v_session.id and tenant_id = v_tenant;
+    select max(created_at) into v_newest from messages where session_id = v_session.id and tenant_id = v_tenant
+                                                          and role in ('user', 'assistant');
     if v_session.id is null or v_newest is null then
       return jsonb_build_object('status', 'no_conversation');
     end if;
@@ -156,7 +160,8 @@ begin
   select array_agg(id) into v_ids from (
     select s.id from sessions s
      cross join lateral (select max(m.created_at) as newest from messages m
-                          where m.session_id = s.id and m.tenant_id = v_tenant) n
+                          where m.session_id = s.id and m.tenant_id = v_tenant
+                            and m.role in ('user', 'assistant')) n
      where s.tenant_id = v_tenant and n.newest is not null
        and n.newest <= v_now - make_interval(mins => p_idle_minutes)
        and (s.summarized_through is null or n.newest > s.summarized_through)

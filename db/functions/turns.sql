@@ -8,7 +8,12 @@
 --     → {status: "attached" | "already_claimed" | "not_found"}
 --   salient_claim_turn(p_tenant, p_turn_id, p_history_limit = 20)
 --     → {status: "claimed", message, session_id, agent, history, persona, profile, month_cost_usd,
---        retrieval} | {status: "already_claimed"} | {status: "not_found"}
+--        retrieval, handoff} | {status: "already_claimed"} | {status: "not_found"}
+--     history: [{role, content, created_at}], a team member's reply (role "team", handoffs.sql)
+--     with its `name`. handoff: null, or the conversation's open handoff (issue 18) as {id,
+--     quiet: a person replied within handoff.quiet_minutes (the answer is a holding note),
+--     resumed_note_due: that window ended and no answer since said the assistant is back (an
+--     answer stored with metadata {"handoff": "resumed"}), created_at, last_team_reply_at}.
 --
 -- Tenants are named by slug and created on first use (by begin_turn; sync_config too). Every
 -- statement is filtered by p_tenant's id: no function reads or changes another tenant's rows.
@@ -149,6 +154,7 @@ declare
   v_profile jsonb;
   v_month_cost numeric;
   v_retrieval jsonb;
+  v_handoff jsonb;
 begin
   perform salient_require_text('p_tenant', p_tenant);
   perform salient_require_uuid('p_turn_id', p_turn_id);
@@ -183,13 +189,16 @@ begin
 
   -- The conversation so far: what came before this turn in (created_at, id) order, which is
   -- also the order session_history shows. A later message (a turn sent while this one waited)
-  -- is not part of this turn's context. System messages are not replayed to the model.
+  -- is not part of this turn's context. System messages are not replayed to the model; a team
+  -- member's replies are, with their name, so that the assistant knows what the person said.
   select coalesce(jsonb_agg(jsonb_build_object('role', h.role, 'content', h.content, 'created_at', h.created_at)
+                            || case when h.role = 'team' then jsonb_build_object('name', h.metadata ->> 'name')
+                                    else '{}'::jsonb end
                             order by h.created_at, h.id), '[]'::jsonb)
     into v_history
-    from (select m.role, m.content, m.created_at, m.id
+    from (select m.role, m.content, m.created_at, m.id, m.metadata
             from messages m
-           where m.session_id = v_session and m.tenant_id = v_tenant and m.role in ('user', 'assistant')
+           where m.session_id = v_session and m.tenant_id = v_tenant and m.role in ('user', 'assistant', 'team')
              and (m.created_at, m.id) < (v_created, p_turn_id)
            order by m.created_at desc, m.id desc
            limit p_history_limit) h;
@@ -216,9 +225,22 @@ begin
     from llm_requests l
    where l.tenant_id = v_tenant and l.created_at >= date_trunc('month', now() at time zone 'utc') at time zone 'utc';
 
+  -- A person engaged by email (handoffs.sql): the answer holds back while they are, and says the
+  -- assistant is back once, after.
+  select jsonb_build_object(
+           'id', h.id, 'quiet', coalesce(h.quiet_until > now(), false),
+           'resumed_note_due', coalesce(h.quiet_until <= now(), false)
+             and not exists (select 1 from messages a
+                              where a.session_id = v_session and a.tenant_id = v_tenant and a.role = 'assistant'
+                                and a.created_at >= h.quiet_until and a.metadata ->> 'handoff' = 'resumed'),
+           'created_at', h.created_at, 'last_team_reply_at', h.last_team_reply_at)
+    into v_handoff
+    from handoffs h
+   where h.session_id = v_session and h.tenant_id = v_tenant and h.status = 'open' and h.expires_at > now();
+
   return jsonb_build_object('status', 'claimed', 'message', v_content, 'session_id', v_session,
                             'agent', (select code from agents where id = v_agent),
                             'history', v_history, 'persona', v_persona, 'profile', v_profile,
-                            'month_cost_usd', v_month_cost, 'retrieval', v_retrieval);
+                            'month_cost_usd', v_month_cost, 'retrieval', v_retrieval, 'handoff', v_handoff);
 end
 $$;

@@ -94,7 +94,8 @@ for (const backend of backends()) {
     test("the schema, then the functions; again, nothing; pasted again by hand, nothing changes", async () => {
       const migrations = (await migrationFiles()).map((f) => f.name);
       const files = (await functionFiles()).map((f) => f.name);
-      assert.deepEqual(migrations, ["0001_baseline.sql", "0002_verified_email.sql", "0003_summaries.sql"]);
+      assert.deepEqual(migrations, ["0001_baseline.sql", "0002_verified_email.sql", "0003_summaries.sql",
+        "0004_handoffs.sql"]);
       const first = await migrate(db.adapter);
       assert.deepEqual(first, { applied: migrations, skipped: [], functions: { applied: files, skipped: [] } });
       const second = await migrate(db.adapter);
@@ -108,20 +109,28 @@ for (const backend of backends()) {
       for (const file of [...await migrationFiles(), ...await functionFiles()]) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript)\(/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text)",
         "salient_claim_turn(text,uuid,integer)",
-        "salient_email_queue(text,uuid,text,text,text,text,text,uuid,uuid)",
+        "salient_email_queue(text,uuid,text,text,text,text,text,uuid,uuid,uuid)",
         "salient_email_result(text,uuid,text,text,jsonb,bigint)",
         "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",
+        "salient_handoff_due(text,bigint,integer,integer,integer,integer)",
+        "salient_handoff_forwarded(text,uuid,timestamp with time zone)",
+        "salient_handoff_lookup(text,text,bigint)",
+        "salient_handoff_notified(text,uuid,timestamp with time zone)",
+        "salient_handoff_reply(text,text,text,text,text,text,bigint,integer)",
+        "salient_handoff_request(text,uuid,text,bigint,integer,integer,integer)",
+        "salient_handoff_start(text,text,text,text,text,bigint,integer,integer,integer,integer)",
         "salient_identify(text,text,text,text,text)",
         "salient_list_sessions(text,text,text[])",
         "salient_otp_issue(text,text,text,text,text,text,text,text,bigint,integer,integer)",
         "salient_otp_verify(text,text,text,text,text,text,text,bigint,text)",
         "salient_rate_check(text,text,text,integer,integer,bigint,boolean)",
         "salient_session_history(text,text,text,integer)",
+        "salient_session_updates(text,text,text,timestamp with time zone,boolean,bigint)",
         "salient_summary_claim(text,text,text,bigint,integer,integer,integer,integer)",
         "salient_summary_store(text,uuid,uuid,text,text,text,text,jsonb,timestamp with time zone,integer,bigint,integer,integer,jsonb)",
         "salient_summary_transcript(text,uuid,bigint)",
@@ -133,7 +142,7 @@ for (const backend of backends()) {
         .map((r) => r.tablename);
       for (const t of ["tenants", "sessions", "messages", "conversation_summaries", "profiles", "llm_requests",
         "personas", "email_events", "otp_links", "agents", "tenant_agents", "salient_migrations", "salient_functions",
-        "rate_hits", "consents", "erasures"]) {
+        "rate_hits", "consents", "erasures", "handoffs", "inbound_tokens"]) {
         assert.ok(tables.includes(t), `table ${t} exists`);
       }
       const noRls = await sql(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -278,11 +287,11 @@ for (const [name, open] of Object.entries(cli)) {
         assert.match(first.stdout, /applied functions\/turns\.sql\n/);
         const files = (await functionFiles()).length;
         assert.match(first.stdout, /applied 0002_verified_email\.sql\n/);
-        assert.match(first.stdout, new RegExp(`3 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
+        assert.match(first.stdout, new RegExp(`4 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
         assert.doesNotMatch(first.stdout, /synced/);
         const second = await migrateCli([...target.args, ...SYNC_ARGS]);
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, new RegExp(`nothing to do \\(3 migrations and ${files} function files already applied\\)`));
+        assert.match(second.stdout, new RegExp(`nothing to do \\(4 migrations and ${files} function files already applied\\)`));
         const { app } = compiled;
         const counts = [Object.keys(compiled.personas).length, Object.keys(compiled.agents).length];
         assert.match(second.stdout, new RegExp(`synced .*salient\\.json: ${counts[0]} personas, ${counts[1]} agents for tenant ${app.tenant}`));

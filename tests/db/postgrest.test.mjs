@@ -40,7 +40,7 @@ test("a turn over HTTP: begin, attach, claim once, finish, the stored answer", a
     p_retrieval: retrieval })).body, { status: "attached" });
   const claim = await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: first.p_message_id });
   assert.deepEqual(claim, { status: 200, body: { status: "claimed", message: "hello", session_id: begun.body.session_id,
-    agent: "sales", history: [], persona: null, profile: null, month_cost_usd: 0, retrieval } });
+    agent: "sales", history: [], persona: null, profile: null, month_cost_usd: 0, retrieval, handoff: null } });
   assert.deepEqual((await rpc("salient_claim_turn", { p_tenant: "t1", p_turn_id: first.p_message_id })).body,
     { status: "already_claimed" });
   const id = crypto.randomUUID();

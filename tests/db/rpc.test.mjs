@@ -59,7 +59,7 @@ for (const backend of backends()) {
         turn({ p_session_key: "sk-claim", p_content: "what does a patio cost?" }));
       const first = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(first, { status: "claimed", message: "what does a patio cost?", session_id, agent: "sales",
-        history: [], persona: null, profile: null, month_cost_usd: 0, retrieval: null });
+        history: [], persona: null, profile: null, month_cost_usd: 0, retrieval: null, handoff: null });
       const second = await rpc("salient_claim_turn", { p_tenant: "acme", p_turn_id: turn_id });
       assert.deepEqual(second, { status: "already_claimed" });
       const [{ claimed }] = await sql("select stream_claimed_at is not null as claimed from messages where id = $1", [turn_id]);
