@@ -7,6 +7,13 @@
 const ROUTES = [
   { method: "GET", path: /^\/a\/[^/]+\/events\/stream$/, module: "stream" },
   { method: "POST", path: /^\/a\/[^/]+\/summary$/, module: "summary" },
+  // A visitor asks for a person (issue 18): the team's email holds the summary so far, so the
+  // flow that builds summaries sends it. /a/{agent}/updates (the team's replies) stays chat's.
+  { method: "POST", path: /^\/a\/[^/]+\/handoff$/, module: "summary" },
+  // Mailgun's inbound route posts the team's replies here: not under /a/ (the reply address, not
+  // the URL, names the conversation), so each platform routes it to the function by name. POST
+  // only: anything else is chat's 404 page.
+  { method: "POST", path: /^\/mail\/inbound$/, module: "summary" },
   // The read-only transcript page linked from a summary email (signed, expiring).
   { method: "GET", path: /^\/a\/[^/]+\/transcript\/[^/]+$/, module: "summary" },
   { method: null, path: /^\/otp\//, module: "otp" },

@@ -9,12 +9,15 @@
 //                                            its text part in <pre>
 //   GET  /dev/outbox/<key>.txt               the text part
 //   GET  /dev/outbox.json                    {"messages": [...]}, newest first (tests read codes here)
+//   POST /dev/outbox/reply                   "Reply as the team" under a handoff's email: a signed
+//                                            inbound post to the server's /mail/inbound (outbox-reply.js)
 //
 // Every /dev/ route answers only a loopback socket, and only while the outbox exists (no key
 // configured): otherwise handle() returns null and the request goes on as if the route did not
 // exist. Only hosts/node-dev imports this file: no deployed bundle carries it.
 
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createReplier, handoffAddress, REPLY_PATH, replyFormHtml } from "./outbox-reply.js";
 
 export const OUTBOX_DOMAIN = "outbox.localhost";
 // A loopback socket is not enough: a tunnel (ngrok, cloudflared) or a DNS-rebinding page in the
@@ -40,12 +43,15 @@ export function isLocalClient(request, remoteAddress) {
 
 /**
  * The outbox for one server process. `baseUrl(origin)` is the MAILGUN_BASE_URL to give the core;
- * `handle(request, remoteAddress)` answers a /dev/ request or returns null.
+ * `handle(request, remoteAddress)` answers a /dev/ request or returns null. `team` is the config's
+ * team members (outbox-reply.js teamMembers), to prefill "Reply as the team"; `inbound()` gives
+ * {url, signingKey, fetch} for its posts once the server listens (null: the form answers 503).
  */
-export function createOutbox({ log = () => {}, now = Date.now } = {}) {
+export function createOutbox({ log = () => {}, now = Date.now, team = [], inbound = () => null } = {}) {
   const key = randomBytes(24).toString("base64url"); // never logged, never shown: only the core has it
   const messages = []; // oldest first
   let sequence = 0;
+  const reply = createReplier({ find: (key) => messages.find((m) => m.key === key), readForm: formOf, inbound, log, now });
 
   async function receive(request, domain) {
     if (!authorized(request.headers.get("authorization"), key)) return json(401, { message: "Invalid private key" });
@@ -79,7 +85,7 @@ export function createOutbox({ log = () => {}, now = Date.now } = {}) {
     const message = m && messages.find((x) => x.key === m[1]);
     if (!message) return null;
     if (m[2]) return new Response(message.text ?? "", { headers: { ...HEADERS, "content-type": "text/plain; charset=utf-8" } });
-    return page(message.subject, messageHtml(message));
+    return page(message.subject, messageHtml(message, team));
   }
 
   return {
@@ -93,6 +99,7 @@ export function createOutbox({ log = () => {}, now = Date.now } = {}) {
       const { pathname } = new URL(request.url);
       const send = /^\/dev\/mailgun\/v3\/([^/]+)\/messages$/.exec(pathname);
       if (send) return request.method === "POST" ? receive(request, safeDecode(send[1])) : null;
+      if (pathname === REPLY_PATH && request.method === "POST") return reply(request);
       if (request.method !== "GET" && request.method !== "HEAD") return null;
       return show(pathname);
     },
@@ -141,7 +148,7 @@ export function missingMailgunField(form) {
   return null;
 }
 
-/** A send's fields as the outbox and the fake keep them: {from, to, subject, text, html, replyTo, tag, variables}. */
+/** A send's fields as the outbox and the fake keep them: {from, to, subject, text, html, replyTo, inReplyTo, references, tag, variables}. */
 export function mailgunFields(form) {
   const text = (name) => (typeof form.get(name) === "string" ? form.get(name) : null);
   const variables = {};
@@ -153,6 +160,9 @@ export function mailgunFields(form) {
     text: text("text"),
     html: text("html"),
     replyTo: text("h:Reply-To"),
+    // A handoff's later emails thread under the first (the team's mail client shows one thread).
+    inReplyTo: text("h:In-Reply-To"),
+    references: text("h:References"),
     tag: text("o:tag"),
     variables,
   };
@@ -174,12 +184,14 @@ function safeDecode(s) {
 // --- pages -------------------------------------------------------------------------------
 
 // The pages run no script; a message's HTML (from the core, but shown as mail clients would)
-// is inert in a sandboxed iframe, and loads nothing from elsewhere (the CSP reaches srcdoc).
+// is inert in a sandboxed iframe, and loads nothing from elsewhere (the CSP reaches srcdoc). The
+// one form ("Reply as the team") may post to this server only (form-action: default-src does not
+// cover it).
 const HEADERS = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'self'",
 };
 
 const escapeHtml = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -205,19 +217,21 @@ function listHtml(messages) {
   const rows = [...messages].reverse().map((m) => {
     const href = `/dev/outbox/${encodeURIComponent(m.key)}`;
     return `<tr><td>${escapeHtml(when(m.at))}</td><td>${escapeHtml(m.to)}</td><td>${escapeHtml(m.subject)}</td>` +
-      `<td><a href="${escapeHtml(href)}">view</a> · <a href="${escapeHtml(href)}.txt">text</a></td></tr>`;
+      `<td><a href="${escapeHtml(href)}">view</a> · <a href="${escapeHtml(href)}.txt">text</a>` +
+      `${handoffAddress(m.replyTo) ? ` · <a href="${escapeHtml(href)}#reply">reply as the team</a>` : ""}</td></tr>`;
   }).join("\n");
   return `<h1>Outbox</h1><p>${messages.length} message${messages.length === 1 ? "" : "s"}, newest first ` +
     `(<a href="/dev/outbox.json">JSON</a>).</p>\n<table><thead><tr><th>time</th><th>to</th><th>subject</th><th></th></tr></thead>\n<tbody>\n${rows}\n</tbody></table>`;
 }
 
-function messageHtml(m) {
+function messageHtml(m, team) {
   const fields = [["from", m.from], ["to", m.to], ["reply-to", m.replyTo], ["subject", m.subject], ["tag", m.tag],
-    ["time", when(m.at)], ["id", m.id], ...Object.entries(m.variables).map(([k, v]) => [`v:${k}`, v])]
+    ["in-reply-to", m.inReplyTo], ["time", when(m.at)], ["id", m.id], ...Object.entries(m.variables).map(([k, v]) => [`v:${k}`, v])]
     .filter(([, v]) => v !== null && v !== undefined && v !== "")
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("");
   // sandbox with no allow-*: no script, no forms, no top navigation, an opaque origin.
   const html = m.html ? `<h2>HTML part</h2>\n<iframe sandbox srcdoc="${escapeHtml(m.html)}" title="HTML part"></iframe>` : "";
   const text = m.text !== null ? `<h2>Text part</h2>\n<pre>${escapeHtml(m.text)}</pre>` : "";
-  return `<p><a href="/dev/outbox">← outbox</a></p><h1>${escapeHtml(m.subject)}</h1><dl>${fields}</dl>\n${html}\n${text}`;
+  return `<p><a href="/dev/outbox">← outbox</a></p><h1>${escapeHtml(m.subject)}</h1><dl>${fields}</dl>\n${html}\n${text}\n` +
+    replyFormHtml(m, team, escapeHtml);
 }

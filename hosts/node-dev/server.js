@@ -9,7 +9,9 @@
 // salient.yaml, ./scripts/build and a restart update the tenant's persona rows.
 //
 // Without MAILGUN_API_KEY the server is its own Mailgun: the core's mail goes to the development
-// outbox (outbox.js) at /dev/outbox, for loopback clients only, and is never sent.
+// outbox (outbox.js) at /dev/outbox, for loopback clients only, and is never sent. There, under
+// a handoff's email, "Reply as the team" posts a signed inbound reply to this server's own
+// POST /mail/inbound (outbox-reply.js), as Mailgun's route would.
 //
 // A timer sweeps idle conversations every SALIENT_SWEEP_SECONDS (sweep-timer.js), as the
 // platforms' cron triggers do; POST /dev/sweep (loopback only; `salient sweep`) sweeps now.
@@ -28,6 +30,7 @@ import { createSalient } from "../driver.js";
 import { jsonlLogger } from "./jsonl-log.js";
 import { clientAddress, sendResponse, toRequest } from "./http.js";
 import { createOutbox } from "./outbox.js";
+import { teamMembers } from "./outbox-reply.js";
 import { createSweeper, sweepSeconds as parseSweepSeconds } from "./sweep-timer.js";
 import { pgliteBackend } from "./pglite-state.js";
 import { rpcCall, rpcHandler, rpcName } from "./postgrest.js";
@@ -86,6 +89,9 @@ export async function startServer({
   if (generatedSecret) env.SALIENT_STREAM_SECRET = randomBytes(32).toString("base64url");
   // The one-time codes' key: made up per run too (codes and counters then start afresh).
   if (!env.SALIENT_OTP_SECRET) env.SALIENT_OTP_SECRET = randomBytes(32).toString("base64url");
+  // Mailgun's webhook signing key, which POST /mail/inbound checks: made up per run too, and the
+  // outbox's "Reply as the team" signs with it (a real route's posts need the real one set).
+  if (!env.MAILGUN_WEBHOOK_SIGNING_KEY) env.MAILGUN_WEBHOOK_SIGNING_KEY = randomBytes(32).toString("hex");
   let stateDescription = env.SUPABASE_URL ? "state: the PostgREST endpoint in SUPABASE_URL" : "state: the given backend";
   let ownedBackend = null; // opened here, so closed here
   if (!env.SUPABASE_URL && !backend) {
@@ -114,9 +120,12 @@ export async function startServer({
   }
   const publicDir = path.join(root, "build", "public");
   // No Mailgun key: the core's mail goes to this process's outbox (MAILGUN_* set after listen).
-  const outbox = env.MAILGUN_API_KEY ? null : createOutbox({ log });
-
   let salient = null; // created once the port (and so the state store URL) is known
+  let inbound = null; // where "Reply as the team" posts: set once listening
+  // On the requests' clock: a reply's signed timestamp must be "now" for the core, whose clock a
+  // test may have moved (the core refuses one more than 5 minutes off).
+  const outbox = env.MAILGUN_API_KEY ? null : createOutbox({ log, now, team: teamMembers(config), inbound: () => inbound });
+
   const sweeper = createSweeper({ salient: () => salient, log });
   const server = http.createServer(async (req, res) => {
     try {
@@ -165,7 +174,21 @@ export async function startServer({
     const { status, body } = await rpcCall(backend, fn, bodyText(init.body));
     return Response.json(body, { status });
   };
-  salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch, now });
+  try {
+    salient = createSalient({ modules, config, env, log, knowledge: build.knowledge, fetch, now });
+  } catch (err) {
+    // A config the modules refuse: nothing may keep listening (or the store open) after the throw.
+    await new Promise((resolve) => server.close(resolve));
+    await ownedBackend?.close();
+    throw err;
+  }
+  // The outbox's team replies reach the driver in-process, as a Mailgun post from outside would
+  // through the socket (same route, same module); from no visitor's address.
+  inbound = {
+    url: `${url}/mail/inbound`,
+    signingKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
+    fetch: (target, init) => salient.handle(new Request(target, init), undefined, { clientIp: "" }),
+  };
   sweeper.start(sweepSeconds);
 
   let closing = null;

@@ -1,6 +1,6 @@
 // Vercel adapter: a Node.js runtime function with the Web handler signature (api/salient.js
 // re-exports this), running the shared driver. vercel.json rewrites the agents' routes (/a/*,
-// /otp/*) to it and serves build/public for the rest; it ships the modules, the compiled config
+// /otp/*, and /mail/* for Mailgun's inbound replies) to it and serves build/public for the rest; it ships the modules, the compiled config
 // and the knowledge index beside the function (`includeFiles`), read from disk here.
 //
 // Secrets and settings are the project's environment variables: the same names as everywhere
@@ -10,7 +10,7 @@ import { salientFromBuild } from "../node-build.js";
 
 // The rewrites' own parameters (vercel.json): Vercel appends what a rewrite matched to the query
 // of the URL the function sees. They are not the visitor's, so they are taken off again.
-const REWRITE_PARAMS = { salient_a: "/a/", salient_otp: "/otp/" };
+const REWRITE_PARAMS = { salient_a: "/a/", salient_otp: "/otp/", salient_mail: "/mail/" };
 
 // The opportunistic sweep. Vercel's Hobby plan runs a cron job at most once a day (vercel.json's
 // /api/sweep), too rarely for "summary emailed after 30 idle minutes"; so after a visitor's chat

@@ -49,7 +49,7 @@ test("a multipart message is queued and recorded with its options and variables"
   assert.deepEqual({ ...m, id: undefined, at: undefined }, {
     id: undefined, at: undefined,
     from: CODE_MAIL.from, to: CODE_MAIL.to, subject: "Your code", text: CODE_MAIL.text, html: CODE_MAIL.html,
-    replyTo: "sales@brightleaf.test", tag: "otp", variables: { conversation: "c-1", tenant: "brightleaf" },
+    replyTo: "sales@brightleaf.test", inReplyTo: null, references: null, tag: "otp", variables: { conversation: "c-1", tenant: "brightleaf" },
   });
   assert.ok(Math.abs(m.at - Date.now()) < 5000);
   assert.match(fake.requests[0].contentType, /^multipart\/form-data; boundary=/);

@@ -50,12 +50,39 @@ test("routes: an agent's privacy page goes to otp (any method: HEAD too; otp ans
   assert.equal(moduleFor("GET", "/a//privacy"), "chat");
 });
 
-test("routes: /otp/* and /a/* reach the function on every platform (Netlify, Vercel; Workers run it for every path)", async () => {
+test("routes: a handoff request (POST) goes to summary; the team's replies to the visitor stay chat's", () => {
+  assert.equal(moduleFor("POST", "/a/sales/handoff"), "summary");
+  assert.equal(moduleFor("POST", "/a/other-agent/handoff"), "summary");
+  for (const method of ["GET", "HEAD", "OPTIONS", "PUT"]) assert.equal(moduleFor(method, "/a/sales/handoff"), "chat", method);
+  assert.equal(moduleFor("POST", "/a/sales/handoff/x"), "chat");
+  assert.equal(moduleFor("POST", "/a//handoff"), "chat");
+  assert.equal(moduleFor("POST", "/a/sales/updates"), "chat");
+  assert.equal(moduleFor("GET", "/a/sales/updates"), "chat");
+});
+
+test("routes: Mailgun's inbound post (/mail/inbound, POST only) goes to summary, nothing else under /mail/", () => {
+  assert.equal(moduleFor("POST", "/mail/inbound"), "summary");
+  for (const method of ["GET", "HEAD", "PUT"]) assert.equal(moduleFor(method, "/mail/inbound"), "chat", method);
+  for (const path of ["/mail/inbound/", "/mail/inbound/x", "/mail/inboundx", "/mail/", "/a/sales/mail/inbound", "/mail//inbound"]) {
+    assert.equal(moduleFor("POST", path), "chat", path);
+  }
+});
+
+test("routes: /otp/*, /a/* and /mail/inbound reach the function on every platform (Netlify, Vercel; Workers run it for every path)", async () => {
   const { config } = await import("../../hosts/netlify/edge-functions/salient.js");
-  assert.deepEqual([...config.path].sort(), ["/a/*", "/otp/*"]);
+  assert.deepEqual([...config.path].sort(), ["/a/*", "/mail/inbound", "/otp/*"]);
   const { rewrites } = JSON.parse(readFileSync(new URL("../../vercel.json", import.meta.url), "utf8"));
   const sources = rewrites.filter((r) => r.destination === "/api/salient").map((r) => r.source).sort();
-  assert.deepEqual(sources, ["/a/:salient_a*", "/otp/:salient_otp*"]);
+  assert.deepEqual(sources, ["/a/:salient_a*", "/mail/:salient_mail*", "/otp/:salient_otp*"]);
+  // Each of the functions' paths is claimed by both platforms' patterns
+  // (Netlify: * is the rest of the path; Vercel: :param* zero or more segments).
+  const claims = (pattern, path) => new RegExp("^" + pattern.replace(/:\w+\*$/, "*").replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$").test(path);
+  for (const [method, path, module] of [["POST", "/mail/inbound", "summary"], ["POST", "/a/sales/handoff", "summary"],
+    ["POST", "/a/sales/updates", "chat"], ["POST", "/otp/verify", "otp"], ["GET", "/a/sales/transcript/t", "summary"]]) {
+    assert.equal(moduleFor(method, path), module, `${method} ${path}`);
+    assert.ok(config.path.some((p) => claims(p, path)), `Netlify claims ${path}`);
+    assert.ok(sources.some((s) => claims(s, path)), `Vercel rewrites ${path}`);
+  }
 });
 
 test("routes: the rest (pages, chat POST, unknown paths) goes to chat", () => {

@@ -12,6 +12,10 @@ test("the rewrite's parameter is removed; the visitor's own query stays as it wa
   assert.equal(r.url, "https://site.test/a/sales/events/stream?stream_id=abc.1.x-y_z&format=json");
 });
 
+test("Mailgun's inbound post: the /mail/ rewrite's parameter is removed, the path kept", () => {
+  assert.equal(visitorRequest(new Request("https://site.test/mail/inbound?salient_mail=inbound")).url, "https://site.test/mail/inbound");
+});
+
 test("a request without rewrite parameters is passed on as it is", () => {
   const request = new Request("https://site.test/a/sales/?salient=1");
   assert.equal(visitorRequest(request), request);
@@ -20,6 +24,7 @@ test("a request without rewrite parameters is passed on as it is", () => {
 test("a function path is mapped back to the visitor's path", () => {
   assert.equal(visitorRequest(new Request("https://site.test/api/salient?salient_otp=verify")).url, "https://site.test/otp/verify");
   assert.equal(visitorRequest(new Request("https://site.test/api/salient?salient_a=sales%2Fchat&x=1")).url, "https://site.test/a/sales/chat?x=1");
+  assert.equal(visitorRequest(new Request("https://site.test/api/salient?salient_mail=inbound")).url, "https://site.test/mail/inbound");
 });
 
 test("a POST keeps its method, headers and body", async () => {

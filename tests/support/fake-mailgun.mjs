@@ -15,6 +15,8 @@
 //   fake.codeFor(email) // the 6-digit code in the text part of that message, or null
 //   fake.requests       // every request received: {method, path, status, fault, contentType}
 //                       // (status null while a timeout fault holds the answer back)
+//   fake.lastHandoff(email?) // the last message whose Reply-To is a handoff's reply+<id>@… address
+//                       // (to `email` when given), with `recipient` = that address, or null
 //   fake.reset()        // forgets messages, requests and faults (same `requests` array object)
 //   await fake.close()  // ends held (timeout) answers and stops listening
 //
@@ -36,11 +38,23 @@
 //   "timeout"      read the request, never answer (the client's own timeout must fire)
 // or a number / string status ("429") for { status }.
 //
+// Inbound (the other direction: Mailgun's route posting a team member's reply to the core):
+//   await inbound(url, {signingKey, recipient, from, text, inReplyTo, …})  signs the post with
+//        hosts/node-dev/mailgun-inbound.js signedInboundForm (the dev outbox's builder; every
+//        option of it, `multipart` and `attachments` too), POSTs it to `url` (…/mail/inbound) and
+//        resolves {status, headers, body} (body: the JSON answer, else its text).
+//   await replyTo(url, message, {signingKey, from, text, …})  the same in reply to a recorded
+//        message (fake.messages() / lastHandoff()): recipient its reply+ address, In-Reply-To its
+//        Mailgun id, References its thread, "Re: " its subject; the options override any of them.
+//   fake.inbound and fake.replyTo are the same functions.
+//
 // Running it by hand: `node tests/support/fake-mailgun.mjs [port]` prints the base URL and key.
 
 import http from "node:http";
 import { pathToFileURL } from "node:url";
 import { mailgunFields, missingMailgunField } from "../../hosts/node-dev/outbox.js";
+import { handoffAddress } from "../../hosts/node-dev/outbox-reply.js";
+import { postInbound, signedInboundForm } from "../../hosts/node-dev/mailgun-inbound.js";
 
 export const KEY = "key-fake-mailgun-0123456789";
 export const DOMAIN = "mg.salient.test";
@@ -160,6 +174,17 @@ export async function startFakeMailgun({ port = 0, apiKey = KEY, domain = DOMAIN
       const m = /(?<!\d)(\d{6})(?!\d)/.exec(lastTo(email)?.text ?? "");
       return m ? m[1] : null;
     },
+    lastHandoff(email = null) {
+      for (let i = messages.length - 1; i >= 0; i--) {
+        const recipient = handoffAddress(messages[i].replyTo);
+        if (recipient && (email === null || addressesOf(messages[i].to).includes(String(email).trim().toLowerCase()))) {
+          return { ...structuredClone(messages[i]), recipient };
+        }
+      }
+      return null;
+    },
+    inbound,
+    replyTo,
     reset() {
       messages.length = 0;
       requests.length = 0; // keep the array object: callers may hold a reference
@@ -171,6 +196,30 @@ export async function startFakeMailgun({ port = 0, apiKey = KEY, domain = DOMAIN
       await closed;
     },
   };
+}
+
+/** Signs and POSTs one inbound reply (see "Inbound" above); {status, headers, body}. */
+export async function inbound(url, options) {
+  const res = await postInbound(url, signedInboundForm(options));
+  const text = await res.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: the text as it came (a 404 page, a proxy's error)
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** inbound() in reply to a message the fake (or the dev outbox) recorded. */
+export function replyTo(url, message, options = {}) {
+  const recipient = handoffAddress(message.replyTo);
+  if (!recipient) throw new Error(`fake-mailgun: message ${message.id} has no handoff Reply-To`);
+  const subject = /^re:/i.test(message.subject ?? "") ? message.subject : `Re: ${message.subject ?? ""}`;
+  return inbound(url, {
+    recipient, subject, inReplyTo: message.id,
+    references: [message.references, message.id].filter(Boolean).join(" "), ...options,
+  });
 }
 
 /** A fault as fail() takes it, checked now: a typo would otherwise silently send the message. */

@@ -35,5 +35,6 @@ export default async function handler(request, context) {
   return salient.handle(request, context, { clientIp: typeof context?.ip === "string" ? context.ip : "" });
 }
 
-// The routes the driver serves (hosts/routes.js); everything else is a static file.
-export const config = { path: ["/a/*", "/otp/*"] };
+// The routes the driver serves (hosts/routes.js); everything else is a static file. Mailgun's
+// inbound replies arrive at /mail/inbound, the one route outside /a/ and /otp/.
+export const config = { path: ["/a/*", "/otp/*", "/mail/inbound"] };
