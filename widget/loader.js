@@ -3,17 +3,21 @@
 //   <script src="https://THEIR-SALIENT-HOST/widget/salient.js" data-agent="sales" async></script>
 //
 // On page load it only draws the chat button (in its own shadow root) and installs
-// `window.Salient`; nothing else is fetched. The first open (click, Enter/Space on the button, or
-// the API) imports pane.js from the same folder (widget/pane/, bundled), which loads the WASM
-// core and owns everything after that: the pane, the requests, the streamed answers, Past chats,
-// "Verify your email", the profile card and "Email summary" (see pane/index.js for its contract).
+// `window.Salient`; nothing else is fetched, with one exception: while this browser knows of a
+// handoff to a person in the current conversation (localStorage `salient.handoff.<agent>`, kept
+// by common/handoff.js), one small POST updates (seen=0) asks for the team's unread replies and
+// the button shows their count (unread() below). The first open (click, Enter/Space on the
+// button, or the API) imports pane.js from the same folder (widget/pane/, bundled), which loads
+// the WASM core and owns everything after that: the pane, the requests, the streamed answers,
+// Past chats, "Verify your email", the profile card, "Email summary" and "Talk to a person" (see
+// pane/index.js for its contract).
 //
 // Attributes of the script tag: data-agent (default "sales"), data-color (accent colour),
 // data-position ("right" | "left"), data-title, data-greeting, data-open (open on load).
 //
 // API (calls made before the pane has loaded are queued and replayed in order):
 //   Salient.open() / close() / toggle()   Salient.send(text)   Salient.identify({email, name})
-//   Salient.emailSummary() → Promise of the server's JSON answer
+//   Salient.emailSummary() / Salient.talkToPerson() → Promise of the server's JSON answer
 //   Salient.on(name, fn) → unsubscribe     Salient.off(name, fn)
 // Events: "open", "close", "message", "error", "identify" — each is delivered both to the
 // Salient.on listeners (fn(detail)) and as a CustomEvent "salient:<name>" on window, with the
@@ -38,7 +42,7 @@
   var queue = []; // [method, args] until the pane is mounted
   var pane = null; // the mounted pane's controller
   var loading = null; // the import in flight
-  var host, launcher; // drawn once document.body exists
+  var host, launcher, badge; // drawn once document.body exists
   var loadWanted = false; // an API call asked for the pane before the button was drawn
 
   function emit(name, detail) {
@@ -52,6 +56,7 @@
       }
     });
     window.dispatchEvent(new CustomEvent("salient:" + name, { detail: detail }));
+    if (name === "open" && launcher) showUnread(0); // the pane shows (and marks seen) the replies
   }
 
   function load() {
@@ -114,6 +119,8 @@
     // Emails the conversation's summary to the sales team (the pane's button, pressed without
     // opening the pane): a promise of the server's JSON answer.
     emailSummary: call("emailSummary", true, true),
+    // Asks for a person (the pane's "Talk to a person"): a promise of the server's JSON answer.
+    talkToPerson: call("talkToPerson", true, true),
     on: function (name, fn) {
       (listeners[name] = listeners[name] || []).push(fn);
       return function () {
@@ -137,6 +144,8 @@
     ".launcher:focus-visible{outline:3px solid var(--salient-focus,#2b6cde);outline-offset:3px}" +
     ".launcher[aria-busy=true]{cursor:progress;opacity:.8}" +
     ".launcher svg{width:28px;height:28px;fill:currentColor}" +
+    ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;" +
+    "background:#c62828;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}.badge:empty{display:none}" +
     ".launcher .x{display:none}[aria-expanded=true] .x{display:block}[aria-expanded=true] .c{display:none}" +
     "@media (max-width:640px){.launcher[aria-expanded=true]{display:none}}";
 
@@ -168,6 +177,10 @@
     launcher.addEventListener("click", function () {
       api.toggle();
     });
+    badge = document.createElement("span");
+    badge.className = "badge";
+    badge.setAttribute("aria-hidden", "true"); // the count is in the button's name
+    launcher.appendChild(badge);
     root.appendChild(launcher);
     document.body.appendChild(host);
     var viewport = window.visualViewport;
@@ -178,6 +191,43 @@
     }
     if (loadWanted) load();
     if ("open" in data && data.open !== "false") api.open();
+    else if (!loadWanted) unread();
+  }
+
+  // The closed widget's one request, and only while a handoff is remembered for the current
+  // conversation (common/handoff.js keeps `salient.handoff.<agent>`: session keys, space-separated;
+  // common/session-store.js keeps `salient.session.<agent>`). seen=0: counting is not reading.
+  function unread() {
+    var key, list, name = "salient.handoff." + config.agent;
+    try {
+      key = localStorage.getItem("salient.session." + config.agent);
+      list = localStorage.getItem(name) || "";
+    } catch (e) {
+      return; // storage blocked: nothing remembered
+    }
+    if (!key || (" " + list + " ").indexOf(" " + key + " ") < 0) return;
+    fetch(new URL("/a/" + config.agent + "/updates", base), {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ session_key: key, seen: "0" }),
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (json) {
+        if (!json) return;
+        if (!pane) showUnread(json.unread);
+        // Over: forgotten, so later page loads ask nothing.
+        if (!json.handoff) localStorage.setItem(name, (" " + list + " ").replace(" " + key + " ", " ").trim());
+      })
+      .catch(function () {}); // no badge: the chat still works when opened
+  }
+
+  function showUnread(n) {
+    n = n > 0 ? Math.min(n, 99) : 0;
+    badge.textContent = n ? String(n) : "";
+    launcher.setAttribute("aria-label", config.title + (n ? " (" + n + " unread)" : ""));
   }
 
   // The button keeps to a corner of the visual viewport (what is on screen). position: fixed

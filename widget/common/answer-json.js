@@ -4,7 +4,8 @@
 //
 //   {"meta": {…the json-format meta event…}, "notices": [{"code", "message"}],
 //    "text": "the whole answer", "citations": […the citations event's list…],
-//    "error": null | {"code", "message", "retryable"}, "message_id": "…"}
+//    "error": null | {"code", "message", "retryable"}, "message_id": "…",
+//    "handoff": "requested" | "offer" | "quiet" (when one applies, as the stream's done event)}
 //
 // and refuses a bad, expired or used stream id with an HTTP error and a JSON error body, as the
 // event stream does. This checks the document field by field (each caller does its own I/O).
@@ -28,5 +29,6 @@ export function answerDocument(json) {
     }
     : null;
   const messageId = typeof json.message_id === "string" && json.message_id ? json.message_id : null;
-  return { meta: meta, notices: notices, text: json.text, citations: citations, error: error, messageId: messageId };
+  const handoff = typeof json.handoff === "string" ? json.handoff : null;
+  return { meta: meta, notices: notices, text: json.text, citations: citations, error: error, messageId: messageId, handoff: handoff };
 }

@@ -137,6 +137,7 @@ export function installAnswers(ctx) {
       }
       if (doc.messageId) bubble.setAttribute("data-message-id", doc.messageId);
       if (doc.error) setBubbleError(bubble, doc.error.message);
+      if (doc.handoff && ctx.onHandoff) ctx.onHandoff(doc.handoff, bubble); // handoff.js
     });
   }
 

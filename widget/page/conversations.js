@@ -59,6 +59,7 @@ export function installConversations(ctx) {
         });
         if (messages.querySelector(".msg")) store.keep(key); // e.g. a key from before the list
         messages.scrollTo({ top: messages.scrollHeight, behavior: "instant" }); // no glide on arrival
+        if (ctx.historyShown) ctx.historyShown(key); // a handoff to follow (handoff.js)
       }))
       .catch(() => {
         if (request !== history) return; // cancelled: another conversation is shown now

@@ -99,9 +99,9 @@ export function installMarkdown(ctx, onFinished) {
     });
   }
 
-  /** Renders the stored answers under `root` (server-escaped text) as markdown. */
+  /** Renders the stored answers and team replies under `root` (server-escaped text) as markdown. */
   function renderStored(root) {
-    const texts = root.querySelectorAll(".msg.assistant .text.md");
+    const texts = root.querySelectorAll(".msg.assistant .text.md, .msg.team .text.md");
     if (!texts.length) return Promise.resolve();
     return core().then((c) => {
       if (!c) return;

@@ -9,7 +9,8 @@
 // each POST appends a user bubble and an assistant bubble for its answer (answers.js); and in the
 // header button#new-chat, details#sessions > div#session-list, button#clear-chat (made here
 // beside New chat when the markup has none), and button#email-summary with p#summary-status (no
-// Email summary when the markup has none).
+// Email summary when the markup has none). data-handoff="1" on the form: the agent has a team
+// for "Talk to a person" (handoff.js makes its button beside Email summary).
 //
 // Parts, each given the shared state `ctx`:
 //   send.js           the message box's keys and debounce, htmx's POST and its errors
@@ -18,6 +19,8 @@
 //   conversations.js  history, New chat, Clear, Past chats
 //   verify.js         "Verify your email" (common/verify.js) and the profile card
 //   summary.js        "Email summary" (common/summary.js): button#email-summary, p#summary-status
+//   handoff.js        "Talk to a person" (common/handoff.js): button#talk-to-person when the form
+//                     has data-handoff="1", an answer's done.handoff, the team's replies (polled)
 // and on any page (the privacy page has no chat form): privacy.js, the one-time-code fragments'
 // code input and resend countdown.
 // Conversations are kept in common/session-store.js, the store the widget uses: a visitor has
@@ -29,6 +32,7 @@ import { uuid } from "../common/util.js";
 import { installAnswers } from "./answers.js";
 import { installConversations } from "./conversations.js";
 import { sessionField } from "./dom.js";
+import { installHandoff } from "./handoff.js";
 import { installMarkdown } from "./markdown.js";
 import { installOtpFragments } from "./privacy.js";
 import { installSend } from "./send.js";
@@ -75,6 +79,7 @@ function init() {
   installConversations(ctx);
   installVerify(ctx, agent);
   installSummary(ctx);
+  installHandoff(ctx, agent);
   if (stored) ctx.loadHistory(ctx.current);
 }
 

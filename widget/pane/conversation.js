@@ -1,12 +1,14 @@
-// Which conversation the pane shows, and what is in it: restoring it from the history (and with
-// it the profile card's data, handed to verify.js), starting a new one (New chat), emptying the
-// pane (Clear), and following another tab that switched the current conversation (the `storage`
-// event on the shared session store).
+// Which conversation the pane shows, and what is in it: restoring it from the history (a team
+// member's replies after a handoff among its messages; with it the profile card's data, handed
+// to verify.js, and a remembered handoff to follow, handed to handoff.js), starting a new one
+// (New chat), emptying the pane (Clear), and following another tab that switched the current
+// conversation (the `storage` event on the shared session store).
 //
 // Clear empties the pane only: the conversation stays stored and current, so the next message
 // continues it and a reload shows it all again. New chat starts another conversation under a
 // fresh key (the one left behind stays in this browser's list).
 
+import { handoffRemembered } from "../common/handoff.js";
 import { KEY_PATTERN } from "../common/session-store.js";
 import { uuid } from "../common/util.js";
 import { errorCode } from "./server.js";
@@ -18,6 +20,7 @@ export function installConversation(p) {
   function show(key, fresh) {
     stopShowing();
     p.current = key;
+    p.after = null;
     store.setCurrent(key);
     p.pendingKey = null; // an idempotency key belongs to one conversation
     view.clearLog();
@@ -65,7 +68,9 @@ export function installConversation(p) {
         if (typeof reply.json.allow_basic_html === "boolean") p.render.allowBasicHtml = reply.json.allow_basic_html;
         for (const m of reply.json.messages) {
           if (!m || typeof m.content !== "string") continue;
+          p.after = m.created_at; // oldest first: the last is the newest
           if (m.role === "user") view.addUser(m.content);
+          else if (m.role === "team") view.addTeam(c.renderMarkdown(m.content, p.render), m.name, m.id);
           else if (m.role === "assistant") {
             const bubble = view.addAssistant();
             view.finished(bubble);
@@ -76,6 +81,8 @@ export function installConversation(p) {
         }
         if (view.log.querySelector(".msg.user")) store.keep(key);
         view.keepScrolled();
+        // A handoff this browser knows of (common/handoff.js): follow it for the team's replies.
+        if (handoffRemembered(p.config.agent, key)) p.onHandoff("follow");
         if (p.historyShown) p.historyShown(key, reply.json); // its profile (verify.js)
       } catch (error) {
         if (ticket !== p.historyTicket) return;

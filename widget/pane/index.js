@@ -4,8 +4,9 @@
 // Contract with the loader: `mount({ root, launcher, config, emit })` draws the pane into the
 // loader's shadow root `root` (beside the `launcher` button) and returns the controller the
 // `window.Salient` API forwards to: { open(), close(), toggle(), send(text), identify(visitor),
-// emailSummary() } (identify stores the visitor's email and name with the conversation: POST
-// identify; emailSummary emails the conversation's summary to the sales team: POST summary).
+// emailSummary(), talkToPerson() } (identify stores the visitor's email and name with the
+// conversation: POST identify; emailSummary emails the conversation's summary to the sales team:
+// POST summary; talkToPerson asks for a person: POST handoff, as the "Talk to a person" button).
 // `config` = { agent, base (the widget folder's URL), title, greeting, position, color };
 // `emit(name, detail)` delivers an event to the page ("open", "close", "message", "error",
 // "identify").
@@ -22,10 +23,13 @@
 //   sheet.js         the panel over the log's foot, and "Past chats" in it
 //   verify.js        "Verify your email" (common/verify.js) and the profile card, in the panel
 //   summary.js       "Email summary" (common/summary.js) in the tools row; Salient.emailSummary()
+//   handoff.js       "Talk to a person" and a person's replies (common/handoff.js): its own file,
+//                    /widget/handoff.js, imported by p.handoff() only once a handoff is in play
 //   viewport.js      phones: the pane fits the visual viewport
 // The first open fetches the agent's settings (GET settings: chat.input's keys, ui.sse_enabled,
-// ui.allow_basic_html, chat.max_message_chars) beside the history and the core; until they are in
-// (or if they cannot be had) the defaults of common/input-keys.js hold.
+// ui.allow_basic_html, chat.max_message_chars, handoff.enabled: the "Talk to a person" button)
+// beside the history and the core; until they are in (or if they cannot be had) the defaults of
+// common/input-keys.js hold.
 //
 // Conversations use the store the full-page chat uses (common/session-store.js), so a visitor
 // has one conversation on both. The core (./widget-core-api.js → salient-widget-core.{js,wasm})
@@ -68,6 +72,7 @@ export function mount({ root, launcher, config, emit }) {
     pendingKey: null, // the idempotency key of the unsent text (kept across retries)
     switchTo: null, // a session key another tab chose while this one was busy
     core: null,
+    after: null, // the newest message time the history gave (a handoff's updates ask for later ones)
   };
   if (!current) store.setCurrent(p.current);
   const { view } = p;
@@ -81,6 +86,22 @@ export function mount({ root, launcher, config, emit }) {
     return coreLoad;
   };
   p.core().catch(() => {}); // loads while the visitor types; a failure shows when it is needed
+
+  // The handoff part (handoff.js): imported once a handoff is in play. Resolves its controller
+  // { signal(kind, bubble), talkToPerson() }.
+  let handoffLoad = null;
+  p.handoff = () => {
+    handoffLoad = handoffLoad || import(config.base + "handoff.js").then((module) => module.install(p)).catch((error) => {
+      handoffLoad = null;
+      throw error;
+    });
+    return handoffLoad;
+  };
+  /** An answer's done.handoff ("requested" | "offer" | "quiet"), "follow" (a handoff this browser
+   *  remembers) or the button ("requested" too). handoff.js shows its own errors. */
+  p.onHandoff = (kind, bubble) => p.handoff().then((h) => h.signal(kind, bubble), () => view.showError("This could not be loaded. Please try again."));
+  p.talkToPerson = () => p.handoff().then((h) => h.talkToPerson());
+  view.talkButton.addEventListener("click", () => p.onHandoff("requested"));
 
   installConversation(p);
   installVisitor(p);
@@ -97,6 +118,7 @@ export function mount({ root, launcher, config, emit }) {
       if (typeof json.allow_basic_html === "boolean") p.render.allowBasicHtml = json.allow_basic_html;
       const max = json.max_message_chars;
       if (Number.isInteger(max) && max > 0) view.textarea.maxLength = max;
+      view.talkButton.hidden = !(json.handoff && json.handoff.enabled);
     }
     p.settings.ready = true;
     p.applyKeys();
@@ -112,6 +134,7 @@ export function mount({ root, launcher, config, emit }) {
       p.fitViewport();
       if (p.historyWanted) p.loadHistory();
       else if (!view.log.firstChild) view.showGreeting();
+      if (p.wake) p.wake(); // a handoff's polling resumes (handoff.js)
       emit("open", {});
     }
     view.textarea.focus();
@@ -162,5 +185,6 @@ export function mount({ root, launcher, config, emit }) {
     },
     identify: p.identify,
     emailSummary: p.emailSummary,
+    talkToPerson: p.talkToPerson,
   };
 }

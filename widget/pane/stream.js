@@ -7,6 +7,7 @@
 // when the server cannot resume (410) or the tries run out, the stored answer is fetched from the
 // history instead. Without SSE the same URL answers one JSON document once the answer is
 // complete (common/answer-json.js), rendered at once; a failed fetch falls back to the history.
+// Either way the end of the answer may name a handoff (done.handoff), handed to p.onHandoff.
 //
 // `p` is the pane's shared state (index.js): its view, server, core, render options and turn.
 
@@ -113,6 +114,7 @@ async function readEvents(p, c, url, bubble, answer, signal, fail) {
         put(renderer.finish());
         view.linkAnswer(bubble);
         if (typeof data.message_id === "string") bubble.dataset.id = data.message_id;
+        if (data.handoff) p.onHandoff(data.handoff, bubble); // "requested" | "offer" | "quiet" (handoff.js)
         answer.outcome = "done";
         break;
     }
@@ -192,6 +194,7 @@ async function readDocument(p, c, url, bubble, answer, signal, fail) {
   answer.text = doc.text;
   if (doc.citations.length) view.renderSources(bubble, doc.citations);
   if (doc.messageId) bubble.dataset.id = doc.messageId;
+  if (doc.handoff) p.onHandoff(doc.handoff, bubble);
   view.keepScrolled();
   if (doc.error) fail(doc.error.code, doc.error.message);
   else answer.outcome = "done";

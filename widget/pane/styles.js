@@ -35,6 +35,8 @@ svg{width:22px;height:22px;fill:currentColor}
 .msg{max-width:88%;padding:8px 12px;border-radius:14px;overflow-wrap:anywhere}
 .msg.user{align-self:flex-end;background:var(--s-accent);color:var(--s-on-accent);white-space:pre-wrap;border-bottom-right-radius:4px}
 .msg.assistant{align-self:flex-start;background:var(--s-bubble);border-bottom-left-radius:4px}
+.msg.team{align-self:flex-start;background:var(--s-bubble);border-left:3px solid var(--s-accent);border-bottom-left-radius:4px}
+.team .label{font-weight:600;color:var(--s-accent)}
 .msg.error{align-self:stretch;max-width:none;background:var(--s-error-bg);color:var(--s-error);display:flex;align-items:center;gap:10px;justify-content:space-between}
 .msg p,.msg ul,.msg ol,.msg pre,.msg blockquote,.msg table{margin:0 0 8px}
 .msg>:last-child,.text>:last-child,.tail>:last-child{margin-bottom:0}
@@ -103,4 +105,12 @@ textarea:focus-visible{outline:2px solid var(--s-focus);outline-offset:0}
 .profile-fields dt{color:var(--s-muted)}.profile-fields dd{margin:0;overflow-wrap:anywhere}
 .profile-card .verified{color:var(--s-accent);font-weight:600}
 .profile-card .unverified{color:var(--s-muted);font-style:italic}
+`;
+
+// What only a handoff shows (the note of a request, the offer under an answer): adopted by
+// handoff.js, the file the pane imports once a handoff is in play, so not part of the first open.
+export const HANDOFF_CSS = `
+.msg.note{align-self:center;max-width:92%;font-size:13px;color:var(--s-muted);text-align:center;border:1px dashed var(--s-border)}
+.offer{display:block;margin-top:8px;border:1px solid var(--s-accent);border-radius:8px;padding:4px 12px;background:none;color:var(--s-accent);font-size:13px}
+.offer[aria-disabled=true]{opacity:.6;cursor:progress}
 `;

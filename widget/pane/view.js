@@ -1,10 +1,12 @@
-// The pane's DOM: its static markup, the message bubbles, the sources under an answer and the
-// clicks inside the log (citation markers, Copy buttons). No requests and no conversation state.
+// The pane's DOM: its static markup, the message bubbles (the visitor's, the assistant's, a team
+// member's after a handoff), the sources under an answer and the clicks inside the log (citation
+// markers, Copy buttons). No requests and no conversation state.
 //
 // Only the core's sanitized HTML goes in as HTML; everything else (the visitor's text, the
 // greeting, errors, sources) is set with textContent, and source links only get http(s) URLs.
 
 import { linkCitations } from "../common/citations.js";
+import { teamLabel } from "../common/handoff.js";
 import { CSS } from "./styles.js";
 
 const DEFAULT_GREETING = "Hi! How can we help you today?";
@@ -38,7 +40,9 @@ export function createView(root, config) {
     '<div class="tools"><button type="button" class="past" aria-controls="salient-sheet" aria-expanded="false">Past chats</button>' +
     '<button type="button" class="verify" aria-controls="salient-sheet" aria-expanded="false" hidden>Verify your email</button>' +
     // "Email summary" (summary.js) and its answer, a polite status line under the row.
-    '<button type="button" class="summary" disabled>Email summary</button><p class="summary-note" role="status" aria-live="polite"></p></div>' +
+    '<button type="button" class="summary" disabled>Email summary</button>' +
+    // "Talk to a person" (handoff.js): shown when the settings say the agent has a team.
+    '<button type="button" class="talk" hidden>Talk to a person</button><p class="summary-note" role="status" aria-live="polite"></p></div>' +
     '<form class="composer" novalidate><label class="vh" for="salient-input">Your message</label>' +
     '<textarea id="salient-input" rows="1" placeholder="Type your message…" aria-describedby="salient-hint"></textarea>' +
     '<span class="vh" id="salient-hint"></span>' +
@@ -70,6 +74,7 @@ export function createView(root, config) {
     verifyButton: $(".tools .verify"),
     summaryButton: $(".tools .summary"),
     summaryNote: $(".summary-note"),
+    talkButton: $(".tools .talk"),
 
     setStatus(kind, text) {
       pane.dataset.status = kind;
@@ -94,6 +99,15 @@ export function createView(root, config) {
 
     addUser(text) {
       bubbleOf("user").textContent = text;
+    },
+
+    /** A team member's reply (a handoff): the core's sanitized HTML, labelled "Ana · team". */
+    addTeam(html, name, id) {
+      const bubble = bubbleOf("team");
+      bubble.dataset.id = id;
+      bubble.innerHTML = '<div class="text"></div>';
+      bubble.firstChild.innerHTML = html;
+      view.setLabel(bubble, teamLabel(name));
     },
 
     /** A new answer bubble, marked as streaming (with its typing indicator) until finished. */
