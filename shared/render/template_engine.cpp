@@ -85,6 +85,8 @@ mstch::data email_vars(const email_brand& brand, email_kind kind, const std::str
   vars.set("is_nothing_held", kind == email_kind::nothing_held);
   vars.set("is_data_erased", kind == email_kind::data_erased);
   vars.set("is_lead_summary", kind == email_kind::lead_summary);
+  vars.set("is_handoff_team", kind == email_kind::handoff_team);
+  vars.set("is_handoff_visitor", kind == email_kind::handoff_visitor);
   bool link = email_link_ok(brand.privacy_url);
   vars.set("has_privacy_link", link);
   if (link) vars.set("privacy_url", brand.privacy_url);
@@ -95,8 +97,10 @@ rendered_email render_email(std::string_view stem, std::string subject, mstch::d
   rendered_email out;
   vars.set("email_header", partial_of("email_header.html.mustache"));
   vars.set("email_footer", partial_of("email_footer.html.mustache"));
+  vars.set("lead_card", partial_of("lead_card_email.html.mustache"));
   out.html = render_template(std::string(stem) + ".html.mustache", vars, escaping::html);
   vars.set("email_footer", partial_of("email_footer.txt.mustache"));
+  vars.set("lead_card", partial_of("lead_card_email.txt.mustache"));
   out.text = render_template(std::string(stem) + ".txt.mustache", vars, escaping::plain_text);
   // The text part ends in one newline, whatever the partials' own last lines leave.
   while (out.text.ends_with("\n\n")) out.text.pop_back();

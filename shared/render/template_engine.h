@@ -1,7 +1,8 @@
 #pragma once
-// What the render layer's template users (templates.cpp, summary_templates.cpp) share: the
-// escaping rules, rendering one embedded template, and the email frame (header and footer
-// partials, brand colour, privacy link). Internal to shared/render/.
+// What the render layer's template users (templates.cpp, summary_templates.cpp,
+// handoff_templates.cpp) share: the escaping rules, rendering one embedded template, and the
+// email frame (header and footer partials, brand colour, privacy link) with the lead card's
+// partial. Internal to shared/render/.
 //
 // Escaping: HTML templates use the engine's default, which escapes & < > " ' in every {{name}};
 // no template uses {{{name}}}. Plain-text templates are rendered with one_line() as the escape
@@ -41,14 +42,14 @@ bool is_hex_color(std::string_view s);
 bool email_link_ok(std::string_view url);
 
 /// Which "You got this email because …" line the footer shows.
-enum class email_kind { otp_code, nothing_held, data_erased, lead_summary };
+enum class email_kind { otp_code, nothing_held, data_erased, lead_summary, handoff_team, handoff_visitor };
 
 /// The variables every email shares: business_name, brand_color, subject, the footer's kind
 /// flags, and has_privacy_link/privacy_url.
 mstch::data email_vars(const email_brand& brand, email_kind kind, const std::string& subject);
 
 /// The HTML and text parts of templates/<stem>.html.mustache and <stem>.txt.mustache, with the
-/// email_header and email_footer partials; the text part ends in one newline.
+/// email_header, email_footer and lead_card partials; the text part ends in one newline.
 rendered_email render_email(std::string_view stem, std::string subject, mstch::data vars);
 
 /// "1 minute", "14 messages".

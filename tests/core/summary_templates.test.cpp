@@ -3,30 +3,20 @@
 // model supplied escaped in HTML and kept on its line in the text part and the subject.
 //
 // The HTML checks reuse tests/support/html_safety.h, whose allowlist is the widget renderer's
-// output. The templates' own markup is brought to that form first (as_fragment): the body only,
-// the attributes the templates write (style, id, role, …) removed and their structural tags
-// (h1, dl, section, span, …) renamed to div. This is sound because an escaped value holds no
-// `<` and no `"`: every tag and attribute left in the output is the template's, so what the
-// scanner still rejects (a raw quote or `>` in text, an unknown tag, a bad href) came from a value.
+// output, on the templates' markup brought to that form first (as_fragment, email_fragment.h).
 #include <catch2/catch_test_macros.hpp>
 
 #include <string>
 #include <string_view>
 
+#include "email_fragment.h"
 #include "html_safety.h"
 #include "salient/render/summary_templates.h"
 
 using namespace salient;
+using namespace salient::test;
 
 namespace {
-
-bool has(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
-
-std::size_t count(std::string_view s, std::string_view part) {
-  std::size_t n = 0;
-  for (std::size_t at = s.find(part); at != std::string_view::npos; at = s.find(part, at + 1)) ++n;
-  return n;
-}
 
 // What a visitor or a model could write: markup, an attribute break-out, template tags, header
 // and line injection.
@@ -91,46 +81,6 @@ transcript_page_view page_view(lead_view lead) {
   return v;
 }
 
-// Removes ` name="…"` attributes whose name is one of `names` or starts with "aria-".
-std::string without_attributes(std::string html) {
-  for (std::string_view name : {"style", "id", "role", "lang", "width", "cellpadding", "cellspacing", "align", "aria-"}) {
-    std::string needle = " " + std::string(name);
-    for (std::size_t at = html.find(needle); at != std::string::npos; at = html.find(needle, at)) {
-      std::size_t eq = html.find("=\"", at);
-      bool is_attr = eq != std::string::npos && html.find_first_of(" <>", at + 1) > eq;
-      if (!is_attr) {
-        ++at;
-        continue;
-      }
-      html.erase(at, html.find('"', eq + 2) + 1 - at);
-    }
-  }
-  return html;
-}
-
-std::string renamed_tags(std::string html) {
-  for (std::string_view tag : {"h1", "h2", "main", "header", "section", "dl", "dt", "dd", "span"}) {
-    for (std::string_view form : {"<", "</"}) {
-      std::string from = std::string(form) + std::string(tag), to = std::string(form) + "div";
-      for (std::size_t at = html.find(from); at != std::string::npos; at = html.find(from, at + to.size())) {
-        char next = at + from.size() < html.size() ? html[at + from.size()] : '\0';
-        if (next == '>' || next == ' ') html.replace(at, from.size(), to);
-      }
-    }
-  }
-  return html;
-}
-
-// The <body>'s content, in the form html_safety.h reads (see the top of this file).
-std::string as_fragment(std::string_view html) {
-  std::size_t body = html.find("<body");
-  REQUIRE(body != std::string_view::npos);
-  body = html.find('>', body) + 1;
-  std::size_t end = html.find("</body>", body);
-  REQUIRE(end != std::string_view::npos);
-  return renamed_tags(without_attributes(std::string(html.substr(body, end - body))));
-}
-
 void check_html_safe(std::string_view html) {
   INFO(html);
   CHECK(salient::test::html_safety_problem(as_fragment(html)).empty());
@@ -138,14 +88,6 @@ void check_html_safe(std::string_view html) {
   CHECK_FALSE(has(html, "<img"));
   CHECK(has(html, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
   CHECK(has(html, "{{summary}} {{{raw}}}"));  // a value's braces are text, not read as tags
-}
-
-std::string_view line_of(std::string_view text, std::string_view part) {
-  std::size_t at = text.find(part);
-  if (at == std::string_view::npos) return {};
-  std::size_t start = text.rfind('\n', at);
-  start = start == std::string_view::npos ? 0 : start + 1;
-  return text.substr(start, text.find('\n', at) - start);
 }
 
 }  // namespace
