@@ -6,7 +6,7 @@
 --     `for update skip locked` (two overlapping sweeps never claim the same handoff):
 --     → {team_emails: [{handoff: H, claim: C}]  (pending, or failed and due for a retry:
 --                                                  now `sending`, as salient_handoff_start's)
---        forwards: [{handoff: H, through, messages: [{content, created_at}]}]
+--        forwards: [{handoff: H, through, subject (the team email's), messages: [{content, created_at}]}]
 --            the visitor's messages since the team email (or the last forward), once the visitor
 --            has paused for p_batch_seconds; only after the team email was sent (they thread
 --            under it); at most 20, the oldest: the rest next run
@@ -110,7 +110,13 @@ begin
     select coalesce(jsonb_agg(jsonb_build_object('handoff', salient_handoff_of(h.id), 'through',
                                                  (select max((b ->> 'created_at')::timestamptz)
                                                     from jsonb_array_elements(f.batch) b),
-                                                 'messages', f.batch) order by u.ord), '[]'::jsonb)
+                                                 'messages', f.batch,
+                                                 -- the thread's subject, for mail clients that thread on it
+                                                 'subject', (select e.subject from email_events e
+                                                              where e.handoff_id = h.id and e.kind = 'handoff'
+                                                                and e.status = 'sent'
+                                                              order by e.created_at limit 1))
+                              order by u.ord), '[]'::jsonb)
       into v_forwards
       from unnest(v_ids[1:p_limit]) with ordinality as u(id, ord)
       join handoffs h on h.id = u.id

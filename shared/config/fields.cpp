@@ -95,6 +95,22 @@ constexpr field<config> config_table[] = {
     integer("summary.per_session_per_day", 1, 100, AT(config, summary.per_session_per_day),
             "summaries the \"Email summary\" button may send for one conversation per day; further presses get 429"),
 
+    team_list("handoff.team", AT(config, handoff.team),
+              "who answers when a visitor asks for a person: each `{email, name}` gets the handoff email and may "
+              "reply to it (replies from any other address are refused); the visitor sees `name` beside the reply. "
+              "`agents.<code>.handoff.team` replaces it per agent; empty = no \"Talk to a person\" button"),
+    optional_text("handoff.response_time", AT(config, handoff.response_time),
+                  "when the visitor may expect an answer, shown to them and in the team's email; empty = not said"),
+    integer("handoff.reply_days", 1, 365, AT(config, handoff.reply_days),
+            "how long the team can answer a handoff by replying to its email; later replies bounce"),
+    integer("handoff.quiet_minutes", 1, 1440, AT(config, handoff.quiet_minutes),
+            "after a handoff starts or a person replies, the assistant stays quiet this long (the visitor's "
+            "messages go to the team); then it answers again and says so"),
+    integer("handoff.notify_minutes", 1, 1440, AT(config, handoff.notify_minutes),
+            "a reply the visitor has not seen this long is emailed to them, when a code verified their email"),
+    integer("handoff.per_session_per_day", 1, 50, AT(config, handoff.per_session_per_day),
+            "handoffs one conversation may start per day; further requests get 429"),
+
     integer("otp.codes_per_ip_per_hour", 1, 10000, AT(config, otp.codes_per_ip_per_hour),
             "one-time-code emails one client address may ask for per hour (with at most 3 per email address per "
             "15 minutes, always)"),
@@ -216,6 +232,9 @@ constexpr field<agent_config> agent_table[] = {
                   "where this agent's summaries go instead of `email.sales_recipient`")
         .checked(is_email_address, "an email address like \"sales@example.com\", or empty")
         .defaults("`email.sales_recipient`"),
+    team_list("handoff.team", AT(agent_config, handoff_team),
+              "who answers this agent's handoffs instead of `handoff.team`")
+        .defaults("`handoff.team`"),
     llm_section("llm", AT(agent_config, llm),
                 "any of `provider`, `model`, `temperature`, `max_tokens`, `history_tokens`, `timeout_ms`, "
                 "`retries`, same rules as the global `llm`; keys given here override the global ones, the rest are "

@@ -30,17 +30,19 @@ enum class field_kind {
   rotation,       ///< logging.rotation's size or age (log_limit.cpp)
   retention,      ///< logging.retention's age or file count
   llm,            ///< a mapping read with llm_fields (the global llm:, an agent's overrides)
+  team,           ///< a list of {email, name} (handoff.team)
 };
 
 /// Where a field's value lives in T. The accessors return mutable references for the reader;
 /// the writers only read through them.
 template <class T>
 using value_at = std::variant<std::monostate, std::string& (*)(T&), int& (*)(T&), double& (*)(T&), bool& (*)(T&),
-                              std::vector<std::string>& (*)(T&), log_limit& (*)(T&), llm_settings& (*)(T&)>;
+                              std::vector<std::string>& (*)(T&), log_limit& (*)(T&), llm_settings& (*)(T&),
+                            std::vector<team_member>& (*)(T&)>;
 
 /// A field's value, once its owner is known.
 using value_ptr = std::variant<std::monostate, std::string*, int*, double*, bool*, std::vector<std::string>*,
-                               log_limit*, llm_settings*>;
+                               log_limit*, llm_settings*, std::vector<team_member>*>;
 
 /// The functions' modules never render the reference (reference.cpp), so their tables leave the
 /// docs' sentences out; only what the messages need stays.
@@ -142,6 +144,10 @@ constexpr field<T> log_size_or_age(std::string_view key, log_limit& (*at)(T&), s
 template <class T>
 constexpr field<T> log_age_or_files(std::string_view key, log_limit& (*at)(T&), std::string_view doc) {
   return make_field<T>(key, field_kind::retention, at, doc);
+}
+template <class T>
+constexpr field<T> team_list(std::string_view key, std::vector<team_member>& (*at)(T&), std::string_view doc) {
+  return make_field<T>(key, field_kind::team, at, doc);
 }
 template <class T>
 constexpr field<T> llm_section(std::string_view key, llm_settings& (*at)(T&), std::string_view doc) {

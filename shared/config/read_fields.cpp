@@ -63,6 +63,7 @@ void read_one(validator& v, const json* s, const loc& sec, std::string_view key,
     case field_kind::rotation:
     case field_kind::retention:
       return v.log_limit_value(s, key, sec, f.kind == field_kind::rotation, ref<log_limit>(p));
+    case field_kind::team: return v.team(s, key, sec, ref<std::vector<team_member>>(p));
     case field_kind::llm: return read_fields(v, child(s, key), sec.key(key), llm_fields, ref<llm_settings>(p));
   }
 }

@@ -34,6 +34,7 @@ std::string_view type_name(field_kind k) {
     case field_kind::flag: return "boolean";
     case field_kind::origins: return "list of strings";
     case field_kind::llm: return "mapping";
+    case field_kind::team: return "list of {email, name}";
     default: return "string";
   }
 }
@@ -54,6 +55,7 @@ std::string default_cell(const field<T>& f, const T& defaults) {
   if (auto d = std::get_if<double*>(&p)) return "`" + detail::format_number(**d) + "`";
   if (auto b = std::get_if<bool*>(&p)) return **b ? "`true`" : "`false`";
   if (auto l = std::get_if<std::vector<std::string>*>(&p)) return (*l)->empty() ? "`[]`" : "";
+  if (auto t = std::get_if<std::vector<team_member>*>(&p)) return (*t)->empty() ? "`[]`" : "";
   if (auto l = std::get_if<log_limit*>(&p)) return "`" + detail::format_log_limit(**l) + "`";
   return "—";
 }

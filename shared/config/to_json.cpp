@@ -33,6 +33,10 @@ void write_fields(ojson& out, std::span<const field<T>> fields, const T& value) 
     else if (auto d = std::get_if<double*>(&p)) slot = **d;
     else if (auto b = std::get_if<bool*>(&p)) slot = **b;
     else if (auto list = std::get_if<std::vector<std::string>*>(&p)) slot = **list;
+    else if (auto team = std::get_if<std::vector<team_member>*>(&p)) {
+      slot = ojson::array();
+      for (const team_member& m : **team) slot.push_back(ojson{{"email", m.email}, {"name", m.name}});
+    }
     else if (auto l = std::get_if<log_limit*>(&p)) slot = ojson{{std::string(unit_key((*l)->unit)), (*l)->amount}};
     else if (auto llm = std::get_if<llm_settings*>(&p)) {
       slot = ojson::object();

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "salient/core/email_address.h"
+
 namespace salient::detail {
 namespace {
 
@@ -265,6 +267,38 @@ void validator::origins(const json* obj, std::string_view key, const loc& sec, s
     if (std::find(out.begin(), out.end(), *origin) != out.end())
       return fail(ai, ai.name + " repeats the origin " + in_quotes(*origin));
     out.push_back(std::move(*origin));
+  }
+}
+
+void validator::team(const json* obj, std::string_view key, const loc& sec, std::vector<team_member>& out) {
+  const json* j = field(obj, key);
+  if (!j || j->is_null()) return;
+  loc at = sec.key(key);
+  if (!j->is_array())
+    return fail(at, at.name + " must be a list of people, each {email: ..., name: ...}, got " + describe(*j));
+  out.clear();
+  for (std::size_t i = 0; i < j->size(); ++i) {
+    const json& item = (*j)[i];
+    loc ai = at.index(i);
+    if (!item.is_object()) return fail(ai, ai.name + " must be a mapping {email: ..., name: ...}, got " + describe(item));
+    for (const auto& kv : item.items())
+      if (kv.key() != "email" && kv.key() != "name")
+        return fail(ai.key(kv.key()), ai.name + " has an unknown key " + in_quotes(kv.key()) + " (only email and name)");
+    const json* email = field(&item, "email");
+    const json* name = field(&item, "name");
+    std::optional<std::string> address;
+    if (email && email->is_string()) address = normalize_email(email->get_ref<const std::string&>());
+    if (!address)
+      return fail(ai.key("email"), ai.name + ".email must be an email address like \"ana@example.com\", got " +
+                                       (email ? describe(*email) : std::string("nothing")));
+    // The name is what the visitor sees beside the person's replies: plain, short, one line.
+    if (!name || !name->is_string() || name->get_ref<const std::string&>().empty() ||
+        code_points(name->get_ref<const std::string&>()) > 60 || !is_header_safe(name->get_ref<const std::string&>()))
+      return fail(ai.key("name"), ai.name + ".name must be 1 to 60 characters on one line, got " +
+                                      (name ? describe(*name) : std::string("nothing")));
+    for (const team_member& m : out)
+      if (m.email == *address) return fail(ai, ai.name + " repeats the address " + in_quotes(*address));
+    out.push_back({std::move(*address), name->get<std::string>()});
   }
 }
 

@@ -37,7 +37,7 @@ constexpr std::string_view chat_page = R"(<!doctype html>
 <p id="summary-status" class="summary-status" role="status" aria-live="polite"></p>
 </header>
 <div id="messages" class="messages" aria-live="polite"></div>
-<form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}" data-enter-inserts-newline="{{enter_newline}}" data-debounce-ms="{{debounce_ms}}" data-sse="{{sse}}" data-allow-basic-html="{{allow_basic_html}}">
+<form id="chat-form" class="composer" hx-post="/a/{{agent}}/chat" hx-target="#messages" hx-swap="beforeend" data-agent="{{agent}}" data-submit-shortcut="{{shortcut}}" data-enter-inserts-newline="{{enter_newline}}" data-debounce-ms="{{debounce_ms}}" data-sse="{{sse}}" data-allow-basic-html="{{allow_basic_html}}" data-handoff="{{handoff}}">
 <label for="message" class="visually-hidden">Your message</label>
 <textarea id="message" class="textarea" name="message" rows="3" maxlength="{{max_chars}}" placeholder="Ask about our products and services…" required></textarea>
 <input type="hidden" id="session-key" name="session_key">
@@ -73,6 +73,11 @@ constexpr std::string_view history_user =
 )";
 constexpr std::string_view history_assistant =
     R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text md">{{content}}</div><div class="sources-slot">{{{sources}}}</div></div>
+)";
+// A team member's reply in a handoff: their name from salient.yaml, the text rendered by the
+// page's markdown like an answer's.
+constexpr std::string_view history_team =
+    R"(<div class="msg team" data-message-id="{{id}}"><span class="label team-name">{{name}} · team</span><div class="text md">{{content}}</div></div>
 )";
 constexpr std::string_view history_missing =
     R"(<div class="msg assistant missing"><div class="text">No answer was saved for this message.</div></div>
@@ -189,6 +194,8 @@ std::string render_chat_page(const config& cfg, const agent_config& agent) {
                             {"debounce_ms", debounce},
                             {"sse", cfg.ui.sse_enabled ? "true" : "false"},
                             {"allow_basic_html", cfg.ui.allow_basic_html ? "true" : "false"},
+                            // The agent has a team to hand over to: the page shows "Talk to a person".
+                            {"handoff", cfg.handoff_team_of(agent).empty() ? "0" : "1"},
                             {"max_chars", max_chars},
                             {"hint", input_hint(cfg)}});
 }
@@ -216,6 +223,10 @@ std::string render_history(const std::vector<stored_message>& messages) {
                                         {"content", m.content},
                                         {"badge", m.mode == "offline" ? offline_badge : std::string_view()},
                                         {"sources", sources}});
+      awaiting_answer = false;
+    } else if (m.role == "team") {
+      out += render(history_team, {{"id", m.id}, {"name", m.name.empty() ? std::string("Team") : m.name},
+                                   {"content", m.content}});
       awaiting_answer = false;
     }
   }

@@ -47,6 +47,32 @@ TEST_CASE("config: summaries' keys and the per-agent recipient", "[config]") {
   CHECK(parse_err(R"({"summary": {"link_days": 400}})").path == "/summary/link_days");
 }
 
+TEST_CASE("config: handoff.team is a list of people, per agent or shared", "[config]") {
+  config c = parse_ok(R"({"handoff": {"team": [{"email": "Ana@Example.com", "name": "Ana"}]},
+    "agents": {"sales": {}, "support": {"handoff": {"team": [{"email": "bo@example.com", "name": "Bo S."}]}}}})");
+  REQUIRE(c.handoff.team.size() == 1);
+  CHECK(c.handoff.team[0].email == "ana@example.com");  // compared with a reply's sender, lower case
+  CHECK(c.handoff_team_of(c.agents[0])[0].name == "Ana");
+  CHECK(c.handoff_team_of(c.agents[1])[0].email == "bo@example.com");
+  CHECK(c.handoff.quiet_minutes == 15);
+  CHECK(parse_ok(to_json(c)).handoff.team == c.handoff.team);
+  CHECK(parse_ok("{}").handoff.team.empty());
+
+  CHECK(parse_err(R"({"handoff": {"team": "ana@example.com"}})").path == "/handoff/team");
+  CHECK(parse_err(R"({"handoff": {"team": [{"email": "nope", "name": "Ana"}]}})").path == "/handoff/team/0/email");
+  CHECK(parse_err(R"({"handoff": {"team": [{"email": "a@example.com"}]}})").path == "/handoff/team/0/name");
+  CHECK(parse_err(R"({"handoff": {"team": [{"email": "a@example.com", "name": "A\nBcc: x"}]}})").path ==
+        "/handoff/team/0/name");
+  CHECK(parse_err(R"({"handoff": {"team": [{"email": "a@example.com", "name": "A", "phone": "1"}]}})").path ==
+        "/handoff/team/0/phone");
+  auto twice = parse_err(R"({"handoff": {"team": [{"email": "a@example.com", "name": "A"},
+                                                  {"email": "A@example.com", "name": "B"}]}})");
+  CHECK(twice.path == "/handoff/team/1");
+  CHECK(twice.message.find("repeats the address") != std::string::npos);
+  CHECK(parse_err(R"({"agents": {"sales": {"handoff": {"team": [{}]}}}})").path == "/agents/sales/handoff/team/0/email");
+  CHECK(parse_err(R"({"handoff": {"reply_days": 0}})").path == "/handoff/reply_days");
+}
+
 TEST_CASE("config: app.mode multi-tenant is refused: one deployment serves one tenant", "[config]") {
   auto e = parse_err(R"({"app": {"mode": "multi-tenant"}})");
   CHECK(e.path == "/app/mode");
@@ -181,10 +207,10 @@ TEST_CASE("config: with provider pinecone the embeddings model defaults to Pinec
 
 TEST_CASE("config: to_json writes every section, with agents as a map", "[config]") {
   auto j = nlohmann::json::parse(to_json(parse_ok("{}")));
-  for (const char* k : {"app", "chat", "email", "summary", "otp", "logging", "vector", "embeddings", "llm", "ui",
+  for (const char* k : {"app", "chat", "email", "summary", "handoff", "otp", "logging", "vector", "embeddings", "llm", "ui",
                         "limits", "budget", "rag", "resilience", "offline", "personas", "agents"})
     CHECK(j.contains(k));
-  CHECK(j.size() == 17);
+  CHECK(j.size() == 18);
   CHECK(j["llm"]["history_tokens"] == 3000);
   CHECK(j["llm"]["timeout_ms"] == 30000);
   CHECK(j["llm"]["retries"] == 2);

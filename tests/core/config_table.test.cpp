@@ -34,6 +34,7 @@ std::size_t expected_index(field_kind k) {
     case field_kind::rotation:
     case field_kind::retention: return 6;
     case field_kind::llm: return 7;
+    case field_kind::team: return 8;
   }
   return 99;
 }
@@ -88,6 +89,8 @@ constexpr std::string_view every_field = R"({
   "email": {"from": "hello@mg.brightleaf.example", "from_name": "Brightleaf team", "brand_color": "#0a7d4f",
             "sales_recipient": "sales@brightleaf.example"},
   "summary": {"link_days": 3, "per_session_per_day": 2},
+  "handoff": {"team": [{"email": "Ana@Brightleaf.example", "name": "Ana"}], "response_time": "soon",
+              "reply_days": 2, "quiet_minutes": 3, "notify_minutes": 4, "per_session_per_day": 5},
   "otp": {"codes_per_ip_per_hour": 3, "daily_emails": 50},
   "logging": {"level": "DEBUG", "path": "logs/x.jsonl", "rotation": "1 day", "retention": "10 files"},
   "vector": {"pinecone": {"index_name": "shop-1", "host": "https://shop-1.svc.pinecone.io",
@@ -103,6 +106,7 @@ constexpr std::string_view every_field = R"({
   "offline": {"greeting": "G", "pricing": "P", "contact": "C", "human": "H", "fallback": "F"},
   "personas": {"support": {"name": "Help", "description": "D", "system_prompt": "Help."}},
   "agents": {"support": {"name": "Helper", "enabled": true, "persona": "support", "sales_recipient": "s@b.example",
+                         "handoff": {"team": [{"email": "bo@b.example", "name": "Bo"}]},
                          "llm": {"provider": "openrouter", "model": "m/y", "temperature": 0.1, "max_tokens": 5,
                                  "history_tokens": 1, "timeout_ms": 2000, "retries": 5}}}
 })";

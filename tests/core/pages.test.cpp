@@ -47,11 +47,11 @@ TEST_CASE("pages: error pages and fragments fill every slot", "[pages]") {
 }
 
 TEST_CASE("pages: history renders bubbles in order, escaped, with a note for an unanswered message", "[pages]") {
-  std::vector<stored_message> m{{"1", "user", "<b>hi</b>", "t", "", ""},
-                                {"2", "assistant", "Hello & welcome", "t", "offline", ""},
-                                {"3", "user", "still there?", "t", "", ""},
-                                {"4", "user", "hello?", "t", "", ""},
-                                {"5", "assistant", "Yes", "t", "", ""}};
+  std::vector<stored_message> m{{"1", "user", "<b>hi</b>", "t", "", "", ""},
+                                {"2", "assistant", "Hello & welcome", "t", "offline", "", ""},
+                                {"3", "user", "still there?", "t", "", "", ""},
+                                {"4", "user", "hello?", "t", "", "", ""},
+                                {"5", "assistant", "Yes", "t", "", "", ""}};
   std::string html = render_history(m);
   CHECK(html.find("{{") == std::string::npos);
   CHECK(html.find(R"(<div class="msg user" data-message-id="1"><div class="text">&lt;b&gt;hi&lt;/b&gt;</div></div>)") !=
@@ -65,7 +65,7 @@ TEST_CASE("pages: history renders bubbles in order, escaped, with a note for an 
   CHECK(note < html.find("hello?"));
   CHECK(html.find("No answer was saved", note + 1) == std::string::npos);
   CHECK(render_history({}).empty());
-  CHECK(render_history({{"9", "user", "last", "t", "", ""}}).find("No answer was saved") != std::string::npos);
+  CHECK(render_history({{"9", "user", "last", "t", "", "", ""}}).find("No answer was saved") != std::string::npos);
 }
 
 TEST_CASE("pages: a stored answer's sources come back with it, re-checked and escaped", "[pages]") {
@@ -74,7 +74,7 @@ TEST_CASE("pages: a stored answer's sources come back with it, re-checked and es
     {"n":2,"title":"<script>alert(1)</script>","url":"javascript:alert(1)","rank":2},
     {"n":"3","title":"not a number"},
     {"n":4,"title":["wrong type"],"url":"https://example.com/x?a=1&b=2","rank":3}])json";
-  std::string html = render_history({{"1", "user", "patio?", "t", "", ""}, {"2", "assistant", "From 95 euros [1].", "t", "", cites}});
+  std::string html = render_history({{"1", "user", "patio?", "t", "", "", ""}, {"2", "assistant", "From 95 euros [1].", "t", "", cites, ""}});
   CHECK(html.find(R"(<div class="sources-slot"><ol class="sources" aria-label="Sources"><li value="1" data-n="1"><a href="/prices#patios")") !=
         std::string::npos);
   CHECK(html.find("score 0.90") != std::string::npos);
@@ -84,7 +84,7 @@ TEST_CASE("pages: a stored answer's sources come back with it, re-checked and es
   CHECK(html.find("not a number") == std::string::npos);
   CHECK(html.find(R"(href="https://example.com/x?a=1&amp;b=2")") != std::string::npos);
   // No citations: an empty slot, no list.
-  CHECK(render_history({{"3", "assistant", "Hi", "t", "", ""}}).find("<ol") == std::string::npos);
+  CHECK(render_history({{"3", "assistant", "Hi", "t", "", "", ""}}).find("<ol") == std::string::npos);
 }
 
 TEST_CASE("pages: the session list carries keys and escaped titles, or says there is none", "[pages]") {

@@ -168,11 +168,15 @@ TEST_CASE("summary: the scheduled sweep claims idle conversations and sends each
   json head = fake_host::head("POST", "/internal/sweep");
   head["scheduled"] = true;
   auto log = host.start(head, R"({"trigger":"test","limit":2})");
-  json claim = args(log.effects[0]);
+  // Handoffs first (a visitor may be waiting): nothing due here, so the summaries get the run.
+  REQUIRE(log.effects[0]["url"] == rpc("salient_handoff_due"));
+  CHECK(args(log.effects[0])["p_limit"] == 1);
+  host.reply(log, log.effects[0]["id"], 200, R"({"team_emails":[],"forwards":[],"notifies":[],"more":false})");
+  json claim = args(log.effects[1]);
   CHECK(claim["p_session_key"].is_null());
   CHECK(claim["p_limit"] == 2);
   CHECK(claim["p_idle_minutes"] == 30);
-  host.reply(log, log.effects[0]["id"], 200,
+  host.reply(log, log.effects[1]["id"], 200,
              json{{"status", "claimed"},
                   {"claims", json::array({claim_of("s-1"), claim_of("s-2")})},
                   {"more", true},
@@ -184,7 +188,9 @@ TEST_CASE("summary: the scheduled sweep claims idle conversations and sends each
   CHECK(args(log.last_effect())["p_trigger"] == "sweep");
   send_through(host, log, "00000000-0000-4000-8000-000000000004", 500);
   REQUIRE(log.done);
-  CHECK(json::parse(log.body) == json{{"claimed", 2}, {"sent", 1}, {"failed", 1}, {"unknown", 1}, {"more", true}});
+  json handoffs{{"team_emails", 0}, {"forwards", 0}, {"notifies", 0}, {"failed", 0}};
+  CHECK(json::parse(log.body) ==
+        json{{"claimed", 2}, {"sent", 1}, {"failed", 1}, {"unknown", 1}, {"more", true}, {"handoffs", handoffs}});
 
   // The same URL without the host's flag is a visitor's request: no sweep.
   CHECK(host.start(fake_host::head("POST", "/internal/sweep"), "{}").status == 404);

@@ -93,7 +93,7 @@ for (const backend of backends()) {
       const due = await h.due(t, T0 + 5 * MIN + 40_000);
       assert.deepEqual(ids(due.forwards), [handoff.id], "not the handoff whose team email was not sent: no thread yet");
       const [work] = due.forwards;
-      assert.deepEqual(Object.keys(work).sort(), ["handoff", "messages", "through"]);
+      assert.deepEqual(Object.keys(work).sort(), ["handoff", "messages", "subject", "through"]);
       assert.deepEqual(work.messages.map((m) => [m.content, ms(m.created_at)]),
         [["one", T0 + 5 * MIN], ["two", T0 + 5 * MIN + 2000]]);
       assert.deepEqual(Object.keys(work.messages[0]).sort(), ["content", "created_at"]);

@@ -28,11 +28,6 @@ const CONFIG = (() => {
   return config;
 })();
 
-// Until the core serves POST /a/{agent}/handoff and /mail/inbound (the summary module) and
-// /a/{agent}/updates (chat), this cannot pass: the compiled config's handoff is refused. Each test
-// is a todo (a failing todo does not fail the run; a failing hook in a todo suite would), and the
-// server's start failure is each test's own.
-const todo = "needs the C++ flow";
 
 describe("handoff by email on the dev server: button, team email, reply from /dev/outbox, shown to the visitor", () => {
   let server, startError = null;
@@ -76,7 +71,7 @@ describe("handoff by email on the dev server: button, team email, reply from /de
   const session = `s-${crypto.randomUUID()}`;
   let teamMail = null; // the first team email, from the outbox
 
-  test("the button: one team email, Reply-To the conversation's reply+ address; again: open, no second email", { todo }, async () => {
+  test("the button: one team email, Reply-To the conversation's reply+ address; again: open, no second email", async () => {
     await say(session, "Hi, I'm Ada. Which hedge survives a windy, salty garden?");
     const r = await post("/a/sales/handoff", { session_key: session });
     assert.equal(r.status, 200, await r.clone().text());
@@ -96,7 +91,7 @@ describe("handoff by email on the dev server: button, team email, reply from /de
     assert.equal((await toAna()).length, 1);
   });
 
-  test("Reply as the team in /dev/outbox: stored; the visitor's updates show it with the config's name", { todo }, async () => {
+  test("Reply as the team in /dev/outbox: stored; the visitor's updates show it with the config's name", async () => {
     started();
     assert.ok(teamMail, "the first test's team email");
     const text = "Hi Ada, Ana here. Griselinia or escallonia both cope with salt wind.";
@@ -119,7 +114,7 @@ describe("handoff by email on the dev server: button, team email, reply from /de
     assert.ok(!JSON.stringify(logs).includes("Griselinia"), "the reply is in no log line");
   });
 
-  test("Mailgun's checks: a retry is stored once; replay, wrong key, stale, not on the team, no SPF/DKIM, unknown, empty: 406", { todo }, async () => {
+  test("Mailgun's checks: a retry is stored once; replay, wrong key, stale, not on the team, no SPF/DKIM, unknown, empty: 406", async () => {
     started();
     assert.ok(teamMail, "the first test's team email");
     const url = `${server.url}/mail/inbound`;
@@ -130,6 +125,12 @@ describe("handoff by email on the dev server: button, team email, reply from /de
     assert.deepEqual([retried.status, retried.body.status], [200, "duplicate"]);
     const form = signedInboundForm({ ...base, recipient: handoffAddress(teamMail.replyTo), messageId: "<replay@brightleaf.test>" });
     assert.equal((await postInbound(url, form)).status, 200);
+    // The same post again (Mailgun may resend a token): stored already, nothing more.
+    const again = await postInbound(url, form);
+    assert.deepEqual([again.status, (await again.json()).status], [200, "duplicate"]);
+    // A captured post altered (the signature covers only timestamp + token): its token was used.
+    form.set("Message-Id", "<altered@brightleaf.test>");
+    form.set("stripped-text", "Send your card number here.");
     const replayed = await postInbound(url, form);
     assert.equal(replayed.status, 406);
     assert.equal((await replayed.json()).error.code, "replayed");
@@ -154,7 +155,7 @@ describe("handoff by email on the dev server: button, team email, reply from /de
     assert.equal(multi.status, 200, JSON.stringify(multi.body));
   });
 
-  test("the visitor's answer goes to the team in the same thread, batched, by the sweep", { todo }, async () => {
+  test("the visitor's answer goes to the team in the same thread, batched, by the sweep", async () => {
     assert.ok(teamMail, "the first test's team email");
     await say(session, "Thanks Ana! Escallonia it is. Can you deliver on Friday?");
     shift += 5 * MINUTE;

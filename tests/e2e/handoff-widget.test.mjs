@@ -26,7 +26,6 @@ const NAME = "Ana";
 // The server's handoff routes (POST handoff, updates, /mail/inbound, settings.handoff, the page's
 // data-handoff, team messages in history) are the C++ core's: the cases below that need them say
 // so with this until the modules in build/wasi have them.
-const WAITING = "waiting for server";
 const missingBuild = ["build/public/widget/salient.js", "build/public/widget/pane.js", "build/public/widget/handoff.js", "build/public/assets/page.js"]
   .filter((f) => !existsSync(path.join(REPO, f)));
 const skip = chromiumMissing || (missingBuild.length ? `missing ${missingBuild.join(", ")}: run ./scripts/build` : false);
@@ -215,7 +214,7 @@ describe("Talk to a person in Chromium", { skip }, () => {
     assert.deepEqual(unexpected(), []);
   });
 
-  test("the widget: the button posts /handoff and shows the message; the team's reply within 10 s, labelled; the badge after a reload", { skip: WAITING }, async () => {
+  test("the widget: the button posts /handoff and shows the message; the team's reply within 10 s, labelled; the badge after a reload", async () => {
     await page.evaluate(() => localStorage.clear());
     await page.reload();
     const opened = await apiRequests(async () => {
@@ -282,7 +281,7 @@ describe("Talk to a person in Chromium", { skip }, () => {
     assert.deepEqual(unexpected(), []);
   });
 
-  test("the widget: asking in words posts /handoff at once; a 429 shows its wait and keeps the draft; Salient.talkToPerson()", { skip: WAITING }, async () => {
+  test("the widget: asking in words posts /handoff at once; a 429 shows its wait and keeps the draft; Salient.talkToPerson()", async () => {
     await w(".new").click();
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith("/a/sales/handoff"), { timeout: 15000 }),
@@ -309,7 +308,7 @@ describe("Talk to a person in Chromium", { skip }, () => {
     assert.deepEqual(unexpected(), []);
   });
 
-  test("the full-page chat: the button (data-handoff), the message as a note, the reply within 10 s labelled, in the history after a reload", { skip: WAITING }, async () => {
+  test("the full-page chat: the button (data-handoff), the message as a note, the reply within 10 s labelled, in the history after a reload", async () => {
     await page.goto(`${origin}/a/sales/`);
     await page.evaluate(() => localStorage.clear());
     await page.reload();

@@ -46,7 +46,7 @@ void check_request(std::string_view body) {
     start = sep + 1;
   }
   f.resize(9);
-  salient::email_message m{f[0], f[1], f[2], f[3], f[4], f[5], f[6], {}};
+  salient::email_message m{f[0], f[1], f[2], f[3], f[4], f[5], f[6], {}, {}};
   if (!f[7].empty() || !f[8].empty()) m.variables.push_back({f[7], f[8]});
   salient::mailgun_endpoint ep{"https://api.mailgun.net", "mg.example.com", "key-123", 10000};
   static const std::string boundary = "salient-00112233445566778899aabbccddeeff";

@@ -142,7 +142,7 @@ test("the embedded RPC endpoint answers PostgREST's errors", async () => {
     assert.equal(unknownTurn.body.code, "PT404");
     const claimed = await rpc(server.url, "salient_claim_turn", { p_tenant: "t", p_turn_id: id });
     assert.deepEqual(claimed, { status: 200, body: { status: "claimed", message: "hi", session_id: begin.body.session_id,
-      agent: "sales", history: [], persona: null, profile: null, month_cost_usd: 0, retrieval: null } });
+      agent: "sales", history: [], persona: null, profile: null, month_cost_usd: 0, retrieval: null, handoff: null } });
     // A JSON array for a text[] argument.
     const listed = await rpc(server.url, "salient_list_sessions", { p_tenant: "t", p_agent: "sales", p_session_keys: ["s", "x"] });
     assert.equal(listed.status, 200);

@@ -186,7 +186,9 @@ task<void> get_settings(function_context ctx, const agent_config& agent) {
                                          {"debounce_ms", c.chat.input.debounce_ms},
                                          {"sse_enabled", c.ui.sse_enabled},
                                          {"allow_basic_html", c.ui.allow_basic_html},
-                                         {"max_message_chars", c.chat.max_message_chars}}));
+                                         {"max_message_chars", c.chat.max_message_chars},
+                                         {"handoff", detail::json{{"enabled", !c.handoff_team_of(agent).empty()},
+                                                                  {"response_time", c.handoff.response_time}}}}));
   co_return;
 }
 
@@ -211,6 +213,7 @@ constexpr agent_route agent_routes[] = {
     {"/history", "POST", "use POST with the session key in the body", post_history},
     {"/sessions", "POST", "use POST with the session key in the body", post_sessions},
     {"/identify", "POST", "use POST with the session key in the body", post_identify},
+    {"/updates", "POST", "use POST with the session key in the body", post_updates},
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "salient/render/pages.h"
 #include "salient/http/respond.h"
+#include "salient/upstream/store/handoff_store.h"
 #include "salient/upstream/store/state_client.h"
 
 #include "flows/visitor_json.h"
@@ -119,12 +120,7 @@ task<void> post_history(function_context ctx, const agent_config& agent) {
           {"messages", static_cast<std::int64_t>(history->messages.size())}});
   if (fmt == response_format::json) {
     detail::json messages = detail::json::array();
-    for (const auto& m : history->messages) {
-      detail::json item{{"id", m.id}, {"role", m.role}, {"content", m.content}, {"created_at", m.created_at},
-                        {"mode", m.mode.empty() ? detail::json() : detail::json(m.mode)}};
-      if (auto cited = detail::parse_json(m.citations_json)) item["citations"] = std::move(*cited);
-      messages.push_back(std::move(item));
-    }
+    for (const auto& m : history->messages) messages.push_back(stored_message_json(m));
     // The profile card: the address labelled verified (a one-time code) or not (identify()).
     detail::json profile = history->profile ? visitor_profile_json(*history->profile) : detail::json();
     // allow_basic_html: how the widget renders these answers' markdown (ui.allow_basic_html).
@@ -226,6 +222,41 @@ task<void> post_identify(function_context ctx, const agent_config& agent) {
   ex.log(log_level::info, "session.identified",
          {{"tenant", ctx.cfg.app.tenant}, {"agent", agent.code}, {"email", args.email.has_value()}, {"name", args.name.has_value()}});
   respond_json(ex, 200, R"({"status":"identified"})");
+}
+
+task<void> post_updates(function_context ctx, const agent_config& agent) {
+  exchange& ex = ctx.ex;
+  const response_format fmt = response_format::json;  // the widget's and the page's poll
+  auto in = read_session_request(ctx);
+  if (!in) co_return respond_error(ex, in.err(), fmt);
+  std::string_view after = form_value(in->fields, "after").value_or("");
+  // An ISO time the store wrote and the client echoes: digits, '-', ':', '.', 'T', 'Z', '+', ' '.
+  if (after.size() > 40 || !std::all_of(after.begin(), after.end(), [](char c) {
+        return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' || c == 'T' || c == 'Z' || c == '+' || c == ' ';
+      }))
+    co_return respond_error(ex, make_error(errc::bad_request, "after must be a time the chat was given", "/after"), fmt);
+  auto store = store_for(ctx);
+  if (!store) co_return respond_error(ex, store.err(), fmt);
+  session_updates_args args{ctx.cfg.app.tenant, agent.code, in->session_key, std::string(after),
+                            form_value(in->fields, "seen").value_or("1") != "0", ex.req().now_ms};
+  auto updates = parse_session_updates(co_await ex.fetch(session_updates_request(*store, args)));
+  if (ex.cancelled()) co_return;
+  if (!updates) {
+    ex.log(log_level::warn, "updates.store_failed", {{"agent", agent.code}, {"reason", updates.err().message}});
+    co_return respond_error(ex, updates.err(), fmt);
+  }
+  detail::json messages = detail::json::array();
+  for (const auto& m : updates->messages) messages.push_back(stored_message_json(m));
+  detail::json handoff;  // null: no handoff, or it ended (the client stops polling)
+  if (updates->handoff && updates->handoff->status == "open") {
+    handoff = detail::json{{"active", true},
+                           {"team", team_names(ctx.cfg.handoff_team_of(agent))},
+                           {"response_time", ctx.cfg.handoff.response_time},
+                           {"replied", !updates->handoff->last_team_reply_at.empty()}};
+  }
+  respond_json(ex, 200, detail::dump(detail::json{{"handoff", std::move(handoff)},
+                                                  {"messages", std::move(messages)},
+                                                  {"unread", updates->unread}}));
 }
 
 }  // namespace salient

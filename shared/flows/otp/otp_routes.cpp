@@ -134,9 +134,9 @@ task<void> post_request(function_context ctx, otp_setup s) {
   rendered_email stored = with_code ? render_otp_code_email(brand, s.purpose, masked_code, valid_minutes) : sent;
   outgoing_email email{
       email_message{sender_of(cfg, s.mailgun), s.email, sent.subject, std::move(sent.text), std::move(sent.html), {},
-                    with_code ? "otp-code" : "nothing-held", {}},
+                    with_code ? "otp-code" : "nothing-held", {}, {}},
       email_record{cfg.app.tenant, issued->session_id, s.email, stored.subject, std::move(stored.text),
-                   std::move(stored.html), with_code ? "otp_code" : "nothing_held", issued->otp_id, {}}};
+                   std::move(stored.html), with_code ? "otp_code" : "nothing_held", issued->otp_id, {}, {}}};
   auto outcome = co_await send_email(ctx, s.store, s.mailgun, std::move(email));
   if (ex.cancelled()) co_return;
   if (!outcome) {
@@ -216,9 +216,9 @@ task<void> post_verify(function_context ctx, otp_setup s) {
                                                                    static_cast<long>(n.summaries), static_cast<long>(n.profiles),
                                                                    static_cast<long>(n.emails)});
   outgoing_email email{email_message{sender_of(cfg, s.mailgun), s.email, confirm.subject, confirm.text, confirm.html,
-                                     {}, "data-erased", {}},
+                                     {}, "data-erased", {}, {}},
                        email_record{cfg.app.tenant, {}, "(erased visitor)", confirm.subject, confirm.text, confirm.html,
-                                    "data_erased", {}, {}}};
+                                    "data_erased", {}, {}, {}}};
   auto outcome = co_await send_email(ctx, s.store, s.mailgun, std::move(email));
   if (ex.cancelled()) co_return;
   if (!outcome) ex.log(log_level::warn, "otp.confirmation_failed", {{"reason", outcome.err().message}});

@@ -109,7 +109,9 @@ void answer_events::error(const salient::error& e, bool retryable) {
 
 void answer_events::done(std::string_view message_id) {
   if (fmt_ != event_format::whole) {
-    send("done", detail::dump(detail::json{{"message_id", message_id}}));
+    detail::json data{{"message_id", message_id}};
+    if (!handoff_.empty()) data["handoff"] = handoff_;
+    send("done", detail::dump(data));
     return;
   }
   auto part = [&](std::string_view key, detail::json fallback) {
@@ -121,7 +123,8 @@ void answer_events::done(std::string_view message_id) {
                                                    {"text", whole_text_},
                                                    {"citations", part("citations", detail::json::array())},
                                                    {"error", part("error", nullptr)},
-                                                   {"message_id", message_id}}));
+                                                   {"message_id", message_id},
+                                                   {"handoff", handoff_.empty() ? detail::json() : detail::json(handoff_)}}));
 }
 
 void answer_events::send(std::string_view event, std::string_view data) {

@@ -15,7 +15,8 @@
 //   notice {"code","message"}: something the visitor should know about this answer, before its
 //          text (e.g. the site search was unavailable); in html, the escaped message
 //   error  {"code","message","retryable"}: the answer stopped; retryable = sending again may work
-//   done   {"message_id"}: the stored answer's id (empty when it could not be stored)
+//   done   {"message_id"}: the stored answer's id (empty when it could not be stored), and
+//          "handoff": "requested" | "offer" | "quiet" when a person from the team is involved
 #include <string>
 #include <string_view>
 
@@ -52,12 +53,16 @@ class answer_events {
   void notice(std::string_view code, std::string_view message);
   void error(const salient::error& e, bool retryable);
   void done(std::string_view message_id);
+  /// A handoff state for the `done` event ("requested" | "offer" | "quiet"): what the client does
+  /// next about a person from the team (send the request, show the button, nothing).
+  void set_handoff(std::string_view state) { handoff_ = state; }
 
  private:
   void send(std::string_view event, std::string_view data);
   /// Writes the next event's id (`<n>-<bytes>`) into `out`; returns the end.
   char* next_id(char* out, char* end);
   exchange& ex_;
+  std::string_view handoff_;
   event_format fmt_;
   int id_ = 0;
   std::size_t sent_ = 0;  // bytes of answer text in the token events so far

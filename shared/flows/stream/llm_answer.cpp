@@ -166,6 +166,8 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
                                             : "stream ended early";
       json metadata{{"mode", "llm"}, {"model", llm.model}};
       if (!relay.finish_reason().empty()) metadata["finish_reason"] = relay.finish_reason();
+      // The visitor was told the assistant answers again after a handoff's quiet spell: once.
+      if (turn.claim.handoff && turn.claim.handoff->resumed_note_due) metadata["handoff"] = "resumed";
       if (!complete) metadata["interrupted"] = true;
       if (relay.malformed_chunks() > 0) metadata["malformed_chunks"] = relay.malformed_chunks();
       // Citations: only numbers that name a retrieved source count (a made-up [7] is dropped).

@@ -22,6 +22,7 @@
 #include "salient/http/stream_token.h"
 
 #include "flows/stream/answer_events.h"
+#include "flows/stream/handoff_turn.h"
 #include "flows/stream/llm_answer.h"
 #include "flows/pinecone_retrieval.h"
 #include "flows/retrieval.h"
@@ -79,9 +80,10 @@ turn_sources sources_for(const function_context& ctx, const claimed_turn& claim,
 }
 
 std::string offline_metadata(offline_intent intent, std::string_view reason, bool excerpts, const turn_sources& turn,
-                             const std::vector<int>& cited) {
+                             const std::vector<int>& cited, bool handoff_resumed) {
   const std::vector<source>& sources = turn.list;
   detail::json m{{"mode", "offline"}, {"intent", intent_name(intent)}, {"reason", reason}};
+  if (handoff_resumed) m["handoff"] = "resumed";  // told once (salient_claim_turn)
   if (turn.degraded) m["retrieval_degraded"] = true;
   if (excerpts) {
     m["excerpts"] = true;
@@ -235,6 +237,15 @@ task<void> stream_flow(function_context ctx) {
   answer_events events(ex, fmt);
   events.open();
   events.set_allow_basic_html(ctx.cfg.ui.allow_basic_html);
+  if (claim->handoff && claim->handoff->quiet)
+    co_return co_await hold_for_team(ctx, *agent, *store, *claim, *turn_id, events);
+  if (claim->handoff && claim->handoff->resumed_note_due) events.notice("handoff_resumed", handoff_resumed_notice);
+  // The visitor's own words asking for a person: the model's route offers the button, the
+  // offline route (no model to ask what they meant) records the request.
+  offline_intent intent = classify_offline(claim->message);
+  const bool asks_for_person = intent == offline_intent::human && !claim->handoff &&
+                               !ctx.cfg.handoff_team_of(*agent).empty();
+  if (asks_for_person) events.set_handoff("offer");
   // The business's own passages for this question (already found, or the local index: no wait).
   const bool rag_off = form_value(*query, "rag") == std::optional<std::string_view>("off");
   const turn_sources found = sources_for(ctx, *claim, rag_off);
@@ -267,7 +278,7 @@ task<void> stream_flow(function_context ctx) {
     }
   }
 
-  offline_intent intent = classify_offline(claim->message);
+  if (asks_for_person) events.set_handoff(co_await request_handoff(ctx, *agent, *store, *turn_id));
   // Excerpts from the best passages when there are any (a greeting or a request for a person
   // gets its canned answer: passages would not help), else the canned answer for the intent.
   bool excerpts = !sources.empty() && intent != offline_intent::greeting && intent != offline_intent::human;
@@ -281,7 +292,8 @@ task<void> stream_flow(function_context ctx) {
   // The visitor may leave while this is stored: the answer they saw is kept regardless.
   auto finished = parse_finish_turn(co_await ex.fetch(
       finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
-                                   offline_metadata(intent, offline_reason, excerpts, found, cited),
+                                   offline_metadata(intent, offline_reason, excerpts, found, cited,
+                                                    claim->handoff && claim->handoff->resumed_note_due),
                                    /*llm_request_json=*/{}}),
       effect_policy::survive_cancel));
   if (!finished) {

@@ -6,13 +6,15 @@
 //          has it) | 400 no_conversation | 429 too_many_summaries (summary.per_session_per_day)
 //   GET  /a/{agent}/transcript/<signed token>   the read-only transcript the email links to
 //        (noindex; 410 once expired, summary.link_days, or once the visitor's data is erased)
-//   the host's scheduled run (request.scheduled)  the idle sweep (sweep.cpp)
+//   POST /a/{agent}/handoff, POST /mail/inbound  the handoff to a person (flows/handoff)
+//   the host's scheduled run (request.scheduled)  the idle sweep (sweep.cpp), handoffs' too
 //
 // At most once: every path claims the conversation in the store first (a lease), so a button
 // pressed during a sweep, two overlapping sweeps or a trigger delivered twice send one email
 // (db/functions/summaries.sql).
 #include "core/json.h"
 #include "flows/email_send.h"
+#include "flows/handoff/handoff_flow.h"
 #include "flows/summary/summary_send.h"
 #include "flows/summary/sweep.h"
 #include "http/chat_input.h"
@@ -139,9 +141,14 @@ task<void> summary_flow(function_context ctx) {
   exchange& ex = ctx.ex;
   const request& req = ex.req();
   if (req.scheduled) co_return co_await summary::sweep(ctx);
+  if (req.path == "/mail/inbound") co_return co_await handoff::post_inbound(ctx);
   auto route = parse_agent_path(req.path);
   const agent_config* agent = route ? ctx.cfg.find_enabled_agent(route->agent) : nullptr;
   response_format fmt = format_for(req);
+  if (agent && route->rest == "/handoff") {
+    if (req.method != "POST") co_return respond_error(ex, make_error(errc::method_not_allowed, "use POST"), fmt);
+    co_return co_await handoff::post_handoff(ctx, *agent);
+  }
   if (agent && route->rest == "/summary") {
     if (req.method != "POST") co_return respond_error(ex, make_error(errc::method_not_allowed, "use POST"), fmt);
     co_return co_await post_summary(ctx, *agent);

@@ -48,14 +48,14 @@ std::string llm_json(const summary_result& r) {
                            {"cost", r.usage.cost ? json(*r.usage.cost) : json()}});
 }
 
+}  // namespace
+
 const agent_config* agent_of(const config& cfg, std::string_view code) {
   if (const agent_config* a = cfg.find_enabled_agent(code)) return a;
-  // A conversation with an agent switched off since: still summarized, with the default agent's
-  // settings, rather than claimed again by every run.
+  // A conversation with an agent switched off since: still summarized (or its handoff still
+  // answered), with the default agent's settings, rather than claimed again by every run.
   return cfg.find_enabled_agent(cfg.app.default_agent);
 }
-
-}  // namespace
 
 std::string display_time(std::string_view iso) {
   if (iso.size() < 16 || iso[10] != 'T') return std::string(iso);
@@ -133,9 +133,9 @@ task<result<sent_summary>> summarize_and_send(function_context ctx, const servic
                           display_time(claim.started_at), display_time(claim.through), static_cast<long>(claim.message_count), trigger};
   rendered_email email = render_summary_email(view);
   email_message message{sender_of(cfg, s.mailgun), recipient, email.subject, email.text, email.html,
-                        verified ? claim.profile->email : summary.card.email, "summary", {}};
+                        verified ? claim.profile->email : summary.card.email, "summary", {}, {}};
   email_record record{cfg.app.tenant, claim.session_id, recipient, email.subject, email.text, email.html,
-                      "summary", {}, stored->summary_id};
+                      "summary", {}, stored->summary_id, {}};
   auto sent = co_await send_email(ctx, s.store, s.mailgun, outgoing_email{std::move(message), std::move(record)},
                                  effect_policy::survive_cancel);
   if (!sent) co_return sent.err();

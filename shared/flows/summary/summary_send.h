@@ -48,6 +48,9 @@ struct sent_summary {
 task<result<sent_summary>> summarize_and_send(function_context ctx, const services& s, const summary_claim& claim,
                                              std::string trigger);
 
+/// The agent a stored conversation belongs to: its own when enabled, else the default agent.
+const agent_config* agent_of(const config& cfg, std::string_view code);
+
 /// The stored lead card (lead_card_json's object) as the templates show it.
 lead_view lead_view_of(std::string_view lead_json, bool email_verified);
 

@@ -1,6 +1,9 @@
 #include "flows/summary/sweep.h"
 
+#include <algorithm>
+
 #include "core/json.h"
+#include "flows/handoff/handoff_flow.h"
 #include "flows/summary/summary_send.h"
 #include "salient/http/respond.h"
 
@@ -32,8 +35,14 @@ task<void> sweep(function_context ctx) {
     respond_error(ex, services.err(), response_format::json);
     co_return;
   }
+  // Handoffs first: a visitor may be waiting for the team. Each kind of their work (team emails,
+  // forwards, notices) takes at most a quarter of the run; the summaries get what is left, so a
+  // run stays inside the host's subrequests (Cloudflare's 50) however the work is spread.
+  handoff::sweep_counts handoffs = co_await handoff::sweep(ctx, *services, std::max<int>(1, limit / 4));
+  std::int64_t handoff_work = handoffs.team_emails + handoffs.forwards + handoffs.notifies + handoffs.failed;
   summary_claim_args args{ctx.cfg.app.tenant, {}, {}, req.now_ms, ctx.cfg.chat.inactivity_minutes,
-                          static_cast<int>(limit), lease_seconds, ctx.cfg.summary.per_session_per_day};
+                          static_cast<int>(std::max<std::int64_t>(1, limit - handoff_work)), lease_seconds,
+                          ctx.cfg.summary.per_session_per_day};
   auto claimed = parse_summary_claim(co_await ex.fetch(summary_claim_request(services->store, args),
                                                        effect_policy::survive_cancel));
   if (!claimed) {
@@ -62,7 +71,11 @@ task<void> sweep(function_context ctx) {
           {"failed", failed}, {"more", claimed->more}});
   respond_json(ex, 200,
                detail::dump(json{{"claimed", claimed->claims.size()}, {"sent", sent}, {"failed", failed},
-                                 {"unknown", claimed->unknown}, {"more", claimed->more}}));
+                                 {"unknown", claimed->unknown}, {"more", claimed->more || handoffs.more},
+                                 {"handoffs", json{{"team_emails", handoffs.team_emails},
+                                                   {"forwards", handoffs.forwards},
+                                                   {"notifies", handoffs.notifies},
+                                                   {"failed", handoffs.failed}}}}));
 }
 
 }  // namespace salient::summary

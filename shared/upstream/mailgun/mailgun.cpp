@@ -84,7 +84,8 @@ result<outbound_request> mailgun_send_request(const mailgun_endpoint& ep, const 
                               {"to", m.to}, {"subject", m.subject}, {"text", m.text}})
     if (auto ok = required(field, value); !ok) return ok.err();
   for (auto [field, value] : {std::pair<std::string_view, std::string_view>{"from", m.from}, {"to", m.to},
-                              {"subject", m.subject}, {"reply_to", m.reply_to}, {"tag", m.tag}})
+                              {"subject", m.subject}, {"reply_to", m.reply_to}, {"tag", m.tag},
+                              {"in_reply_to", m.in_reply_to}})
     if (auto ok = one_line(field, value); !ok) return ok.err();
   for (const auto& [name, value] : m.variables) {
     if (name.empty() || name.find('"') != std::string::npos)
@@ -102,6 +103,11 @@ result<outbound_request> mailgun_send_request(const mailgun_endpoint& ep, const 
   field("text", m.text);
   if (!m.html.empty()) field("html", m.html);
   if (!m.reply_to.empty()) field("h:Reply-To", m.reply_to);
+  if (!m.in_reply_to.empty()) {
+    // One earlier message is all a thread needs here: the team's mail client threads on it.
+    field("h:In-Reply-To", m.in_reply_to);
+    field("h:References", m.in_reply_to);
+  }
   if (!m.tag.empty()) field("o:tag", m.tag);
   for (const auto& [name, value] : m.variables) field("v:" + name, value);
   auto body = encode_multipart(parts, boundary);

@@ -97,7 +97,8 @@ outbound_request email_queue_request(const state_store& store, const email_recor
             {"p_to", e.to},         {"p_subject", e.subject},
             {"p_text", e.text},     {"p_html", e.html},
             {"p_kind", e.kind},     {"p_otp_id", text_or_null(e.otp_id)},
-            {"p_summary_id", text_or_null(e.summary_id)}};
+            {"p_summary_id", text_or_null(e.summary_id)},
+            {"p_handoff_id", text_or_null(e.handoff_id)}};
   return rpc_request(store, "salient_email_queue", detail::dump(body));
 }
 

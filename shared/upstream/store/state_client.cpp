@@ -37,6 +37,21 @@ std::optional<error> rpc_error(const fetch_result& r, std::string_view fn) {
 
 }  // namespace
 
+std::optional<stored_message> store_json::stored_message_of(const json& m) {
+  auto role = detail::string_member(m, "role");
+  auto content = detail::string_member(m, "content");
+  if (!role || !content) return std::nullopt;
+  stored_message sm{string_or_empty(m, "id"), std::string(*role), std::string(*content),
+                    string_or_empty(m, "created_at"), {}, {}, {}};
+  if (const json* meta = detail::member(m, "metadata")) {
+    sm.mode = string_or_empty(*meta, "mode");
+    sm.name = string_or_empty(*meta, "name");
+    if (const json* cites = detail::member(*meta, "citations"); cites && cites->is_array() && !cites->empty())
+      sm.citations_json = detail::dump(*cites);
+  }
+  return sm;
+}
+
 result<state_store> state_store_from_env(const environment& env, int timeout_ms) {
   std::string_view url = env.get("SUPABASE_URL");
   if (url.empty())
@@ -152,7 +167,13 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
     for (const json& m : *history) {
       auto role = detail::string_member(m, "role");
       auto content = detail::string_member(m, "content");
-      if (role && content) out.history.push_back({std::string(*role), std::string(*content)});
+      if (!role || !content) continue;
+      // A team member's reply is part of the conversation the model continues, as what the
+      // business said, named so that the model does not take it for its own words.
+      if (*role == "team")
+        out.history.push_back({"assistant", "(" + string_or_empty(m, "name") + ", from the team, wrote:) " +
+                                                std::string(*content)});
+      else out.history.push_back({std::string(*role), std::string(*content)});
     }
   }
   if (const json* p = detail::member(*doc, "persona"); p && p->is_object())
@@ -161,6 +182,9 @@ result<claimed_turn> parse_claim_turn(const fetch_result& r) {
   out.profile = profile_member(*doc);
   out.month_cost_usd = detail::number_member(*doc, "month_cost_usd").value_or(0);
   if (auto r = doc->find("retrieval"); r != doc->end() && r->is_object()) out.retrieval_json = detail::dump(*r);
+  if (const json* h = detail::member(*doc, "handoff"); h && h->is_object())
+    out.handoff = claimed_turn::handoff_state{detail::bool_member(*h, "quiet").value_or(false),
+                                              detail::bool_member(*h, "resumed_note_due").value_or(false)};
   return out;
 }
 
@@ -285,17 +309,9 @@ result<session_history> parse_session_history(const fetch_result& r) {
   const json* messages = detail::member(*doc, "messages");
   if (!messages || !messages->is_array()) return unreadable();
   for (const json& m : *messages) {
-    auto role = detail::string_member(m, "role");
-    auto content = detail::string_member(m, "content");
-    if (!role || !content) return unreadable();
-    stored_message sm{string_or_empty(m, "id"), std::string(*role), std::string(*content),
-                      string_or_empty(m, "created_at"), {}, {}};
-    if (const json* meta = detail::member(m, "metadata")) {
-      sm.mode = string_or_empty(*meta, "mode");
-      if (const json* cites = detail::member(*meta, "citations"); cites && cites->is_array() && !cites->empty())
-        sm.citations_json = detail::dump(*cites);
-    }
-    out.messages.push_back(std::move(sm));
+    auto sm = store_json::stored_message_of(m);
+    if (!sm) return unreadable();
+    out.messages.push_back(std::move(*sm));
   }
   out.profile = profile_member(*doc);
   return out;

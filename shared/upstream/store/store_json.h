@@ -8,6 +8,7 @@
 
 #include "core/json.h"
 #include "salient/upstream/store/state_client.h"
+#include "salient/upstream/store/summary_store.h"
 
 namespace salient::store_json {
 
@@ -54,5 +55,13 @@ inline std::optional<visitor_profile> profile_member(const json& doc) {
   if (!p || !p->is_object()) return std::nullopt;
   return profile_of(*p);
 }
+
+/// A message as the history and updates RPCs write it ({id, role, content, created_at, metadata});
+/// nullopt without a role or content (state_client.cpp).
+std::optional<stored_message> stored_message_of(const json& m);
+
+/// One conversation as salient_summary_claim_of writes it (summary_store.cpp): a summary's
+/// claim, and the conversation a handoff's email shows (handoff_store.cpp).
+result<summary_claim> summary_claim_of(const json& c);
 
 }  // namespace salient::store_json

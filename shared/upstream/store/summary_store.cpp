@@ -23,6 +23,23 @@ std::vector<history_message> messages_of(const json& doc) {
 
 }  // namespace
 
+result<summary_claim> store_json::summary_claim_of(const json& c) {
+  if (!c.is_object()) return unreadable();
+  summary_claim one;
+  one.claim = string_or_empty(c, "claim");
+  one.session_id = string_or_empty(c, "session_id");
+  one.session_key = string_or_empty(c, "session_key");
+  one.agent = string_or_empty(c, "agent");
+  one.through = string_or_empty(c, "through");
+  one.started_at = string_or_empty(c, "started_at");
+  one.message_count = detail::int_member(c, "message_count").value_or(0);
+  one.messages = messages_of(c);
+  one.profile = store_json::profile_member(c);
+  one.month_cost_usd = detail::number_member(c, "month_cost_usd").value_or(0);
+  if (one.claim.empty() || one.session_id.empty() || one.through.empty()) return unreadable();
+  return one;
+}
+
 outbound_request summary_claim_request(const state_store& store, const summary_claim_args& a) {
   json body{{"p_tenant", a.tenant},
             {"p_agent", text_or_null(a.agent)},
@@ -58,20 +75,9 @@ result<summary_claims> parse_summary_claim(const fetch_result& r) {
   if (out.state == st::claimed && (!claims || !claims->is_array())) return unreadable();
   if (claims && claims->is_array()) {
     for (const json& c : *claims) {
-      if (!c.is_object()) return unreadable();
-      summary_claim one;
-      one.claim = string_or_empty(c, "claim");
-      one.session_id = string_or_empty(c, "session_id");
-      one.session_key = string_or_empty(c, "session_key");
-      one.agent = string_or_empty(c, "agent");
-      one.through = string_or_empty(c, "through");
-      one.started_at = string_or_empty(c, "started_at");
-      one.message_count = detail::int_member(c, "message_count").value_or(0);
-      one.messages = messages_of(c);
-      one.profile = store_json::profile_member(c);
-      one.month_cost_usd = detail::number_member(c, "month_cost_usd").value_or(0);
-      if (one.claim.empty() || one.session_id.empty() || one.through.empty()) return unreadable();
-      out.claims.push_back(std::move(one));
+      auto one = store_json::summary_claim_of(c);
+      if (!one) return one.err();
+      out.claims.push_back(std::move(*one));
     }
   }
   return out;
@@ -135,7 +141,7 @@ result<summary_transcript> parse_summary_transcript(const fetch_result& r) {
     for (const json& m : *arr)
       if (m.is_object())
         out.messages.push_back({{}, string_or_empty(m, "role"), string_or_empty(m, "content"),
-                                string_or_empty(m, "created_at"), {}, {}});
+                                string_or_empty(m, "created_at"), {}, {}, {}});
   return out;
 }
 

@@ -35,6 +35,21 @@ struct persona_config {
   std::string system_prompt;
 };
 
+/// A person who answers handoffs by email (handoff.team): the name is what the visitor sees next
+/// to their replies, never the mail's From header.
+struct team_member {
+  std::string email;  ///< lower case
+  std::string name;
+  bool operator==(const team_member&) const = default;
+};
+
+/// The names as the visitor reads them: "Ana", "Ana and Bo", "Ana, Bo and Cy".
+inline std::string team_names(const std::vector<team_member>& team) {
+  std::string out;
+  for (std::size_t i = 0; i < team.size(); ++i) out += (i == 0 ? "" : i + 1 == team.size() ? " and " : ", ") + team[i].name;
+  return out;
+}
+
 struct agent_config {
   std::string code;                 ///< the key under agents:, the URL segment: /a/{code}/
   std::string name;
@@ -42,6 +57,7 @@ struct agent_config {
   std::string persona = "sales";
   llm_settings llm;                 ///< the global `llm:` with this agent's overrides applied
   std::string sales_recipient;      ///< agents.<code>.sales_recipient; empty = email.sales_recipient
+  std::vector<team_member> handoff_team;  ///< agents.<code>.handoff.team; empty = handoff.team
 };
 
 /// Canned answers of the offline responder (no LLM key, LLM down, or budget spent).
@@ -115,6 +131,14 @@ struct config {
     int per_session_per_day = 5;                   ///< summary.per_session_per_day: button presses that send
   } summary;
   struct {
+    std::vector<team_member> team;                 ///< handoff.team; empty (and no agent's own) = no handoff
+    std::string response_time = "within one business day";  ///< handoff.response_time, shown to the visitor
+    int reply_days = 30;                           ///< handoff.reply_days: how long the reply address works
+    int quiet_minutes = 15;                        ///< handoff.quiet_minutes: the assistant waits this long
+    int notify_minutes = 10;                       ///< handoff.notify_minutes: unseen reply → email to the visitor
+    int per_session_per_day = 3;                   ///< handoff.per_session_per_day: handoffs one conversation may start
+  } handoff;
+  struct {
     int codes_per_ip_per_hour = 10;                ///< otp.codes_per_ip_per_hour
     int daily_emails = 500;                        ///< otp.daily_emails: the tenant's code emails per day
   } otp;
@@ -144,6 +168,11 @@ struct config {
   /// (empty: summaries are not set up).
   const std::string& sales_recipient_of(const agent_config& agent) const {
     return agent.sales_recipient.empty() ? email.sales_recipient : agent.sales_recipient;
+  }
+  /// Who answers the agent's handoffs: agents.<code>.handoff.team, else handoff.team. Empty: the
+  /// agent offers no handoff.
+  const std::vector<team_member>& handoff_team_of(const agent_config& agent) const {
+    return agent.handoff_team.empty() ? handoff.team : agent.handoff_team;
   }
 
   /// The agent with this code if it exists and is enabled, else nullptr.

@@ -43,12 +43,13 @@ struct email_message {
   std::string reply_to;  ///< optional: sent as the h:Reply-To header
   std::string tag;       ///< optional: o:tag
   std::vector<std::pair<std::string, std::string>> variables;  ///< v:<name> = value, echoed in webhooks
+  std::string in_reply_to;  ///< optional: "<id@domain>", sent as h:In-Reply-To and h:References (a thread)
 };
 
 /// POST {base}/v3/{domain}/messages with Basic auth ("api", key) and the message as
 /// multipart/form-data fields from, to, subject, text, html (when set), h:Reply-To, o:tag (when
-/// set) and v:<name>. bad_request, naming the field, for an empty from, to, subject or text, and
-/// for CR, LF or NUL in from, to, subject, reply_to, tag or a variable's name or value (they
+/// set), h:In-Reply-To + h:References (when in_reply_to is set) and v:<name>. bad_request, naming the field, for an empty from, to, subject or text, and
+/// for CR, LF or NUL in from, to, subject, reply_to, tag, in_reply_to or a variable's name or value (they
 /// become mail headers: no header injection), or a variable name that is empty or holds a quote;
 /// misconfigured for an endpoint without a domain or key; internal when `boundary` occurs in
 /// the message (draw another).

@@ -57,6 +57,7 @@ result<otp_verified> parse_otp_verify(const fetch_result& r);
 struct email_record {
   std::string tenant, session_id, to, subject, text, html, kind, otp_id;
   std::string summary_id;  ///< a summary's email: its outcome marks the summary sent or for retry
+  std::string handoff_id;  ///< a handoff's email (kind "handoff": its outcome marks the team email)
 };
 outbound_request email_queue_request(const state_store& store, const email_record& rec);
 /// The email_events row's id.

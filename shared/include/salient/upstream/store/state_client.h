@@ -93,6 +93,12 @@ struct claimed_turn {
   /// What the chat function's retrieval stored with the turn (attach_retrieval): an object's
   /// JSON text, or empty when nothing was stored (local retrieval).
   std::string retrieval_json;
+  /// The conversation's open handoff, when a person from the team has been asked in.
+  struct handoff_state {
+    bool quiet = false;             ///< within handoff.quiet_minutes of its start or a reply: no answer
+    bool resumed_note_due = false;  ///< the quiet spell ended and the visitor was not told yet
+  };
+  std::optional<handoff_state> handoff;
 };
 inline constexpr int default_history_limit = 20;
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
@@ -143,6 +149,7 @@ struct stored_message {
   std::string id, role, content, created_at;
   std::string mode;  ///< metadata.mode of an answer ("offline", …); empty when unknown
   std::string citations_json;  ///< metadata.citations of an answer (a JSON array's text), or empty
+  std::string name;            ///< a team member's reply (role "team"): metadata.name, from salient.yaml
 };
 struct session_history {
   std::string session_id;  ///< empty: no such session (a new chat, not an error)
