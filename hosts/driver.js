@@ -19,7 +19,7 @@
 // No public request can become one: handle() never sets the field, and it is the field, not the
 // URL, that makes the core sweep (docs/ABI.md, the request head).
 
-import { moduleFor } from "./routes.js";
+import { bodyLimitFor, moduleFor } from "./routes.js";
 import { errorText, internalError, readBody, requestId } from "./driver/http.js";
 import { Pool } from "./driver/pool.js";
 import { Run } from "./driver/run.js";
@@ -67,7 +67,7 @@ export function createSalient({
   async function handle(request, ctx = undefined, { clientIp = "" } = {}) {
     const url = new URL(request.url);
     const pool = pools[moduleFor(request.method, url.pathname)];
-    const { body, truncated } = await readBody(request, maxBody);
+    const { body, truncated } = await readBody(request, bodyLimitFor(request.method, url.pathname, maxBody));
     const id = requestId(request.headers);
     const head = { // never `scheduled`: only sweep() sets that
       method: request.method,
