@@ -1,6 +1,7 @@
-// How handoffs.test.mjs and handoffs-sweep.test.mjs drive db/functions/handoffs*.sql: the calls the
-// core makes (shared/flows), in its order: salient_handoff_start (the button) or _request (the
-// stream), salient_email_queue with p_handoff_id + salient_email_result for the team email,
+// How handoffs.test.mjs, handoffs-sweep.test.mjs and handoffs-limits.test.mjs drive
+// db/functions/handoff*.sql: the calls the core makes (shared/flows), in its order:
+// salient_handoff_start (the button) or _request (the stream), salient_email_queue with
+// p_handoff_id + salient_email_result for the team email, salient_inbound_token_take +
 // salient_handoff_lookup + _reply for Mailgun's inbound post, salient_session_updates for the
 // widget's poll, salient_handoff_due + _forwarded / _notified for the sweep. The clock is the
 // caller's (p_now_ms); conversations are stamped at known instants (summaries-support's say()).
@@ -59,6 +60,9 @@ export function handoffs(c) {
 
   const lookup = (tenant, reply, now) =>
     rpc("salient_handoff_lookup", { p_tenant: tenant, p_reply_id: reply, p_now_ms: now });
+  /** Mailgun's token taken before anything else (the route's first call). */
+  const take = (tenant, token, messageId, now) =>
+    rpc("salient_inbound_token_take", { p_tenant: tenant, p_token: token, p_mail_message_id: messageId, p_now_ms: now });
   const reply = (tenant, replyIdValue, now, { token = randomBytes(25).toString("hex"),
     messageId = `<${randomBytes(8).toString("hex")}@mail.example.com>`, name = "Marta", text = "Hi, Marta here.",
     quiet = QUIET } = {}) =>
@@ -82,5 +86,5 @@ export function handoffs(c) {
   const verify = (session, email) => sql(`select salient_link_session(tenant_id, id, $2, 'sales', now(), 'v1')
     from sessions where id = $1`, [session, email]);
 
-  return { say, start, request, queue, result, send, opened, lookup, reply, updates, due, mark, row, stamp, verify };
+  return { say, start, request, queue, result, send, opened, lookup, take, reply, updates, due, mark, row, stamp, verify };
 }
