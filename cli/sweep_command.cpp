@@ -27,7 +27,7 @@ bool all_digits(const std::string& s) {
   return !s.empty();
 }
 
-/// "claimed 2, sent 2, failed 0, unknown 0" and whether more are waiting, or nullopt when the
+/// "claimed 2, sent 2, failed 0, unknown 0; handoffs: team_emails 0, …" and whether more are waiting, or nullopt when the
 /// answer lacks a count (not the sweep's answer).
 std::optional<std::string> counts_line(const nlohmann::json& body) {
   if (!body.is_object()) return std::nullopt;
@@ -38,6 +38,16 @@ std::optional<std::string> counts_line(const nlohmann::json& body) {
     if (it == body.end() || !it->is_number_integer()) return std::nullopt;
     line += sep + std::string(key) + " " + std::to_string(it->get<long long>());
     sep = ", ";
+  }
+  // The handoffs' share of the run (team emails, the visitor's lines forwarded, notices).
+  if (auto h = body.find("handoffs"); h != body.end() && h->is_object()) {
+    std::string part;
+    for (const char* key : {"team_emails", "forwards", "notifies", "failed"}) {
+      auto it = h->find(key);
+      if (it == h->end() || !it->is_number_integer()) return std::nullopt;
+      part += (part.empty() ? "" : ", ") + std::string(key) + " " + std::to_string(it->get<long long>());
+    }
+    line += "; handoffs: " + part;
   }
   auto more = body.find("more");
   if (more == body.end() || !more->is_boolean()) return std::nullopt;

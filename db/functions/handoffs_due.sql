@@ -101,6 +101,10 @@ begin
      where h.tenant_id = v_tenant and h.status = 'open' and h.team_email = 'sent' and n.newest is not null
        and n.newest <= v_now - make_interval(secs => p_batch_seconds)
        and (h.forward_lease_until is null or h.forward_lease_until <= v_now)
+       -- At most 20 forwards a handoff a day: a visitor pausing a minute between lines all day
+       -- must not fill the team's inbox (the rest wait for the next day, or the transcript).
+       and (select count(*) from email_events e where e.handoff_id = h.id and e.kind = 'handoff_forward'
+              and e.created_at > v_now - interval '1 day') < 20
      order by n.newest, h.id
      limit p_limit + 1
      for update of h skip locked) picked;

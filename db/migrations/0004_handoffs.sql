@@ -52,8 +52,9 @@ create index if not exists handoffs_open on handoffs (tenant_id, created_at) whe
 -- the functions prune them.
 create table if not exists inbound_tokens (
   tenant_id  uuid not null references tenants (id) on delete cascade,
-  token      text primary key,
-  seen_at    timestamptz not null
+  token      text not null,
+  seen_at    timestamptz not null,
+  primary key (tenant_id, token)
 );
 create index if not exists inbound_tokens_seen on inbound_tokens (tenant_id, seen_at);
 

@@ -29,7 +29,7 @@ const FUNCTIONS = new Set([
   "salient_turn_answer", "salient_identify", "salient_rate_check", "salient_email_queue",
   "salient_email_result", "salient_otp_issue", "salient_otp_verify",
   "salient_summary_claim", "salient_summary_store", "salient_summary_transcript",
-  "salient_handoff_start", "salient_handoff_request", "salient_handoff_lookup", "salient_handoff_reply",
+  "salient_handoff_start", "salient_handoff_request", "salient_handoff_lookup", "salient_handoff_reply", "salient_inbound_token_take",
   "salient_session_updates", "salient_handoff_due", "salient_handoff_forwarded", "salient_handoff_notified",
 ]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -109,7 +109,7 @@ for (const backend of backends()) {
       for (const file of [...await migrationFiles(), ...await functionFiles()]) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text)",
@@ -125,6 +125,7 @@ for (const backend of backends()) {
         "salient_handoff_request(text,uuid,text,bigint,integer,integer,integer)",
         "salient_handoff_start(text,text,text,text,text,bigint,integer,integer,integer,integer)",
         "salient_identify(text,text,text,text,text)",
+        "salient_inbound_token_take(text,text,text,bigint)",
         "salient_list_sessions(text,text,text[])",
         "salient_otp_issue(text,text,text,text,text,text,text,text,bigint,integer,integer)",
         "salient_otp_verify(text,text,text,text,text,text,text,bigint,text)",

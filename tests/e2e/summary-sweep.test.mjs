@@ -73,7 +73,8 @@ describe("summaries by the idle sweep on the dev server", () => {
 
     shift = 31 * MINUTE;
     const first = await sweep();
-    assert.deepEqual(first, { claimed: 1, sent: 1, failed: 0, unknown: 0, more: false });
+    assert.deepEqual(first, { claimed: 1, sent: 1, failed: 0, unknown: 0, more: false,
+      handoffs: { team_emails: 0, forwards: 0, notifies: 0, failed: 0 } });
     // Repeated and overlapping runs (a retried run, a trigger delivered twice) send nothing more.
     const again = await Promise.all([sweep(), sweep(), sweep()]);
     for (const a of again) assert.equal(a.claimed, 0);

@@ -329,7 +329,7 @@ describe("the dev server: its timer, POST /dev/sweep and `salient sweep`", () =>
   const cliSweeps = existsSync(CLI) && spawnSync(CLI, ["--help"], { encoding: "utf8" }).stdout.includes("salient sweep");
   test("`salient sweep` prints the counts", { skip: !cliSweeps && "build/native/cli/salient (with `sweep`) is not built" }, async () => {
     const { stdout } = await promisify(execFile)(CLI, ["sweep", "--url", server.url, "--limit", "5"], { timeout: 30000 });
-    assert.match(stdout, /^sweep: claimed 0, sent 0, failed 0, unknown 0\n$/);
+    assert.match(stdout, /^sweep: claimed 0, sent 0, failed 0, unknown 0; handoffs: team_emails 0, forwards 0, notifies 0, failed 0\n$/);
     assert.equal(sweepsOf("cli").at(-1).limit, 5);
   });
 });

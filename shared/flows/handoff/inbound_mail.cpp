@@ -138,24 +138,6 @@ std::optional<std::string_view> first_header(const header_pairs& headers, std::s
   return std::nullopt;
 }
 
-/// Whether an Authentication-Results value (RFC 8601) reports spf=pass or dkim=pass. Its first
-/// ';'-separated element is the authserv-id; each later one starts with method=result.
-bool auth_results_pass(std::string_view value) {
-  std::size_t semi = value.find(';');
-  while (semi != std::string_view::npos) {
-    std::size_t next = value.find(';', semi + 1);
-    std::string resinfo = lowered(trim(value.substr(semi + 1, next == std::string_view::npos ? next : next - semi - 1)));
-    for (std::string_view method : {"spf=pass", "dkim=pass"}) {
-      if (!resinfo.starts_with(method)) continue;
-      // "spf=passed" or "spf=pass-ish" is not "pass".
-      if (resinfo.size() == method.size() || std::string_view(" \t\r\n(").find(resinfo[method.size()]) != std::string_view::npos)
-        return true;
-    }
-    semi = next;
-  }
-  return false;
-}
-
 }  // namespace
 
 result<inbound_mail> parse_inbound(const request& req) {
@@ -238,14 +220,12 @@ signature_status verify_signature(std::string_view signing_key, const inbound_ma
 }
 
 bool sender_authenticated(const inbound_mail& m) {
-  auto is_pass = [](std::optional<std::string_view> v) { return v && iequals(trim(*v), "pass"); };
   auto spf = first_header(m.headers, "X-Mailgun-Spf");
-  auto dkim = first_header(m.headers, "X-Mailgun-Dkim-Check-Result");
-  // Mailgun's verdict, when it gave one, is final: an Authentication-Results further down may be
-  // the sender's own invention.
-  if (spf || dkim) return is_pass(spf) || is_pass(dkim);
-  auto results = first_header(m.headers, "Authentication-Results");
-  return results && auth_results_pass(*results);
+  if (!spf || !iequals(trim(*spf), "pass")) return false;
+  std::string from = address_of(m.from), envelope = address_of(m.sender);
+  std::size_t from_at = from.find('@'), envelope_at = envelope.find('@');
+  return from_at != std::string::npos && envelope_at != std::string::npos &&
+         std::string_view(from).substr(from_at) == std::string_view(envelope).substr(envelope_at);
 }
 
 std::optional<std::string> reply_id_of(std::string_view recipient, std::string_view mailgun_domain) {

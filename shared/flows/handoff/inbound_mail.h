@@ -66,18 +66,16 @@ enum class signature_status { ok, bad_signature, stale };
 signature_status verify_signature(std::string_view signing_key, const inbound_mail& m, std::int64_t now_s,
                                   int max_age_s = 300);
 
-/// Whether Mailgun's SPF or DKIM check passed for the message. Mailgun's own verdict headers
-/// (X-Mailgun-Spf, X-Mailgun-Dkim-Check-Result: "Pass") decide when present; only without them is
-/// the topmost Authentication-Results read (spf=pass or dkim=pass). Only the first occurrence of
-/// each header counts: the receiving server adds its headers on top, and a sender can write any
-/// header lower down.
-///
-/// Either check is enough because each shows that a server the sender's domain authorizes sent
-/// or signed the message, and each breaks on its own for real replies: forwarding breaks SPF
-/// (the forwarder's server is not the sender's), and mailing lists or footers break DKIM.
-/// Requiring both would drop genuine replies. It is one layer of several: the reply must also
-/// reach a reply address holding 128 random bits that only the team's email carried, come from
-/// an address on the team list, and carry a valid Mailgun signature.
+/// Whether the From address is vouched for: Mailgun's SPF verdict (the topmost X-Mailgun-Spf:
+/// "Pass"; a sender can write a header of that name lower down) for the envelope sender, whose
+/// domain is the From's (aligned, as DMARC asks). SPF checks only the envelope: without the
+/// alignment, anyone with a domain of their own passes it while writing a team member's address
+/// in From. A DKIM "Pass" (X-Mailgun-Dkim-Check-Result) names no domain, since any domain's
+/// signature passes, and an Authentication-Results header may be the sender's own invention, so
+/// neither counts. A reply forwarded through another server fails SPF and is refused as
+/// unauthenticated; a team member replying from their own mailbox passes. It is one layer of
+/// several: the reply must also carry Mailgun's signature, reach a reply address holding 128
+/// random bits that only the team's email carried, and come from an address on the team list.
 bool sender_authenticated(const inbound_mail& m);
 
 /// The reply id of a handoff address: the first entry of `recipient` (a comma-separated list)

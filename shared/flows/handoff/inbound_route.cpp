@@ -1,10 +1,11 @@
 // POST /mail/inbound: Mailgun's inbound route forwards a team member's reply to a handoff email
 // (handoff_flow.h). Nothing is stored until every check has passed, in this order: the post
-// parses; Mailgun's signature holds and is fresh (else anyone could post replies); the reply
-// address names a handoff of this tenant that is still open; the From address is on that agent's
-// team (the name shown is the config's); Mailgun's SPF or DKIM check passed (else the From could
-// be forged); there is text. Then the store takes Mailgun's token once and the reply once by its
-// Message-Id, in one transaction (salient_handoff_reply).
+// parses; Mailgun's signature holds and is fresh (else anyone could post replies); its token has
+// not been used (taken now, salient_inbound_token_take: the signature does not cover the rest of
+// the post); the reply address names a handoff of this tenant that is still open; the From
+// address is on that agent's team (the name shown is the config's); Mailgun's SPF check passed
+// for an envelope sender of the From's domain (else the From could be forged); there is text.
+// Then the reply is stored once by its Message-Id (salient_handoff_reply).
 //
 // Answers: 200 stored | duplicate (Mailgun retries anything but 200 and 406 for hours, so a retry
 // of a stored reply is a success); 406 for what a retry cannot fix; 503 when the store, Mailgun's
@@ -77,6 +78,18 @@ task<void> post_inbound(function_context ctx) {
   if (!services) co_return respond_error(ex, make_error(errc::unavailable, services.err().message), response_format::json);
   const summary::services& s = *services;
 
+  // Without a Message-Id a retry could not be told from a new reply: the token stands in.
+  std::string message_id = mail->message_id.empty() ? "token:" + mail->token : mail->message_id;
+  // The token first, before anything is looked up or anyone is written to: the signature covers
+  // only timestamp + token, so a signed post altered and posted again must find it used. Mailgun
+  // signs each delivery afresh (a retry comes hours later, outside any timestamp window), so a
+  // used token is never a retry of its own.
+  auto token = parse_inbound_token_take(co_await ex.fetch(
+      inbound_token_take_request(s.store, cfg.app.tenant, mail->token, message_id, req.now_ms)));
+  if (!token) co_return respond_error(ex, token.err(), response_format::json);
+  if (*token == token_take_status::duplicate) co_return respond_json(ex, 200, R"({"status":"duplicate"})");
+  if (*token == token_take_status::replayed) co_return refuse(ex, "replayed", "this token was used before");
+
   std::string sender = address_of(mail->from);
   const bool authenticated = sender_authenticated(*mail);
   // Told only when the mail really came from them: a forged From must not make us write to anyone.
@@ -102,10 +115,8 @@ task<void> post_inbound(function_context ctx) {
     co_await bounce(ctx, s, member, bounce_reason::empty, *mail);
     co_return refuse(ex, "empty", "the reply has no text of its own");
   }
-  // Without a Message-Id a retry could not be told from a new reply: the token stands in.
-  std::string message_id = mail->message_id.empty() ? "token:" + mail->token : mail->message_id;
-  handoff_reply_args args{cfg.app.tenant, *reply_id, mail->token, message_id, member->name, std::move(text), req.now_ms,
-                          cfg.handoff.quiet_minutes};
+  handoff_reply_args args{cfg.app.tenant, *reply_id, /*token: taken above*/ {}, message_id, member->name,
+                          std::move(text), req.now_ms, cfg.handoff.quiet_minutes};
   auto stored = parse_handoff_reply(co_await ex.fetch(handoff_reply_request(s.store, args),
                                                       effect_policy::survive_cancel));
   if (!stored) co_return respond_error(ex, stored.err(), response_format::json);

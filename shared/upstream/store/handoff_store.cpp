@@ -142,9 +142,26 @@ result<handoff_lookup> parse_handoff_lookup(const fetch_result& r) {
   return out;
 }
 
+outbound_request inbound_token_take_request(const state_store& store, std::string_view tenant, std::string_view token,
+                                            std::string_view mail_message_id, std::int64_t now_ms) {
+  return rpc_request(store, "salient_inbound_token_take",
+                     detail::dump(json{{"p_tenant", tenant}, {"p_token", token},
+                                       {"p_mail_message_id", mail_message_id}, {"p_now_ms", now_ms}}));
+}
+
+result<token_take_status> parse_inbound_token_take(const fetch_result& r) {
+  auto doc = answer(r, "salient_inbound_token_take");
+  if (!doc) return doc.err();
+  std::string status = status_of(*doc);
+  if (status == "taken") return token_take_status::taken;
+  if (status == "duplicate") return token_take_status::duplicate;
+  if (status == "replayed") return token_take_status::replayed;
+  return unreadable();
+}
+
 outbound_request handoff_reply_request(const state_store& store, const handoff_reply_args& a) {
   json body{{"p_tenant", a.tenant},   {"p_reply_id", a.reply_id},
-            {"p_token", a.token},     {"p_mail_message_id", a.mail_message_id},
+            {"p_token", text_or_null(a.token)}, {"p_mail_message_id", a.mail_message_id},
             {"p_name", a.name},       {"p_text", a.text},
             {"p_now_ms", a.now_ms},   {"p_quiet_minutes", a.quiet_minutes}};
   return rpc_request(store, "salient_handoff_reply", detail::dump(body));

@@ -66,8 +66,16 @@ outbound_request handoff_lookup_request(const state_store& store, std::string_vi
                                         std::string_view reply_id, std::int64_t now_ms);
 result<handoff_lookup> parse_handoff_lookup(const fetch_result& r);
 
+/// salient_inbound_token_take: Mailgun's token, once, before anything else is looked at.
+enum class token_take_status { taken, duplicate, replayed };
+outbound_request inbound_token_take_request(const state_store& store, std::string_view tenant, std::string_view token,
+                                            std::string_view mail_message_id, std::int64_t now_ms);
+result<token_take_status> parse_inbound_token_take(const fetch_result& r);
+
 struct handoff_reply_args {
-  std::string tenant, reply_id, token, mail_message_id, name, text;
+  std::string tenant, reply_id;
+  std::string token;  ///< empty: taken already (salient_inbound_token_take)
+  std::string mail_message_id, name, text;
   std::int64_t now_ms = 0;
   int quiet_minutes = 15;
 };
