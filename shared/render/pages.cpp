@@ -69,15 +69,15 @@ constexpr std::string_view session_input =
 
 // Stored messages, in the same markup the chat partial and the stream produce.
 constexpr std::string_view history_user =
-    R"(<div class="msg user" data-message-id="{{id}}"><div class="text">{{content}}</div></div>
+    R"(<div class="msg user" data-message-id="{{id}}" data-created-at="{{at}}"><div class="text">{{content}}</div></div>
 )";
 constexpr std::string_view history_assistant =
-    R"(<div class="msg assistant" data-message-id="{{id}}"><span class="label">{{{badge}}}</span><div class="text md">{{content}}</div><div class="sources-slot">{{{sources}}}</div></div>
+    R"(<div class="msg assistant" data-message-id="{{id}}" data-created-at="{{at}}"><span class="label">{{{badge}}}</span><div class="text md">{{content}}</div><div class="sources-slot">{{{sources}}}</div></div>
 )";
 // A team member's reply in a handoff: their name from salient.yaml, the text rendered by the
 // page's markdown like an answer's.
 constexpr std::string_view history_team =
-    R"(<div class="msg team" data-message-id="{{id}}"><span class="label team-name">{{name}} · team</span><div class="text md">{{content}}</div></div>
+    R"(<div class="msg team" data-message-id="{{id}}" data-created-at="{{at}}"><span class="label team-name">{{name}} · team</span><div class="text md">{{content}}</div></div>
 )";
 constexpr std::string_view history_missing =
     R"(<div class="msg assistant missing"><div class="text">No answer was saved for this message.</div></div>
@@ -213,19 +213,20 @@ std::string render_history(const std::vector<stored_message>& messages) {
   for (const auto& m : messages) {
     if (m.role == "user") {
       if (awaiting_answer) out += history_missing;
-      out += render(history_user, {{"id", m.id}, {"content", m.content}});
+      out += render(history_user, {{"id", m.id}, {"at", m.created_at}, {"content", m.content}});
       awaiting_answer = true;
     } else if (m.role == "assistant") {
       // The answer's sources, as the stream showed them (stored with it: metadata.citations).
       std::string sources;
       if (auto cited = detail::parse_json(m.citations_json)) sources = sources_list_html(*cited);
       out += render(history_assistant, {{"id", m.id},
+                                        {"at", m.created_at},
                                         {"content", m.content},
                                         {"badge", m.mode == "offline" ? offline_badge : std::string_view()},
                                         {"sources", sources}});
       awaiting_answer = false;
     } else if (m.role == "team") {
-      out += render(history_team, {{"id", m.id}, {"name", m.name.empty() ? std::string("Team") : m.name},
+      out += render(history_team, {{"id", m.id}, {"at", m.created_at}, {"name", m.name.empty() ? std::string("Team") : m.name},
                                    {"content", m.content}});
       awaiting_answer = false;
     }

@@ -244,6 +244,10 @@ TEST_CASE("inbound mail: malformed, oversized and non-text fields are refused by
   CHECK(rejection(urlencoded(with(mailgun_fields(), "stripped-text", std::string(max_inbound_field_bytes + 1, 'a')))) ==
         "field stripped-text is larger than 1 MB");
   CHECK(parse_inbound(urlencoded(with(mailgun_fields(), "stripped-text", std::string(max_inbound_field_bytes, 'a')))).ok());
+  // Headers are parsed before the signature is checked: an unsigned post gets no large JSON tree.
+  std::string many = "[" + std::string(300 * 1024, ' ') + "]";
+  CHECK(rejection(urlencoded(with(mailgun_fields(), "message-headers", many))) ==
+        "field message-headers is larger than 256 KB");
 
   request req = urlencoded(mailgun_fields());
   req.headers = {{"content-type", "application/json"}};

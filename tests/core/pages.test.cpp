@@ -54,11 +54,11 @@ TEST_CASE("pages: history renders bubbles in order, escaped, with a note for an 
                                 {"5", "assistant", "Yes", "t", "", "", ""}};
   std::string html = render_history(m);
   CHECK(html.find("{{") == std::string::npos);
-  CHECK(html.find(R"(<div class="msg user" data-message-id="1"><div class="text">&lt;b&gt;hi&lt;/b&gt;</div></div>)") !=
+  CHECK(html.find(R"(<div class="msg user" data-message-id="1" data-created-at="t"><div class="text">&lt;b&gt;hi&lt;/b&gt;</div></div>)") !=
         std::string::npos);
   CHECK(html.find(R"(<span class="label"><span class="badge offline")") != std::string::npos);
   CHECK(html.find("Hello &amp; welcome") != std::string::npos);
-  CHECK(html.find(R"(data-message-id="5"><span class="label"></span>)") != std::string::npos);
+  CHECK(html.find(R"(data-message-id="5" data-created-at="t"><span class="label"></span>)") != std::string::npos);
   // "still there?" got no answer before "hello?": exactly one note, between them.
   auto note = html.find("No answer was saved");
   CHECK(note > html.find("still there?"));

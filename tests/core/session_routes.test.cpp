@@ -31,7 +31,7 @@ TEST_CASE("history: asks the store for the session of this tenant and agent, ren
   host.reply(log, e["id"], 200, two_turns);
   CHECK(log.status == 200);
   CHECK(log.header("content-type") == "text/html; charset=utf-8");
-  CHECK(log.body.find(R"(<div class="msg user" data-message-id="m1"><div class="text">&lt;i&gt;hi&lt;/i&gt;</div></div>)") !=
+  CHECK(log.body.find(R"(<div class="msg user" data-message-id="m1" data-created-at="2026-11-22T10:00:00Z"><div class="text">&lt;i&gt;hi&lt;/i&gt;</div></div>)") !=
         std::string::npos);
   CHECK(log.body.find("Offline answer") != std::string::npos);
   CHECK(log.body.find("No answer was saved") > log.body.find("prices?"));

@@ -3,36 +3,25 @@
 // double press, a press while the sweep sends, or the stream's request followed by the press send
 // one email (db/functions/handoffs.sql).
 #include "core/json.h"
+#include "flows/button_answer.h"
 #include "flows/email_send.h"
 #include "flows/handoff/handoff_flow.h"
 #include "flows/handoff/handoff_send.h"
 #include "flows/handoff/inbound_mail.h"
 #include "http/chat_input.h"
 #include "salient/http/respond.h"
-#include "salient/render/html.h"
 
 namespace salient::handoff {
 namespace {
 
 using detail::json;
 
-/// The answer: JSON for the widget and the page's script, or for htmx the note the page swaps in.
-void respond_note(exchange& ex, response_format fmt, int status, json body, std::string_view note) {
-  if (fmt != response_format::fragment) {
-    respond_json(ex, status, detail::dump(body));
-    return;
-  }
-  respond_html(ex, status, "<p id=\"handoff-status\" class=\"handoff-status\" role=\"status\">" + escape_html(note) + "</p>");
+void respond_note(exchange& ex, response_format fmt, int status, const json& body, std::string_view note) {
+  respond_button_note(ex, fmt, status, body, "handoff-status", note);
 }
 
 void respond_refusal(exchange& ex, const error& e, response_format fmt) {
-  if (fmt != response_format::fragment) return respond_error(ex, e, fmt);
-  header_list headers;
-  if (e.retry_after_s > 0) headers.push_back({"retry-after", std::to_string(e.retry_after_s)});
-  respond_html(ex, e.status(),
-               "<p id=\"handoff-status\" class=\"handoff-status\" data-error role=\"alert\">" + escape_html(e.message) +
-                   "</p>",
-               std::move(headers));
+  respond_button_refusal(ex, e, fmt, "handoff-status");
 }
 
 json handoff_json(const config& cfg, const agent_config& agent, const handoff_record& h) {

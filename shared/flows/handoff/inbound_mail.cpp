@@ -112,11 +112,16 @@ result<std::string> field(form_fields& fields, std::string_view name, bool requi
 }
 
 using header_pairs = std::vector<std::pair<std::string, std::string>>;
+constexpr std::size_t max_headers_bytes = 256 * 1024;
 
 result<header_pairs> parse_headers(std::string_view text) {
   auto invalid = make_error(errc::bad_request, "field message-headers is not a JSON list of [name, value]");
   header_pairs out;
   if (text.empty()) return out;
+  // A real message's headers are a few KB; this field is parsed before the signature is checked
+  // (it is in the same body), so an unsigned post must not make the parser build a large tree.
+  if (text.size() > max_headers_bytes)
+    return make_error(errc::bad_request, "field message-headers is larger than 256 KB");
   auto doc = detail::parse_json(text);
   if (!doc || !doc->is_array()) return invalid;
   out.reserve(doc->size());

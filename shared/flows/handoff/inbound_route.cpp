@@ -109,7 +109,7 @@ task<void> post_inbound(function_context ctx) {
   const team_member* member = agent ? find_member(cfg.handoff_team_of(*agent), sender) : nullptr;
   if (!member) co_return refuse(ex, "not_team", "the sender is not on this conversation's team");
   if (!authenticated)
-    co_return refuse(ex, "unauthenticated", "the message passed neither SPF nor DKIM");
+    co_return refuse(ex, "unauthenticated", "SPF did not pass for a sender of the From address's domain");
   std::string text = reply_text_of(*mail);
   if (text.empty()) {
     co_await bounce(ctx, s, member, bounce_reason::empty, *mail);

@@ -35,6 +35,15 @@ void answer_events::meta_offline(offline_intent intent, std::string_view reason,
   }
 }
 
+void answer_events::meta_handoff() {
+  // A person from the team has the conversation: neither the model nor the offline responder
+  // answered, so no badge says either.
+  if (fmt_ == event_format::html) return send("meta", "");
+  detail::json meta{{"mode", "handoff"}, {"allow_basic_html", allow_basic_html_}};
+  if (fmt_ == event_format::whole) whole_["meta"] = std::move(meta);
+  else send("meta", detail::dump(meta));
+}
+
 void answer_events::meta_llm(std::string_view model) {
   if (fmt_ == event_format::html) {
     send("meta", "");  // a model's answer is the normal case: no badge

@@ -7,7 +7,8 @@
 // counts the stream's events (1, 2, …) and bytes is how much answer text was sent up to and
 // including that event. A client whose connection dropped sends the last id back as
 // Last-Event-ID and the resumed stream starts with the text after those bytes (stream_flow.cpp).
-//   meta   how the answer is produced: {"mode":"llm","model":…} or {"mode":"offline","intent":…,"reason":…};
+//   meta   how the answer is produced: {"mode":"llm","model":…}, {"mode":"offline","intent":…,"reason":…}
+//          or {"mode":"handoff"} (a holding note while a person from the team has the conversation);
 //          in json, also "allow_basic_html" (ui.allow_basic_html: how the widget renders the markdown)
 //   token  a piece of answer text, in order
 //   citations  {"citations":[{n,title,heading,url,source,score,rank,snippet}]}: the sources the
@@ -45,6 +46,8 @@ class answer_events {
   /// `excerpts`: the answer quotes retrieved passages rather than a canned reply.
   void meta_offline(offline_intent intent, std::string_view reason, bool excerpts = false);
   void meta_llm(std::string_view model);
+  /// The holding note while a person from the team has the conversation: {"mode":"handoff"}.
+  void meta_handoff();
   void token(std::string_view text);
   /// The sources `numbers` names (citations_json in retrieval.h); nothing when there are none.
   void citations(const std::vector<source>& sources, const std::vector<int>& numbers);

@@ -12,7 +12,7 @@ task<void> hold_for_team(function_context ctx, const agent_config& agent, const 
   const auto& team = ctx.cfg.handoff_team_of(agent);
   std::string who = team.empty() ? "the team" : team_names(team);
   std::string note = "Your message is with " + who + ". They'll reply here.";
-  events.meta_offline(offline_intent::human, "handoff_quiet");
+  events.meta_handoff();
   events.token(note);
   std::string message_id = uuid_v7(ex.req().now_ms, ctx.rng);
   auto finished = parse_finish_turn(co_await ex.fetch(

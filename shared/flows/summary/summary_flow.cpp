@@ -13,6 +13,7 @@
 // pressed during a sweep, two overlapping sweeps or a trigger delivered twice send one email
 // (db/functions/summaries.sql).
 #include "core/json.h"
+#include "flows/button_answer.h"
 #include "flows/email_send.h"
 #include "flows/handoff/handoff_flow.h"
 #include "flows/summary/summary_send.h"
@@ -22,34 +23,18 @@
 #include "salient/http/respond.h"
 #include "salient/http/route.h"
 #include "salient/http/stream_token.h"
-#include "salient/render/html.h"
 
 namespace salient {
 namespace {
 
 using detail::json;
 
-/// The button's answer: JSON, or for htmx the status line the page swaps in.
 void respond_status(exchange& ex, response_format fmt, int status, const json& body, std::string_view line) {
-  if (fmt != response_format::fragment) {
-    respond_json(ex, status, detail::dump(body));
-    return;
-  }
-  respond_html(ex, status,
-               "<p id=\"summary-status\" class=\"summary-status\" role=\"status\">" + escape_html(line) + "</p>");
+  respond_button_note(ex, fmt, status, body, "summary-status", line);
 }
 
 void respond_button_error(exchange& ex, const error& e, response_format fmt) {
-  if (fmt != response_format::fragment) {
-    respond_error(ex, e, fmt);
-    return;
-  }
-  header_list headers;
-  if (e.retry_after_s > 0) headers.push_back({"retry-after", std::to_string(e.retry_after_s)});
-  respond_html(ex, e.status(),
-               "<p id=\"summary-status\" class=\"summary-status\" data-error role=\"alert\">" + escape_html(e.message) +
-                   "</p>",
-               std::move(headers));
+  respond_button_refusal(ex, e, fmt, "summary-status");
 }
 
 task<void> post_summary(function_context ctx, const agent_config& agent) {
