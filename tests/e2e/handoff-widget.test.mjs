@@ -336,6 +336,19 @@ describe("Talk to a person in Chromium", { skip }, () => {
     assert.equal((await page.locator("#messages .msg.team .label").textContent()).trim(), "Ana · team");
     await page.waitForTimeout(3000); // the remembered handoff is followed: no second copy
     assert.equal(await page.locator("#messages .msg.team").count(), 1);
+
+    // Ana replied: for handoff.quiet_minutes the assistant stays quiet and says who has the chat.
+    const answers = await page.locator("#messages .msg.assistant").count();
+    await page.fill("#message", "Great, and what does a hedge cost?");
+    await page.click("#send");
+    await page.waitForFunction((n) => {
+      const all = [...document.querySelectorAll("#messages .msg.assistant")];
+      const last = all.at(-1);
+      return all.length > n && !last.classList.contains("streaming") && last.querySelector(".text").textContent.trim();
+    }, answers);
+    const note = page.locator("#messages .msg.assistant").last();
+    assert.equal((await note.locator(".text").textContent()).trim(), `Your message is with ${NAME}. They'll reply here.`);
+    assert.equal(await note.locator(".badge").count(), 0, "no 'Offline answer' badge on the holding note");
     assert.deepEqual(unexpected(), []);
   });
 });

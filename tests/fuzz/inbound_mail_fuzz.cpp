@@ -2,7 +2,7 @@
 // the Content-Type (even: application/x-www-form-urlencoded; odd: multipart/form-data with the
 // boundary "b"), the rest is the body. Invariants: a value or a typed error (bad_request,
 // unsupported_media_type never: both types are supported), never a crash; on a value, every
-// field is UTF-8 without NUL within 1 MB, and what the handoff reads next (the signature, SPF/DKIM,
+// field is UTF-8 without NUL within 1 MB, and what the handoff reads next (the signature, SPF,
 // the reply id, the addresses, the reply text) gives an answer of its documented form.
 #include <cstdint>
 #include <cstdlib>
