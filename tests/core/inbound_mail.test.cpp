@@ -1,6 +1,6 @@
 // Mailgun's inbound post (shared/flows/handoff/inbound_mail.cpp): the signature against Mailgun's
-// documented algorithm, both body encodings, Mailgun's SPF verdict with the envelope aligned to the From, reply addresses,
-// From addresses, the stored reply text and the reply ids.
+// documented algorithm, both body encodings, Mailgun's SPF verdict with the envelope aligned to
+// the From, reply addresses, From addresses, the stored reply text and the reply ids.
 #include <catch2/catch_test_macros.hpp>
 
 #include <set>
