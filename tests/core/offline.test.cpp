@@ -31,3 +31,13 @@ TEST_CASE("offline: each intent picks its configured answer", "[offline]") {
   CHECK(offline_answer(a, offline_intent::human) == "h");
   CHECK(offline_answer(a, offline_intent::unknown) == "f");
 }
+
+TEST_CASE("offline: a handoff starts only on a clear request for a person", "[offline]") {
+  for (const char* yes : {"Can I talk to someone?", "I'd like to speak with a person", "REPRESENTATIVE",
+                          "a real person please", "chat with your team", "get me a human"})
+    CHECK(asks_for_a_person(yes));
+  // Questions that hold a "person" word, or talk about talking, are not requests.
+  for (const char* no : {"can someone quote it?", "is your staff trained?", "talk to me about prices",
+                         "how many people fit on the patio?", "my agent said you deliver", ""})
+    CHECK_FALSE(asks_for_a_person(no));
+}

@@ -59,6 +59,21 @@ offline_intent classify_offline(std::string_view message) {
   return offline_intent::unknown;
 }
 
+bool asks_for_a_person(std::string_view message) {
+  // Starting a handoff emails the team, so this is stricter than the canned answer's intent:
+  // "can someone quote it?" or "is your staff trained?" is a question, not a request for a person.
+  constexpr std::array<std::string_view, 5> unmistakable = {"human", "representative", "operator", "salesperson",
+                                                            "humans"};
+  constexpr std::array<std::string_view, 10> people = {"someone", "somebody", "person", "people", "agent",
+                                                       "staff",   "manager",  "team",   "human",  "representative"};
+  auto words = words_of(message);
+  if (has_word(words, unmistakable) || has_pair(words, "real", "person")) return true;
+  bool to_talk = false;
+  for (std::string_view verb : {"talk", "speak", "chat"})
+    to_talk = to_talk || has_pair(words, verb, "to") || has_pair(words, verb, "with");
+  return to_talk && has_word(words, people);
+}
+
 const char* intent_name(offline_intent intent) {
   switch (intent) {
     case offline_intent::greeting: return "greeting";

@@ -243,7 +243,7 @@ task<void> stream_flow(function_context ctx) {
   // The visitor's own words asking for a person: the model's route offers the button, the
   // offline route (no model to ask what they meant) records the request.
   offline_intent intent = classify_offline(claim->message);
-  const bool asks_for_person = intent == offline_intent::human && !claim->handoff &&
+  const bool asks_for_person = asks_for_a_person(claim->message) && !claim->handoff &&
                                !ctx.cfg.handoff_team_of(*agent).empty();
   if (asks_for_person) events.set_handoff("offer");
   // The business's own passages for this question (already found, or the local index: no wait).
