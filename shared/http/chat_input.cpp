@@ -65,7 +65,13 @@ result<form_fields> read_body_fields(const request& req, std::initializer_list<s
 
 bool origin_allowed(const request& req, const config& cfg) {
   std::string_view origin = req.header("origin");
-  if (origin.empty() || origin == "null") return req.header("sec-fetch-site") != "cross-site";
+  std::string_view fetch_site = req.header("sec-fetch-site");
+  // No Origin: not a browser's cross-site POST (browsers send one), unless the browser says so.
+  if (origin.empty()) return fetch_site != "cross-site";
+  // "null" is what a sandboxed iframe, a data: URL or a file page sends, all of which a forging
+  // page can use; it passes only when the browser itself vouches that the request is the site's
+  // own (a form on a page with a no-referrer policy sends "null" too).
+  if (origin == "null") return fetch_site == "same-origin";
   std::size_t scheme_end = origin.find("://");
   std::string_view origin_host = scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
   if (!req.header("host").empty() && origin_host == req.header("host")) return true;

@@ -134,6 +134,18 @@ TEST_CASE("chat: bad requests are answered without touching the store", "[chat]"
        fake_host::head("POST", "/a/sales/chat",
                        form_headers({{"origin", "https://evil.example"}, {"host", "shop.example"}})),
        "message=hi", 403, "cross-site"},
+      // Origin: null (a sandboxed iframe or a data: URL can send it) without the browser saying
+      // the request is the site's own: refused, whether or not it says cross-site.
+      {"Origin null", fake_host::head("POST", "/a/sales/chat", form_headers({{"origin", "null"}})), "message=hi", 403,
+       "cross-site"},
+      {"Origin null, cross-site",
+       fake_host::head("POST", "/a/sales/chat", form_headers({{"origin", "null"}, {"sec-fetch-site", "cross-site"}})),
+       "message=hi", 403, "cross-site"},
+      {"Origin null, same-site (another subdomain)",
+       fake_host::head("POST", "/a/sales/chat", form_headers({{"origin", "null"}, {"sec-fetch-site", "same-site"}})),
+       "message=hi", 403, "cross-site"},
+      {"no Origin, cross-site", fake_host::head("POST", "/a/sales/chat", form_headers({{"sec-fetch-site", "cross-site"}})),
+       "message=hi", 403, "cross-site"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -166,6 +178,13 @@ TEST_CASE("chat: same-origin and configured widget origins may post", "[chat]") 
                                            form_headers({{"origin", "https://shop.example"}, {"host", "api.example"}})),
                            "message=hi");
   CHECK(widget.effects.size() == 1);
+  // A form on the site's own page under a no-referrer policy sends Origin: null, and the
+  // browser's Sec-Fetch-Site says same-origin; a client without Origin (curl, a server) passes.
+  auto own_form = host.start(fake_host::head("POST", "/a/sales/chat",
+                                             form_headers({{"origin", "null"}, {"sec-fetch-site", "same-origin"}})),
+                             "message=hi");
+  CHECK(own_form.effects.size() == 1);
+  CHECK(host.start(fake_host::head("POST", "/a/sales/chat", form_headers()), "message=hi").effects.size() == 1);
 }
 
 TEST_CASE("chat: an unreachable or failing store is a 503 the visitor can retry", "[chat]") {

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import { test } from "node:test";
 import { createOutbox, OUTBOX_DOMAIN } from "../../hosts/node-dev/outbox.js";
@@ -18,6 +19,12 @@ import { chromiumMissing, openPage } from "../support/chromium.mjs";
 const SIGNING_KEY = "dev-signing-key-for-this-test";
 const REPLY = `reply+${"a2b3c4d5e6f7g".repeat(2)}@${OUTBOX_DOMAIN}`;
 const basic = (key) => `Basic ${Buffer.from(`api:${key}`).toString("base64")}`;
+// The built salient.yaml without a team (its demo has one): the form's sender is then the email's To.
+const NO_TEAM_CONFIG = (() => {
+  const config = JSON.parse(readFileSync(new URL("../../build/salient.json", import.meta.url), "utf8"));
+  config.handoff = { ...config.handoff, team: [] };
+  return config;
+})();
 const TEAM_CONFIG = {
   handoff: { team: [{ email: "desk@brightleaf.test", name: "Front desk" }] },
   agents: { sales: { handoff: { team: [{ email: "ana@brightleaf.test", name: 'Ana <img src=x onerror="alert(1)">' }] } }, support: {} },
@@ -182,7 +189,7 @@ test("refused: another address or Host (no route at all), other sites' pages, ba
 
 test("dev server: the reply reaches the summary module at /mail/inbound in-process, no log line carries it", async () => {
   const logs = [];
-  const server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: (l) => logs.push(l) });
+  const server = await startServer({ port: 0, config: NO_TEAM_CONFIG, env: { SALIENT_STATE: "memory" }, log: (l) => logs.push(l) });
   try {
     const res = await fetch(`${server.url}/dev/mailgun/v3/${OUTBOX_DOMAIN}/messages`, {
       method: "POST", headers: { authorization: basic(server.outbox.key) }, body: new URLSearchParams(TEAM_MAIL),
@@ -212,7 +219,7 @@ test("dev server: the reply reaches the summary module at /mail/inbound in-proce
 });
 
 test("in Chromium: the form posts and comes back to the email with the answer; another site's page is refused", { skip: chromiumMissing }, async () => {
-  const server = await startServer({ port: 0, env: { SALIENT_STATE: "memory" }, log: () => {} });
+  const server = await startServer({ port: 0, config: NO_TEAM_CONFIG, env: { SALIENT_STATE: "memory" }, log: () => {} });
   // Another origin (another port): a page that submits a form to the dev server, as any site the
   // developer visits could.
   const attacker = http.createServer((req, res) => {
