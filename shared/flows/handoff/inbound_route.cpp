@@ -74,7 +74,7 @@ task<void> post_inbound(function_context ctx) {
     case signature_status::stale: co_return refuse(ex, "stale", "the timestamp is too old or too new");
     case signature_status::ok: break;
   }
-  auto services = summary::services_from(ctx);
+  auto services = summary::services_from(ctx, /*business=*/false);  // no lead card here
   if (!services) co_return respond_error(ex, make_error(errc::unavailable, services.err().message), response_format::json);
   const summary::services& s = *services;
 

@@ -76,7 +76,7 @@ lead_view lead_view_of(std::string_view lead_json, bool email_verified) {
   return v;
 }
 
-result<services> services_from(function_context& ctx) {
+result<services> services_from(function_context& ctx, bool business) {
   auto store = state_store_from_env(ctx.env, ctx.cfg.limits.upstream_timeout_ms);
   auto mailgun = mailgun_endpoint_from_env(ctx.env, ctx.cfg.limits.upstream_timeout_ms);
   std::string secret(ctx.env.get("SALIENT_STREAM_SECRET"));
@@ -92,7 +92,7 @@ result<services> services_from(function_context& ctx) {
   std::string base(ctx.env.get("SALIENT_PUBLIC_URL"));
   while (!base.empty() && base.back() == '/') base.pop_back();
   return services{std::move(*store), std::move(*mailgun), std::move(secret), std::move(base),
-                  business_contacts(ctx.cfg, ctx.knowledge)};
+                  business ? business_contacts(ctx.cfg, ctx.knowledge) : lead_rules::rules_context{}};
 }
 
 task<result<sent_summary>> summarize_and_send(function_context ctx, const services& s, const summary_claim& claim,

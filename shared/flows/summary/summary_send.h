@@ -35,7 +35,9 @@ struct services {
 
 /// Errors: misconfigured (logged with the reason) when the store, Mailgun or the link secret is
 /// missing.
-result<services> services_from(function_context& ctx);
+/// `business`: also gather the business's own contact details (a scan of the knowledge index's
+/// chunks), which only a lead card needs; a team member's reply does not.
+result<services> services_from(function_context& ctx, bool business = true);
 
 struct sent_summary {
   bool lost = false;    ///< the claim ended before the summary was stored: nothing was sent
