@@ -18,11 +18,17 @@
 // it runs the summary module on a synthetic request whose head alone carries `scheduled: true`.
 // No public request can become one: handle() never sets the field, and it is the field, not the
 // URL, that makes the core sweep (docs/ABI.md, the request head).
+//
+// Logs. Every entry, the core's (LOG steps) and the driver's own (http.request, host.*), reaches
+// the host's `log` redacted (driver/redact.js): emails, phone numbers, card-like numbers, one-time
+// codes and the values of `env`'s secrets are replaced in every string at any depth, whatever the
+// field, so no host's log (stdout, the dev server's JSONL file, a platform's log drain) holds them.
 
 import { bodyLimitFor, moduleFor } from "./routes.js";
 import { errorText, internalError, readBody, requestId } from "./driver/http.js";
 import { Pool } from "./driver/pool.js";
 import { Run } from "./driver/run.js";
+import { redactingLog } from "./driver/redact.js";
 
 const ENV_PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"];
 
@@ -45,6 +51,8 @@ export function createSalient({
   // only for the module it serves (Netlify's edge counts that first request's CPU).
   eager = true,
 }) {
+  // Before anything can log: the one place every entry passes (the pools' wasm.output too).
+  log = redactingLog(log, env);
   const configure = encoder.encode(JSON.stringify({ config, env: coreEnv(env) }));
   const maxBody = config?.limits?.max_body_bytes ?? 65536;
   const pools = {};

@@ -11,6 +11,7 @@ import summary from "../../build/wasi/functions/summary.wasm";
 import config from "../../build/salient.json";
 import knowledgeData from "../../build/knowledge.bin"; // the local knowledge index (a Data module)
 import { createSalient } from "../driver.js";
+import { redactor } from "../driver/redact.js";
 
 // Conversations per cron run: the Free plan allows 50 subrequests per invocation and a summary
 // takes about 5 (claim, transcript, model, Mailgun, record); the core caps it by its config too.
@@ -29,7 +30,7 @@ function salientFor(env) {
   } catch (err) {
     // An invalid compiled config or a broken module (a missing secret is reported per request
     // instead, so the pages still load).
-    console.log(JSON.stringify({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) }));
+    console.log(JSON.stringify(redactor(env)({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) })));
   }
   return salient;
 }

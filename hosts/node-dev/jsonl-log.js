@@ -3,6 +3,11 @@
 // request id, tenant, session and event; the driver adds one `http.request` entry per request
 // with its latency. The host stamps the time (the core reads no clock).
 //
+// Every line is redacted here as well, as the last step before it is written (the driver's
+// redaction, hosts/driver/redact.js, the same function): emails, phone numbers, card-like numbers,
+// one-time codes and the values of `env`'s secrets in any string never reach stdout or the file,
+// whoever logged the entry.
+//
 // Rotation and retention, as build/salient.json carries them (`logging.rotation`,
 // `logging.retention`, parsed by the config compiler):
 //   rotation  {"bytes": N}: before a line would take the current file past N bytes, or
@@ -20,6 +25,7 @@
 // server writes a few lines per request).
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
+import { redactor } from "../driver/redact.js";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 };
 
@@ -27,9 +33,11 @@ const positive = (n) => (Number.isFinite(n) && n > 0 ? n : null);
 
 /**
  * `rotation`, `retention`: as build/salient.json's `logging` has them (above). `now`: the clock,
- * in ms, for entries' time, file ages and rotated names (tests pass their own).
+ * in ms, for entries' time, file ages and rotated names (tests pass their own). `env`: whose
+ * secrets' values are redacted (the server's environment).
  */
-export function jsonlLogger({ file, level = "INFO", stdout = true, rotation = null, retention = null, now = Date.now }) {
+export function jsonlLogger({ file, level = "INFO", stdout = true, rotation = null, retention = null, now = Date.now, env = {} }) {
+  const redact = redactor(env);
   mkdirSync(path.dirname(file), { recursive: true });
   const min = LEVELS[String(level).toLowerCase()] ?? LEVELS.info;
   const maxBytes = positive(rotation?.bytes);
@@ -49,7 +57,7 @@ export function jsonlLogger({ file, level = "INFO", stdout = true, rotation = nu
       closeSync(fd);
       renameSync(file, rotated.nameFor(at));
     } catch (err) {
-      console.error(`logs: cannot rotate ${file} (${err.message}); writing on without rotation`);
+      console.error(redact(`logs: cannot rotate ${file} (${err.message}); writing on without rotation`));
       rotating = false;
     }
     fd = openSync(file, "a");
@@ -61,7 +69,7 @@ export function jsonlLogger({ file, level = "INFO", stdout = true, rotation = nu
   const log = (entry) => {
     if ((LEVELS[entry.level] ?? LEVELS.info) < min) return;
     const at = now();
-    const line = JSON.stringify({ time: new Date(at).toISOString(), ...entry });
+    const line = JSON.stringify({ time: new Date(at).toISOString(), ...redact(entry) });
     if (stdout) console.log(line);
     if (fd === null) return; // closed: stdout only
     const bytes = Buffer.from(line + "\n");

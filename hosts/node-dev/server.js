@@ -28,6 +28,7 @@ import { fileURLToPath } from "node:url";
 import { configSyncArgs } from "../../db/migrate.mjs";
 import { createSalient } from "../driver.js";
 import { jsonlLogger } from "./jsonl-log.js";
+import { redactor } from "../driver/redact.js";
 import { clientAddress, sendResponse, toRequest } from "./http.js";
 import { createOutbox } from "./outbox.js";
 import { teamMembers } from "./outbox-reply.js";
@@ -92,6 +93,11 @@ export async function startServer({
   // Mailgun's webhook signing key, which POST /mail/inbound checks: made up per run too, and the
   // outbox's "Reply as the team" signs with it (a real route's posts need the real one set).
   if (!env.MAILGUN_WEBHOOK_SIGNING_KEY) env.MAILGUN_WEBHOOK_SIGNING_KEY = randomBytes(32).toString("hex");
+  // The server's own lines (outbox, team replies, sweep timer, failed requests) are redacted as
+  // the driver redacts the core's (hosts/driver/redact.js); `log` itself goes to the driver, which
+  // wraps it. Remade once the outbox's Mailgun settings join `env`.
+  let redact = redactor(env);
+  const ownLog = (entry) => log(redact(entry));
   let stateDescription = env.SUPABASE_URL ? "state: the PostgREST endpoint in SUPABASE_URL" : "state: the given backend";
   let ownedBackend = null; // opened here, so closed here
   if (!env.SUPABASE_URL && !backend) {
@@ -124,9 +130,9 @@ export async function startServer({
   let inbound = null; // where "Reply as the team" posts: set once listening
   // On the requests' clock: a reply's signed timestamp must be "now" for the core, whose clock a
   // test may have moved (the core refuses one more than 5 minutes off).
-  const outbox = env.MAILGUN_API_KEY ? null : createOutbox({ log, now, team: teamMembers(config), inbound: () => inbound });
+  const outbox = env.MAILGUN_API_KEY ? null : createOutbox({ log: ownLog, now, team: teamMembers(config), inbound: () => inbound });
 
-  const sweeper = createSweeper({ salient: () => salient, log });
+  const sweeper = createSweeper({ salient: () => salient, log: ownLog });
   const server = http.createServer(async (req, res) => {
     try {
       const request = toRequest(req, `http://${host}`);
@@ -140,7 +146,7 @@ export async function startServer({
       response ??= await salient.handle(request, undefined, { clientIp: clientAddress(req.socket) });
       await sendResponse(response, req, res);
     } catch (err) {
-      log({ level: "error", event: "dev.request_failed", message: String(err?.stack ?? err) });
+      ownLog({ level: "error", event: "dev.request_failed", message: String(err?.stack ?? err) });
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end("internal error\n");
     }
@@ -160,6 +166,7 @@ export async function startServer({
     env.MAILGUN_BASE_URL = outbox.baseUrl(`http://127.0.0.1:${server.address().port}`);
     env.MAILGUN_DOMAIN = outbox.domain;
     env.MAILGUN_API_KEY = outbox.key;
+    redact = redactor(env);
   }
   // The core reaches the embedded store at SUPABASE_URL as it reaches Supabase, and the socket
   // serves it there (for tests and tools); the core's own calls are answered in-process by the
@@ -345,7 +352,7 @@ async function main() {
   const configFile = path.join(REPO, "build", "salient.json");
   const logging = existsSync(configFile) ? JSON.parse(readFileSync(configFile, "utf8")).logging : null;
   const log = logging ? jsonlLogger({
-    file: path.resolve(REPO, logging.path), level: logging.level, rotation: logging.rotation, retention: logging.retention,
+    file: path.resolve(REPO, logging.path), level: logging.level, rotation: logging.rotation, retention: logging.retention, env,
   }) : undefined;
   let server;
   try {

@@ -10,6 +10,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { salientFromBuild } from "../node-build.js";
+import { redactor } from "../driver/redact.js";
 
 const LIMIT = 20; // conversations per run (the core caps it by its config)
 
@@ -33,7 +34,7 @@ export default {
     // A short secret could be guessed: refused like a missing one (docs/DEPLOY.md asks for 16+).
     if (!secret || secret.length < 16) {
       const reason = secret ? "CRON_SECRET is shorter than 16 characters" : "CRON_SECRET is not set";
-      console.log(JSON.stringify({ level: "error", event: "host.sweep_refused", reason }));
+      console.log(JSON.stringify(redactor(process.env)({ level: "error", event: "host.sweep_refused", reason })));
       return json(500, { error: { code: "misconfigured", message: "not configured: set CRON_SECRET (16+ characters)" } });
     }
     if (!authorized(request.headers.get("authorization"), secret)) {
@@ -42,7 +43,7 @@ export default {
     try {
       salient ??= salientFromBuild({ functions: ["summary"] });
     } catch (err) {
-      console.log(JSON.stringify({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) }));
+      console.log(JSON.stringify(redactor(process.env)({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) })));
       return json(500, { error: { code: "internal", message: "server not configured" } });
     }
     // Awaited (the answer carries the counts); waitUntil too, should the client leave early.

@@ -8,6 +8,7 @@
 // edge function (SUPABASE_URL, SUPABASE_KEY, MAILGUN_*, OPENROUTER_API_KEY, …).
 
 import { salientFromBuild } from "../../node-build.js";
+import { redactor } from "../../driver/redact.js";
 
 const LIMIT = 20; // conversations per run (the core caps it by its config); within the 30 s
 
@@ -17,7 +18,7 @@ export default async function sweep() {
   try {
     salient ??= salientFromBuild({ functions: ["summary"], env: process.env });
   } catch (err) {
-    console.log(JSON.stringify({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) }));
+    console.log(JSON.stringify(redactor(process.env)({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) })));
     return Response.json({ error: { code: "internal", message: "server not configured" } }, { status: 500 });
   }
   // Awaited: a scheduled function's work ends with its answer.
