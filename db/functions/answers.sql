@@ -34,6 +34,7 @@ declare
   v_unit_completion numeric;
   v_cost numeric;
   v_latency integer;
+  v_ip_key text;
 begin
   perform salient_require_text('p_tenant', p_tenant);
   perform salient_require_uuid('p_turn_id', p_turn_id);
@@ -66,7 +67,7 @@ begin
   end if;
 
   v_tenant := salient_tenant_id(p_tenant, false);
-  select session_id, agent_id into v_session, v_agent
+  select session_id, agent_id, metadata ->> 'ip_key' into v_session, v_agent, v_ip_key
     from messages where id = p_turn_id and tenant_id = v_tenant and role = 'user';
   if v_session is null then
     raise exception 'turn % not found', p_turn_id using errcode = 'PT404';
@@ -94,15 +95,16 @@ begin
            request_body = v_llm -> 'request_body', response_body = v_llm -> 'response_body',
            prompt_tokens = v_prompt_tokens, completion_tokens = v_completion_tokens,
            total_tokens = v_total_tokens, unit_cost_prompt = v_unit_prompt,
-           unit_cost_completion = v_unit_completion, computed_cost = v_cost, latency_ms = v_latency
+           unit_cost_completion = v_unit_completion, computed_cost = v_cost, latency_ms = v_latency,
+           ip_key = v_ip_key
      where message_id = v_id and tenant_id = v_tenant;
     if not found then
       insert into llm_requests (tenant_id, session_id, message_id, provider, model, request_body, response_body,
                                 prompt_tokens, completion_tokens, total_tokens, unit_cost_prompt,
-                                unit_cost_completion, computed_cost, latency_ms)
+                                unit_cost_completion, computed_cost, latency_ms, ip_key)
         values (v_tenant, v_session, v_id, v_provider, v_model, v_llm -> 'request_body', v_llm -> 'response_body',
                 v_prompt_tokens, v_completion_tokens, v_total_tokens, v_unit_prompt,
-                v_unit_completion, v_cost, v_latency);
+                v_unit_completion, v_cost, v_latency, v_ip_key);
     end if;
   end if;
 

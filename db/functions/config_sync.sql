@@ -4,17 +4,20 @@
 --     → {personas: <entries of p_personas>, agents: <entries of p_agents>}
 --
 -- p_personas is the compiled config's `personas` ({code: {name, description, system_prompt}});
--- p_agents its `agents` ({code: {persona, enabled}}; other members, such as name and llm, are
--- ignored); p_default_agent its `app.default_agent`. In one transaction, the function:
+-- p_agents its `agents` ({code: {persona, enabled, rate_limits}}; other members, such as name and
+-- llm, are ignored); p_default_agent its `app.default_agent`. In one transaction, the function:
 --   - creates the tenant when missing (salient_tenant_id(p_tenant, true));
 --   - upserts one `personas` row per entry of p_personas, by (tenant, code): name, description
 --     and system_prompt are set to the config's ({{app_name}} stays as written: the core fills
 --     it in at run time);
 --   - for each entry of p_agents: creates the shared `agents` row when missing (as
 --     salient_begin_turn does; an existing one is not changed, other tenants share it), and
---     upserts the tenant's `tenant_agents` row with persona_id = that persona's row and
---     is_enabled = enabled (default true). salient_claim_turn then returns that persona for the
---     agent's turns (tenant_agents.persona_id comes first there);
+--     upserts the tenant's `tenant_agents` row with persona_id = that persona's row,
+--     is_enabled = enabled (default true) and rate_limits (the agent's compiled rate_limits, for
+--     whoever reads the store, such as an operator's view; the functions pass the limits they
+--     were built with to salient_begin_turn, so a deploy that skipped the sync still enforces
+--     them). salient_claim_turn then returns that persona for the agent's turns
+--     (tenant_agents.persona_id comes first there);
 --   - with p_default_agent (which must be one of p_agents' codes): makes that agent's persona
 --     the tenant's one `is_default` persona, clearing is_default on every other persona of the
 --     tenant first (the partial unique index personas_one_default allows one at a time, checked
@@ -134,12 +137,14 @@ begin
       end if;
     end if;
     select id into v_persona from personas where tenant_id = v_tenant and code = v_value ->> 'persona';
-    insert into tenant_agents (tenant_id, agent_id, is_enabled, persona_id)
-      values (v_tenant, v_agent, coalesce((v_value ->> 'enabled')::boolean, true), v_persona)
+    insert into tenant_agents (tenant_id, agent_id, is_enabled, persona_id, rate_limits)
+      values (v_tenant, v_agent, coalesce((v_value ->> 'enabled')::boolean, true), v_persona,
+              coalesce(v_value -> 'rate_limits', '{}'::jsonb))
       on conflict (tenant_id, agent_id) do update
-        set is_enabled = excluded.is_enabled, persona_id = excluded.persona_id, updated_at = now()
-        where (tenant_agents.is_enabled, tenant_agents.persona_id)
-              is distinct from (excluded.is_enabled, excluded.persona_id);
+        set is_enabled = excluded.is_enabled, persona_id = excluded.persona_id, rate_limits = excluded.rate_limits,
+            updated_at = now()
+        where (tenant_agents.is_enabled, tenant_agents.persona_id, tenant_agents.rate_limits)
+              is distinct from (excluded.is_enabled, excluded.persona_id, excluded.rate_limits);
     if v_code = p_default_agent then
       v_default := v_persona;
     end if;

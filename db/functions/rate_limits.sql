@@ -11,6 +11,15 @@
 -- salient_rate_take is the same on a tenant id, for the other functions; it serialises checks of
 -- one (tenant, bucket, key) with a transaction-scoped advisory lock, so two concurrent requests
 -- cannot both take the last slot.
+--
+--   salient_rate_take_many(p_tenant, p_checks, p_now_ms)
+--     → {allowed: true} | {allowed: false, scope, bucket, retry_after}
+--     p_checks: [{scope, bucket, key, limit, window_seconds}], all or nothing: when any is over
+--     its limit nothing is counted, else every one is. A check with limit 0 or an empty key is
+--     skipped (a limit switched off; a host that gave no client address). The checks' locks are
+--     taken in the order given and held to the end of the transaction: callers list them in one
+--     fixed order (ip, session, tenant), so two requests never wait on each other crosswise.
+--     salient_rate_take_all is the same on a tenant id (salient_begin_turn's messages_per_minute).
 
 create or replace function salient_rate_take(p_tenant uuid, p_bucket text, p_key text, p_limit integer,
                                              p_window_seconds integer, p_now timestamptz, p_record boolean)
@@ -62,5 +71,55 @@ begin
                             'count', (select count(*) from rate_hits
                                        where tenant_id = v_tenant and bucket = p_bucket and key = p_key
                                          and at > to_timestamp(p_now_ms / 1000.0) - make_interval(secs => p_window_seconds)));
+end
+$$;
+
+create or replace function salient_rate_take_all(p_tenant uuid, p_checks jsonb, p_now timestamptz)
+returns jsonb
+language plpgsql as $$
+declare
+  v_check jsonb;
+  v_retry integer;
+begin
+  if p_checks is null or jsonb_typeof(p_checks) <> 'array' then
+    raise exception 'invalid input for argument p_checks: expected a JSON array of {scope, bucket, key, limit, window_seconds}'
+      using errcode = '22P02';
+  end if;
+  for v_check in select value from jsonb_array_elements(p_checks) loop
+    if jsonb_typeof(v_check) <> 'object' or jsonb_typeof(v_check -> 'bucket') is distinct from 'string'
+       or jsonb_typeof(v_check -> 'key') is distinct from 'string'
+       or jsonb_typeof(v_check -> 'limit') is distinct from 'number'
+       or jsonb_typeof(v_check -> 'window_seconds') is distinct from 'number' then
+      raise exception 'invalid input for argument p_checks: each check needs bucket, key (strings), limit and window_seconds (numbers)'
+        using errcode = '22P02';
+    end if;
+  end loop;
+  -- First every count (taking each lock), then, only when all allow it, every record.
+  for v_check in select value from jsonb_array_elements(p_checks) loop
+    continue when (v_check ->> 'limit')::integer < 1 or v_check ->> 'key' = '';
+    v_retry := salient_rate_take(p_tenant, v_check ->> 'bucket', v_check ->> 'key', (v_check ->> 'limit')::integer,
+                                 (v_check ->> 'window_seconds')::integer, p_now, false);
+    if v_retry > 0 then
+      return jsonb_build_object('allowed', false, 'scope', coalesce(v_check ->> 'scope', v_check ->> 'bucket'),
+                                'bucket', v_check ->> 'bucket', 'retry_after', v_retry);
+    end if;
+  end loop;
+  for v_check in select value from jsonb_array_elements(p_checks) loop
+    continue when (v_check ->> 'limit')::integer < 1 or v_check ->> 'key' = '';
+    insert into rate_hits (tenant_id, bucket, key, at) values (p_tenant, v_check ->> 'bucket', v_check ->> 'key', p_now);
+  end loop;
+  return jsonb_build_object('allowed', true);
+end
+$$;
+
+create or replace function salient_rate_take_many(p_tenant text, p_checks jsonb, p_now_ms bigint)
+returns jsonb
+language plpgsql as $$
+begin
+  perform salient_require_text('p_tenant', p_tenant);
+  if p_now_ms is null then
+    raise exception 'invalid input for argument p_now_ms: expected the time in milliseconds' using errcode = '22P02';
+  end if;
+  return salient_rate_take_all(salient_tenant_id(p_tenant, true), p_checks, to_timestamp(p_now_ms / 1000.0));
 end
 $$;

@@ -2,8 +2,14 @@
 -- attached to it, and the turn handed to exactly one answer stream with what its model call
 -- needs. The answer's side (salient_finish_turn, salient_turn_answer) is answers.sql.
 --
---   salient_begin_turn(p_tenant, p_agent, p_session_key, p_idempotency_key, p_message_id, p_content)
+--   salient_begin_turn(p_tenant, p_agent, p_session_key, p_idempotency_key, p_message_id, p_content,
+--                      p_limits = null)
 --     → {turn_id, session_id, duplicate}
+--     | {status: "limited", limit: "messages_per_minute" | "tokens_per_day", scope: "ip" | "session" |
+--        "tenant", retry_after}   (nothing stored)
+--     p_limits (the agent's rate_limits, salient.yaml; null = none): {ip_key, messages_per_minute:
+--     {ip, session, tenant}, tokens_per_day: {ip, session, tenant}}, 0 = no limit. ip_key is the
+--     keyed hash of the client's address ("" = unknown: no per-address limit).
 --   salient_attach_retrieval(p_tenant, p_turn_id, p_retrieval jsonb)
 --     → {status: "attached" | "already_claimed" | "not_found"}
 --   salient_claim_turn(p_tenant, p_turn_id, p_history_limit = 20)
@@ -32,12 +38,75 @@
 -- list_sessions raise PT404 for nothing but the switched-off agent. Keep it that way, or give
 -- the core another way to tell them apart.
 
+-- The chat's rate limits for one new message (salient_begin_turn's p_limits): null when it may
+-- be stored, else the refusal. Tokens per day are the answers' own counts (llm_requests of the
+-- last 24 hours: the session's, the address's, the tenant's), checked before messages per
+-- minute so that a refused message does not use up a slot; messages per minute are rate_hits
+-- taken all or nothing.
+create or replace function salient_turn_limits(p_tenant uuid, p_session_key text, p_limits jsonb)
+returns jsonb
+language plpgsql as $$
+declare
+  v_ip_key text := coalesce(p_limits ->> 'ip_key', '');
+  v_tokens jsonb := coalesce(p_limits -> 'tokens_per_day', '{}'::jsonb);
+  v_per_minute jsonb := coalesce(p_limits -> 'messages_per_minute', '{}'::jsonb);
+  v_since timestamptz := now() - interval '1 day';
+  v_session uuid;
+  v_scope text;
+  v_limit bigint;
+  v_used bigint;
+  v_oldest timestamptz;
+  v_taken jsonb;
+begin
+  if p_limits is null or jsonb_typeof(p_limits) = 'null' then
+    return null;
+  end if;
+  if jsonb_typeof(p_limits) <> 'object' or jsonb_typeof(v_tokens) <> 'object' or jsonb_typeof(v_per_minute) <> 'object' then
+    raise exception 'invalid input for argument p_limits: expected {ip_key, messages_per_minute: {ip, session, tenant}, tokens_per_day: {ip, session, tenant}}'
+      using errcode = '22P02';
+  end if;
+  select id into v_session from sessions where tenant_id = p_tenant and session_key = p_session_key;
+  foreach v_scope in array array['ip', 'session', 'tenant'] loop
+    v_limit := coalesce((v_tokens ->> v_scope)::bigint, 0);
+    continue when v_limit < 1 or (v_scope = 'ip' and v_ip_key = '') or (v_scope = 'session' and v_session is null);
+    -- One query per scope, each an index range (llm_requests_tenant_ip, _session_created, _tenant_created).
+    if v_scope = 'ip' then
+      select coalesce(sum(total_tokens), 0), min(created_at) into v_used, v_oldest
+        from llm_requests where tenant_id = p_tenant and ip_key = v_ip_key and created_at > v_since;
+    elsif v_scope = 'session' then
+      select coalesce(sum(total_tokens), 0), min(created_at) into v_used, v_oldest
+        from llm_requests where session_id = v_session and tenant_id = p_tenant and created_at > v_since;
+    else
+      select coalesce(sum(total_tokens), 0), min(created_at) into v_used, v_oldest
+        from llm_requests where tenant_id = p_tenant and created_at > v_since;
+    end if;
+    if v_used >= v_limit then
+      return jsonb_build_object('status', 'limited', 'limit', 'tokens_per_day', 'scope', v_scope,
+                                'retry_after', greatest(60, ceil(extract(epoch from (v_oldest - v_since)))::integer));
+    end if;
+  end loop;
+  v_taken := salient_rate_take_all(p_tenant, jsonb_build_array(
+    jsonb_build_object('scope', 'ip', 'bucket', 'chat_ip', 'key', v_ip_key,
+                       'limit', coalesce((v_per_minute ->> 'ip')::integer, 0), 'window_seconds', 60),
+    jsonb_build_object('scope', 'session', 'bucket', 'chat_session', 'key', p_session_key,
+                       'limit', coalesce((v_per_minute ->> 'session')::integer, 0), 'window_seconds', 60),
+    jsonb_build_object('scope', 'tenant', 'bucket', 'chat_tenant', 'key', 'all',
+                       'limit', coalesce((v_per_minute ->> 'tenant')::integer, 0), 'window_seconds', 60)), now());
+  if not (v_taken ->> 'allowed')::boolean then
+    return jsonb_build_object('status', 'limited', 'limit', 'messages_per_minute', 'scope', v_taken ->> 'scope',
+                              'retry_after', (v_taken ->> 'retry_after')::integer);
+  end if;
+  return null;
+end
+$$;
+
 -- Stores the visitor's message as a new turn, creating the tenant, the shared agent row, the
 -- tenant's agent row and the session when missing. The same session key and idempotency key
 -- again return the first turn with duplicate: true, and store nothing.
+drop function if exists salient_begin_turn(text, text, text, text, uuid, text);  -- before p_limits
 create or replace function salient_begin_turn(
   p_tenant text, p_agent text, p_session_key text, p_idempotency_key text,
-  p_message_id uuid, p_content text)
+  p_message_id uuid, p_content text, p_limits jsonb default null)
 returns jsonb
 language plpgsql as $$
 declare
@@ -45,6 +114,8 @@ declare
   v_agent uuid;
   v_session uuid;
   v_turn uuid;
+  v_ip_key text := coalesce(p_limits ->> 'ip_key', '');
+  v_refusal jsonb;
 begin
   perform salient_require_text('p_tenant', p_tenant);
   perform salient_require_text('p_agent', p_agent);
@@ -71,6 +142,13 @@ begin
     return jsonb_build_object('turn_id', v_turn, 'session_id', v_session, 'duplicate', true);
   end if;
 
+  -- The limits, after the duplicate lookup (a resubmission is not a new message) and before
+  -- anything is written: a refused message leaves no trace but its rate_hits.
+  v_refusal := salient_turn_limits(v_tenant, p_session_key, p_limits);
+  if v_refusal is not null then
+    return v_refusal;
+  end if;
+
   select id into v_agent from agents where code = p_agent;
   if v_agent is null then
     insert into agents (code, name) values (p_agent, p_agent) on conflict (code) do nothing returning id into v_agent;
@@ -85,8 +163,9 @@ begin
     on conflict (tenant_id, session_key) do update set last_activity_at = now()
     returning id into v_session;
 
-  insert into messages (id, tenant_id, session_id, agent_id, role, content, idempotency_key)
-    values (p_message_id, v_tenant, v_session, v_agent, 'user', p_content, p_idempotency_key)
+  insert into messages (id, tenant_id, session_id, agent_id, role, content, idempotency_key, metadata)
+    values (p_message_id, v_tenant, v_session, v_agent, 'user', p_content, p_idempotency_key,
+            case when v_ip_key = '' then '{}'::jsonb else jsonb_build_object('ip_key', v_ip_key) end)
     on conflict (session_id, idempotency_key) do nothing
     returning id into v_turn;
   if v_turn is null then  -- the same submission stored concurrently

@@ -95,7 +95,7 @@ for (const backend of backends()) {
       const migrations = (await migrationFiles()).map((f) => f.name);
       const files = (await functionFiles()).map((f) => f.name);
       assert.deepEqual(migrations, ["0001_baseline.sql", "0002_verified_email.sql", "0003_summaries.sql",
-        "0004_handoffs.sql"]);
+        "0004_handoffs.sql", "0005_rate_limits.sql"]);
       const first = await migrate(db.adapter);
       assert.deepEqual(first, { applied: migrations, skipped: [], functions: { applied: files, skipped: [] } });
       const second = await migrate(db.adapter);
@@ -109,10 +109,10 @@ for (const backend of backends()) {
       for (const file of [...await migrationFiles(), ...await functionFiles()]) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|rate_take_many|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
-        "salient_begin_turn(text,text,text,text,uuid,text)",
+        "salient_begin_turn(text,text,text,text,uuid,text,jsonb)",
         "salient_claim_turn(text,uuid,integer)",
         "salient_email_queue(text,uuid,text,text,text,text,text,uuid,uuid,uuid)",
         "salient_email_result(text,uuid,text,text,jsonb,bigint)",
@@ -130,6 +130,7 @@ for (const backend of backends()) {
         "salient_otp_issue(text,text,text,text,text,text,text,text,bigint,integer,integer)",
         "salient_otp_verify(text,text,text,text,text,text,text,bigint,text)",
         "salient_rate_check(text,text,text,integer,integer,bigint,boolean)",
+        "salient_rate_take_many(text,jsonb,bigint)",
         "salient_session_history(text,text,text,integer)",
         "salient_session_updates(text,text,text,timestamp with time zone,boolean,bigint)",
         "salient_summary_claim(text,text,text,bigint,integer,integer,integer,integer)",
@@ -152,7 +153,8 @@ for (const backend of backends()) {
       const indexes = (await sql(`select indexdef from pg_indexes where schemaname = 'public'`)).map((r) => r.indexdef);
       for (const cols of ["sessions USING btree (tenant_id, email)", "messages USING btree (session_id, created_at)",
         "llm_requests USING btree (session_id, created_at)", "messages USING btree (session_id, idempotency_key)",
-        "llm_requests USING btree (tenant_id, created_at)", "llm_requests USING btree (message_id)"]) {
+        "llm_requests USING btree (tenant_id, created_at)", "llm_requests USING btree (message_id)",
+        "llm_requests USING btree (tenant_id, ip_key, created_at)"]) {
         assert.ok(indexes.some((d) => d.includes(`public.${cols}`)), `index on ${cols}`);
       }
     });
@@ -288,11 +290,11 @@ for (const [name, open] of Object.entries(cli)) {
         assert.match(first.stdout, /applied functions\/turns\.sql\n/);
         const files = (await functionFiles()).length;
         assert.match(first.stdout, /applied 0002_verified_email\.sql\n/);
-        assert.match(first.stdout, new RegExp(`4 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
+        assert.match(first.stdout, new RegExp(`5 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
         assert.doesNotMatch(first.stdout, /synced/);
         const second = await migrateCli([...target.args, ...SYNC_ARGS]);
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, new RegExp(`nothing to do \\(4 migrations and ${files} function files already applied\\)`));
+        assert.match(second.stdout, new RegExp(`nothing to do \\(5 migrations and ${files} function files already applied\\)`));
         const { app } = compiled;
         const counts = [Object.keys(compiled.personas).length, Object.keys(compiled.agents).length];
         assert.match(second.stdout, new RegExp(`synced .*salient\\.json: ${counts[0]} personas, ${counts[1]} agents for tenant ${app.tenant}`));
