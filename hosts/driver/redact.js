@@ -35,8 +35,9 @@ const EMAIL = /(?<![\w.+%-])[\w.+%-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-
 // of digits joined by one space, dash or dot. Not inside a word, not right after "x-" or "x." or
 // "x:" unless "+" leads (a UUID's or hex id's segment, a file name's date, an address's port; but
 // "tel:+33 …" is a number), not followed by a
-// word character or by "-x" ".x" ":x" "/x" (the next segment of such a token).
-const DIGITS = /(?:(?<![\w+])\+\d{1,3}[ \u00a0.-]?|(?<![\w+]|\w[.:/-]))(?:\(\d{1,5}\)[ \u00a0.-]?)?\d{1,19}(?:[ \u00a0.-]\d{1,8}){0,7}(?![\w]|[.:/-]\w)/g;
+// word character or by "-x" ".x" ":x" (the next segment of such a token). A "/" bounds a number
+// (a path segment, "/a/4111-1111-1111-1111/privacy", is a visitor's as much as a message is).
+const DIGITS = /(?:(?<![\w+])\+\d{1,3}[ \u00a0.-]?|(?<![\w+]|\w[.:-]))(?:\(\d{1,5}\)[ \u00a0.-]?)?\d{1,19}(?:[ \u00a0.-]\d{1,8}){0,7}(?![\w]|[.:-]\w)/g;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const DATE = /^(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{4}[-./]\d\d)$/;
 

@@ -50,6 +50,7 @@ test("card-like numbers (13-19 digits, grouped or not) become [card]", () => {
     ["amex 3782 822463 10005", "amex [card]"],
     ["6011000990139424", "[card]"],
     ["4000 0566 5566 5556 123", "[card]"], // 19 digits
+    ["/a/4111-1111-1111-1111/privacy", "/a/[card]/privacy"], // a path segment
   ]);
 });
 
@@ -58,6 +59,7 @@ test("six-digit one-time codes, as emailed and as typed with a space, become [co
     ["your code is 493817", "your code is [code]"],
     ["493 817", "[code]"],
     ['{"code":"000000"}', '{"code":"[code]"}'],
+    ["/a/sales/chat/493817", "/a/sales/chat/[code]"],
   ]);
 });
 
@@ -81,7 +83,7 @@ test("left alone: UUIDs, hex ids, MACs, timestamps, dates, request ids, ports, s
     "2026-12-07T11:53:43.123Z", "2026-12-07 11:53:43", "on 2026-12-07", "07.12.2026", "12/07/2026",
     "8d3a1b2c3d4e5f60-LHR", "fra1::iad1::abcde-1733612345678-abcdef", "req-000123456789",
     "listening on 127.0.0.1:8787", "http://localhost:54321/rest/v1/rpc/x", "client 192.168.100.200",
-    "Mailgun: HTTP 503", "answered in 1532 ms", "body over 10485760 bytes", "read 65536 bytes",
+    "Mailgun: HTTP 503", "HTTP/1.1 200", "exp 12/29", "answered in 1532 ms", "body over 10485760 bytes", "read 65536 bytes",
     "node v22.11.0", "version 1.22.333", "salient 0.19.2",
     "logs/app.2026-12-06T23-40-12.jsonl", "app.2026-12-06T23-40-12_1.jsonl",
     "/a/sales/transcript/…", "tries left: 4", "limit 20 per 60 s", "Retry-After: 3600",
