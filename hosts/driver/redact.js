@@ -7,7 +7,7 @@
 //   secrets    the exact values of the env's secrets (names with SECRET, KEY, TOKEN, PASSWORD),
 //              `Bearer <token>`, `Basic <credentials>`, `api:<key>` → "[secret]"
 //   emails     a@b.c, also reply+<id>@domain (a handoff's reply address is a capability) and
-//              the %40 form of a URL → "[email]"
+//              the %40 form of a URL → "[email]" (not Mailgun's Message-Ids: see MESSAGE_ID)
 //   numbers    a run of digits, grouped or not, standing on its own (see DIGITS):
 //                13–19 digits, no "+" or parentheses                     → "[card]"
 //                "+" and 7–15 digits; 7–15 digits in groups; 10–12 ungrouped → "[phone]"
@@ -31,6 +31,9 @@ const MAX_DEPTH = 16;
 // A token has a digit or a symbol among its first letters ("Basic information" is English).
 const CREDENTIALS = /\b(Bearer|Basic)([ \t]+)(?=[A-Za-z]{0,4096}[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4096}|\bapi:[^\s"'<>@,;]{8,4096}/gi;
 const EMAIL = /(?<![\w.+%-])[\w.+%-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/g;
+// Mailgun's (and the dev outbox's) Message-Id, <YYYYMMDDhhmmss.n.hex@domain>: an id operators
+// match against Mailgun's logs, shaped like an address but naming no one.
+const MESSAGE_ID = /^\d{14}\.\d+\.[0-9A-Za-z]+@/;
 // A number standing on its own: optional "+" country code, optional "(area)", then up to 8 groups
 // of digits joined by one space, dash or dot. Not inside a word, not right after "x-" or "x." or
 // "x:" unless "+" leads (a UUID's or hex id's segment, a file name's date, an address's port; but
@@ -70,7 +73,7 @@ function secretPattern(env) {
 export function redactText(text, secrets = null) {
   let out = secrets ? text.replace(secrets, "[secret]") : text;
   out = out.replace(CREDENTIALS, (m, scheme, space) => (scheme ? `${scheme}${space}[secret]` : "api:[secret]"));
-  out = out.replace(EMAIL, "[email]");
+  out = out.replace(EMAIL, (m) => (MESSAGE_ID.test(m) ? m : "[email]"));
   return out.replace(DIGITS, (run) => classify(run) ?? run);
 }
 

@@ -255,12 +255,13 @@ export class Run {
   /**
    * One line per request: what, how it ended, how long it took. The path
    * only: the query may hold a stream_id, and nothing the visitor typed is ever logged. A
-   * transcript link's token is a capability (it opens the conversation): it is cut off too.
+   * transcript link's token is a capability (it opens the conversation): it is cut off too. The
+   * path is logged decoded, so the redaction (driver/redact.js) sees "+44 20 …" and not "+44%2020…".
    */
   logRequest() {
     this.host.log({
       level: "info", event: "http.request", module: this.pool.name, request_id: this.requestId,
-      method: this.request.method, path: new URL(this.request.url).pathname.replace(/(\/transcript\/).+$/, "$1…"),
+      method: this.request.method, path: loggedPath(new URL(this.request.url).pathname),
       status: this.status, latency_ms: Math.round(this.host.now() - this.startedAt),
       ...(this.clientGone && { client_gone: true }),
     });
@@ -306,4 +307,15 @@ function concat(chunks) {
     at += c.length;
   }
   return out;
+}
+
+/** A request's path as its log line shows it: decoded (when it decodes), a transcript's token cut. */
+function loggedPath(pathname) {
+  let path = pathname;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    // a malformed escape: logged as it came
+  }
+  return path.replace(/(\/transcript\/).+$/s, "$1…");
 }

@@ -35,7 +35,7 @@ const SECRETS = {
 };
 
 /** Every way a planted value could be written: as typed, and its digits without separators. */
-const FORBIDDEN = [EMAIL, "ada.plant7741", "ada.plant7741%40example.com", PHONE, "7946 0958", NATIONAL, "555-2671", CARD,
+const FORBIDDEN = [EMAIL, "ada.plant7741", "ada.plant7741%40example.com", PHONE, "7946 0958", "7946%200958", NATIONAL, "555-2671", CARD,
   "4111-1111-1111-1111", ...Object.values(SECRETS), KEY];
 const FORBIDDEN_DIGITS = ["442079460958", "4155552671", "4111111111111111", CODE];
 
@@ -149,7 +149,7 @@ describe("the dev server's logs hold no address, phone, card, code or secret, wh
     });
     assert.equal(direct.status, 500);
     // Paths made of the values (a scraper, a broken link): the request line logs the path.
-    for (const p of [`/a/sales/${EMAIL}`, `/a/sales/chat/${CODE}`, `/a/${CARD.replaceAll(" ", "-")}/privacy`]) {
+    for (const p of [`/a/sales/${EMAIL}`, `/a/sales/chat/${CODE}`, `/a/${CARD.replaceAll(" ", "-")}/privacy`, `/a/sales/${PHONE}`]) {
       const r = await fetch(server.url + p, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
       assert.ok(r.status >= 400, p);
     }
@@ -185,6 +185,7 @@ describe("the dev server's logs hold no address, phone, card, code or secret, wh
     // Redacted, not dropped: the request id, the path and the store's error are still there.
     assert.ok(entries.some((e) => e.request_id === "[card]"), "the card-shaped request id");
     assert.ok(entries.some((e) => e.path === "/a/sales/chat/[code]"));
+    assert.ok(entries.some((e) => e.path === "/a/sales/[phone]"), "a percent-encoded path is logged decoded, so redacted");
     const failed = entries.find((e) => e.event === "dev.request_failed");
     assert.match(failed.message, /duplicate key value.*\[email\].*\[phone\]/s);
     assert.equal(stdout.length, entries.length, "every line on stdout too");

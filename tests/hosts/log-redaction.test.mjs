@@ -21,7 +21,8 @@ test("emails, reply+ handoff addresses and their URL-encoded form become [email]
     ["ana@example.com", "[email]"],
     ["write to Ana.Souza+quotes@brightleaf.co.uk, thanks", "write to [email], thanks"],
     ["Reply-To: reply+abcdefghijklmnopqrstuvwxyz@outbox.localhost", "Reply-To: [email]"],
-    ["<2026120711.1234@mg.salient.test>", "<[email]>"],
+    ["From: Ana <ana.souza@brightleaf.example>", "From: Ana <[email]>"],
+    ["<2026120711.1234@mg.salient.test>", "<[email]>"], // not Mailgun's id shape
     ["?email=ana%40example.com&x=1", "?email=[email]&x=1"],
     ['{"message":"\'to\' parameter is not a valid address: bo@x.test"}', '{"message":"\'to\' parameter is not a valid address: [email]"}'],
   ]);
@@ -86,7 +87,7 @@ test("left alone: UUIDs, hex ids, MACs, timestamps, dates, request ids, ports, s
     "Mailgun: HTTP 503", "HTTP/1.1 200", "exp 12/29", "answered in 1532 ms", "body over 10485760 bytes", "read 65536 bytes",
     "node v22.11.0", "version 1.22.333", "salient 0.19.2",
     "logs/app.2026-12-06T23-40-12.jsonl", "app.2026-12-06T23-40-12_1.jsonl",
-    "/a/sales/transcript/…", "tries left: 4", "limit 20 per 60 s", "Retry-After: 3600",
+    "/a/sales/transcript/…", "<20261207115930.1.4f3a2b1c@outbox.localhost>", "<20261207115930.12.A1B2C3D4@mg.example.com>", "tries left: 4", "limit 20 per 60 s", "Retry-After: 3600",
   ];
   for (const text of keep) assert.equal(redactText(text), text, text);
 });
