@@ -74,17 +74,23 @@ function wantsHtml(request) {
   return (request.headers.get("accept") ?? "").includes("text/html");
 }
 
+// The headers every core answer carries (shared/http/respond.cpp common_headers), for the host's
+// own answer when the core could not give one.
+const SECURITY_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin" };
+// The error page loads nothing and may be framed by no one.
+const ERROR_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 export function internalError(request) {
   if (wantsHtml(request)) {
     return new Response(
       "<!doctype html><meta charset=utf-8><title>Error</title><h1>Something went wrong</h1>" +
         "<p>Please try again in a moment.</p>\n",
-      { status: 500, headers: { "content-type": "text/html; charset=utf-8" } },
+      { status: 500, headers: { "content-type": "text/html; charset=utf-8", ...SECURITY_HEADERS, "content-security-policy": ERROR_PAGE_CSP } },
     );
   }
   return new Response('{"error":{"code":"internal","message":"internal error"}}', {
     status: 500,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...SECURITY_HEADERS },
   });
 }
 

@@ -113,8 +113,8 @@ export function crossSiteReason(request) {
 export function createReplier({ find, readForm, inbound, log = () => {}, now = Date.now }) {
   const answer = (request, status, code, message) => {
     const wantsJson = /application\/json/.test(request.headers.get("accept") ?? "");
-    return wantsJson ? Response.json({ error: { code, message } }, { status, headers: { "cache-control": "no-store" } })
-      : new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+    return wantsJson ? Response.json({ error: { code, message } }, { status, headers: { "cache-control": "no-store", "x-content-type-options": "nosniff" } })
+      : new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   };
 
   return async function reply(request) {
@@ -178,8 +178,8 @@ export function createReplier({ find, readForm, inbound, log = () => {}, now = D
     // As the outbox's own line: never the address or the text.
     log({ level: "info", event: "dev.outbox_reply", id: message.id, status, outcome: outcome.slice(0, 40) });
     if (/application\/json/.test(request.headers.get("accept") ?? "")) {
-      return Response.json({ status, outcome }, { headers: { "cache-control": "no-store" } });
+      return Response.json({ status, outcome }, { headers: { "cache-control": "no-store", "x-content-type-options": "nosniff" } });
     }
-    return new Response(null, { status: 303, headers: { location: `/dev/outbox/${encodeURIComponent(message.key)}#reply`, "cache-control": "no-store" } });
+    return new Response(null, { status: 303, headers: { location: `/dev/outbox/${encodeURIComponent(message.key)}#reply`, "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   };
 }

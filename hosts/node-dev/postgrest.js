@@ -43,6 +43,20 @@ export function postgrestStatus(sqlstate) {
 
 const RPC_PATH = /^\/rest\/v1\/rpc\/([A-Za-z_][A-Za-z0-9_]*)$/;
 
+/**
+ * Why a request comes from a browser page, or null. The store has no keys of its own (anyone who
+ * reaches the socket may call any function), and its callers are cores and tools, never a page:
+ * a page on any site open in the developer's browser could otherwise post a text/plain body here
+ * (no preflight) and write or erase conversations, and a DNS-rebinding page even read the answer.
+ * Browsers send Origin with every POST and Sec-Fetch-Site with every request; Node's, Deno's and
+ * workerd's fetch send neither.
+ */
+export function browserReason(request) {
+  if (request.headers.has("origin")) return "Origin";
+  if (request.headers.has("sec-fetch-site")) return "Sec-Fetch-Site";
+  return null;
+}
+
 /** `(request: Request) → Promise<Response>` for `POST /rest/v1/rpc/<fn>`. */
 export function rpcHandler(backend) {
   return async function handle(request) {
@@ -52,6 +66,8 @@ export function rpcHandler(backend) {
     if (request.method !== "POST") {
       return error(new RpcError(405, "PGRST101", "Only POST is allowed for this function"));
     }
+    const browser = browserReason(request);
+    if (browser) return error(new RpcError(403, "42501", `a browser page may not call the store (${browser})`));
     const { status, body } = await rpcCall(backend, match[1], await request.text());
     return Response.json(body, { status });
   };

@@ -147,7 +147,7 @@ export async function startServer({
       await sendResponse(response, req, res);
     } catch (err) {
       ownLog({ level: "error", event: "dev.request_failed", message: String(err?.stack ?? err) });
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain", "cache-control": "no-store", "x-content-type-options": "nosniff" });
       res.end("internal error\n");
     }
   });
@@ -288,6 +288,7 @@ async function serveStatic(publicDir, pathname, request) {
     "cache-control": "no-cache", // dev: always revalidate, so a rebuild shows up on reload
     etag,
     "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin", // as build/public/_headers and vercel.json
   };
   // The widget's files are public and loaded by other sites' pages (app.allowed_origins): the
   // pane is a module import and the core a wasm fetch, both CORS requests. As in build/public/_headers.

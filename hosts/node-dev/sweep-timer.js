@@ -9,11 +9,15 @@
 // logged). POST /dev/sweep runs whenever asked, even beside the timer's: the core's claims keep
 // two sweeps from sending one summary twice, and this is how to see that they do. /dev/sweep
 // answers loopback clients naming a local Host only (as the outbox does, outbox.js); for anyone
-// else it does not exist.
+// else it does not exist. A page in the developer's browser is such a client too (a no-cors
+// POST needs no preflight): a browser's request that is not this server's own page's is refused
+// 403 (outbox-reply.js crossSiteReason), as the core refuses a forged chat post.
 
 import { isLocalClient } from "./outbox.js";
+import { crossSiteReason } from "./outbox-reply.js";
 
 export const DEFAULT_SWEEP_SECONDS = 60;
+const HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
 const TIMER_LIMIT = 50;
 const MAX_LIMIT = 1000; // the driver's bound; the core caps it lower by its config
 
@@ -64,15 +68,20 @@ export function createSweeper({ salient, log = () => {} }) {
       const url = new URL(request.url);
       if (url.pathname !== "/dev/sweep" || !isLocalClient(request, remoteAddress)) return null;
       if (request.method !== "POST") {
-        return Response.json({ error: { code: "method_not_allowed", message: "POST only" } }, { status: 405, headers: { allow: "POST" } });
+        return Response.json({ error: { code: "method_not_allowed", message: "POST only" } }, { status: 405, headers: { ...HEADERS, allow: "POST" } });
+      }
+      const crossSite = crossSiteReason(request);
+      if (crossSite) {
+        return Response.json({ error: { code: "cross_site", message: `refused: ${crossSite}` } },
+          { status: 403, headers: HEADERS });
       }
       const given = url.searchParams.get("limit");
       const limit = given === null ? TIMER_LIMIT : Number(given);
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-        return Response.json({ error: { code: "bad_request", message: `limit must be a whole number from 1 to ${MAX_LIMIT}` } }, { status: 400 });
+        return Response.json({ error: { code: "bad_request", message: `limit must be a whole number from 1 to ${MAX_LIMIT}` } }, { status: 400, headers: HEADERS });
       }
       const { status, body } = await track(salient().sweep({ trigger: "cli", limit }));
-      const headers = { "cache-control": "no-store" };
+      const headers = HEADERS;
       return typeof body === "string" ? new Response(body, { status, headers }) : Response.json(body, { status, headers });
     },
     async stop() {

@@ -16,7 +16,8 @@ const LIMIT = 20; // conversations per run (the core caps it by its config)
 
 let salient = null;
 
-const json = (status, value) => Response.json(value, { status, headers: { "cache-control": "no-store" } });
+const HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+const json = (status, value) => Response.json(value, { status, headers: HEADERS });
 const sha256 = (text) => createHash("sha256").update(text, "utf8").digest();
 
 /**
@@ -49,6 +50,7 @@ export default {
     // Awaited (the answer carries the counts); waitUntil too, should the client leave early.
     const waitUntil = context?.waitUntil ?? globalThis[Symbol.for("@vercel/request-context")]?.get?.()?.waitUntil;
     const { status, body } = await salient.sweep({ trigger: "vercel-cron", limit: LIMIT }, waitUntil ? { waitUntil } : undefined);
-    return typeof body === "string" ? new Response(body, { status }) : json(status, body);
+    return typeof body === "string" ? new Response(body, { status, headers: { ...HEADERS, "content-type": "text/plain; charset=utf-8" } })
+      : json(status, body);
   },
 };
