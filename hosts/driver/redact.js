@@ -41,6 +41,8 @@ const MESSAGE_ID = /^\d{14}\.\d+\.[0-9A-Za-z]+@/;
 // word character or by "-x" ".x" ":x" (the next segment of such a token). A "/" bounds a number
 // (a path segment, "/a/4111-1111-1111-1111/privacy", is a visitor's as much as a message is).
 const DIGITS = /(?:(?<![\w+])\+\d{1,3}[ \u00a0.-]?|(?<![\w+]|\w[.:-]))(?:\(\d{1,5}\)[ \u00a0.-]?)?\d{1,19}(?:[ \u00a0.-]\d{1,8}){0,7}(?![\w]|[.:-]\w)/g;
+const MAYBE_CREDENTIALS = /bearer|basic|api:/i;
+const HAS_DIGIT = /\d/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const DATE = /^(?:\d{4}[-./]\d\d?[-./]\d\d?|\d\d?[-./]\d\d?[-./]\d{4}|\d{4}[-./]\d\d)$/;
 
@@ -71,10 +73,15 @@ function secretPattern(env) {
 
 /** `text` with every secret, address and number above replaced (secrets of `secrets`, a pattern or null). */
 export function redactText(text, secrets = null) {
+  // Most strings in a line are short words ("info", "POST"): nothing below fits in 4 characters.
+  if (text.length < 5) return text;
   let out = secrets ? text.replace(secrets, "[secret]") : text;
-  out = out.replace(CREDENTIALS, (m, scheme, space) => (scheme ? `${scheme}${space}[secret]` : "api:[secret]"));
-  out = out.replace(EMAIL, (m) => (MESSAGE_ID.test(m) ? m : "[email]"));
-  return out.replace(DIGITS, (run) => classify(run) ?? run);
+  // Each pass only where its anchor occurs (a cheap test first: a request logs a dozen strings).
+  if (MAYBE_CREDENTIALS.test(out)) {
+    out = out.replace(CREDENTIALS, (m, scheme, space) => (scheme ? `${scheme}${space}[secret]` : "api:[secret]"));
+  }
+  if (out.includes("@") || out.includes("%40")) out = out.replace(EMAIL, (m) => (MESSAGE_ID.test(m) ? m : "[email]"));
+  return HAS_DIGIT.test(out) ? out.replace(DIGITS, (run) => classify(run) ?? run) : out;
 }
 
 /**
