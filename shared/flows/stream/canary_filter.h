@@ -1,0 +1,83 @@
+#pragma once
+// The system prompt's canary, and the filter that keeps it from the visitor.
+//
+// Theory of operation
+// -------------------
+// Every model request carries, in its system prompt, a per-deployment marker (canary_for: an
+// HMAC of SALIENT_STREAM_SECRET, so it is stable across instances and unguessable) with a line
+// saying the marker and the instructions are confidential. A model talked into repeating its
+// instructions repeats the marker too; the filter sees it in the answer's text before any of
+// it reaches the visitor, and the stream stops there (llm_answer.cpp sends a fixed refusal in
+// place of the rest and cancels the upstream call).
+//
+// The filter is sans-IO: feed() takes the model's text as it arrives and returns the part that
+// is safe to send now; finish() returns the rest at the end. It holds back only what could
+// still become the canary: the bytes from the start of the longest partial match to the end,
+// plus an incomplete UTF-8 character. The match ignores ASCII case and, between any two of the
+// marker's letters, whitespace, '-', '_' and invisible characters (zero-width space/joiners,
+// word joiner, BOM, soft hyphen, no-break space), at most max_gap_bytes of them in a row. So
+// "SALIENT CANARY …", "s\u200Ba\u200Bl…" and a marker split over many tokens are all caught;
+// an encoded one (base64, reversed, homoglyphs) is not (docs: known limits).
+//
+//   canary_filter f(canary_for(secret));
+//   for each piece of model text: send(f.feed(piece)); if (f.blocked()) { send refusal; stop; }
+//   at the end: send(f.finish()); if (f.blocked()) send refusal;
+//
+// What was sent is always whole UTF-8 characters, so the stream's `<n>-<bytes>` ids stay
+// positions in the stored answer (which is what was sent, plus the refusal when blocked).
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace salient {
+
+/// "salient-canary-" and 16 lower-case base32 characters (80 bits of HMAC-SHA256 keyed with
+/// `secret`): the same for every instance of a deployment, unknown without its secret.
+std::string canary_for(std::string_view secret);
+
+/// The system prompt's closing paragraph: the canary, the confidentiality of the instructions,
+/// untrusted text as data, and what the assistant cannot do by itself.
+std::string canary_prompt(std::string_view canary);
+
+/// What the visitor sees in place of an answer that would have revealed the canary.
+inline constexpr std::string_view canary_refusal =
+    "Sorry, I can't share that. I'm happy to help with questions about our products and services.";
+
+class canary_filter {
+ public:
+  /// At most this many ignorable bytes between two of the marker's letters.
+  static constexpr std::size_t max_gap_bytes = 24;
+
+  explicit canary_filter(std::string_view canary);
+
+  /// Takes the next piece of text; returns what may be sent now (valid until the next call).
+  /// Once blocked, returns nothing more.
+  std::string_view feed(std::string_view text);
+  /// The end of the text: what is still held back, unless it is the canary or a part of it
+  /// that reaches into its secret characters (then blocked() becomes true and nothing is returned).
+  std::string_view finish();
+  /// True once the canary was seen: nothing from its first letter on was or will be returned.
+  bool blocked() const { return blocked_; }
+  /// Bytes held back right now (for tests: a clean answer's are few and released by finish()).
+  std::size_t held() const { return held_.size(); }
+
+ private:
+  void scan();
+  void reset_match();
+  void drop_held();
+  std::string_view release(std::size_t upto);
+
+  std::string pattern_;            // the canary's letters and digits, lower case
+  std::size_t secret_from_ = 0;    // pattern_ letters before the secret part ("salientcanary")
+  std::vector<std::size_t> fail_;  // KMP failure function of pattern_
+  std::string held_;               // not yet returned
+  std::size_t scanned_ = 0;        // bytes of held_ already matched
+  std::vector<std::size_t> at_;    // offsets in held_ of the current run's last letters (≤ pattern size)
+  std::size_t matched_ = 0;        // length of the longest pattern prefix ending here
+  std::size_t gap_ = 0;            // ignorable bytes since the last letter
+  bool blocked_ = false;
+  std::string out_;
+};
+
+}  // namespace salient
