@@ -35,12 +35,12 @@ const EMAIL = /(?<![\w.+%-])[\w.+%-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-
 // match against Mailgun's logs, shaped like an address but naming no one.
 const MESSAGE_ID = /^\d{14}\.\d+\.[0-9A-Za-z]+@/;
 // A number standing on its own: optional "+" country code, optional "(area)", then up to 8 groups
-// of digits joined by one space, dash or dot. Not inside a word, not right after "x-" or "x." or
-// "x:" unless "+" leads (a UUID's or hex id's segment, a file name's date, an address's port; but
-// "tel:+33 …" is a number), not followed by a
-// word character or by "-x" ".x" ":x" (the next segment of such a token). A "/" bounds a number
+// of digits joined by one space, dash or dot. Not inside a word, not right after "x-", "x." or
+// "1:" unless "+" leads (a UUID's or hex id's segment, a file name's date, a time's seconds, an
+// address's port; "tel:" and "phone:" do lead a number), not followed by a word character or by
+// "-x" ".x" ":x" (the next segment of such a token, a time's minutes). A "/" bounds a number
 // (a path segment, "/a/4111-1111-1111-1111/privacy", is a visitor's as much as a message is).
-const DIGITS = /(?:(?<![\w+])\+\d{1,3}[ \u00a0.-]?|(?<![\w+]|\w[.:-]))(?:\(\d{1,5}\)[ \u00a0.-]?)?\d{1,19}(?:[ \u00a0.-]\d{1,8}){0,7}(?![\w]|[.:-]\w)/g;
+const DIGITS = /(?:(?<![\w+])\+\d{1,3}[ \u00a0.-]?|(?<![\w+]|\w[.-]|\d:))(?:\(\d{1,5}\)[ \u00a0.-]?)?\d{1,19}(?:[ \u00a0.-]\d{1,8}){0,7}(?![\w]|[.:-]\w)/g;
 const MAYBE_CREDENTIALS = /bearer|basic|api:/i;
 const HAS_DIGIT = /\d/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;

@@ -40,6 +40,7 @@ test("phone numbers: international, and national with spaces, dashes, dots or pa
     ["mobile 07946095812", "mobile [phone]"],
     ["+49-30-901820", "[phone]"],
     ["tel:+33 6 12 34 56 78.", "tel:[phone]."],
+    ["phone:555-123-4567", "phone:[phone]"],
   ]);
 });
 
@@ -83,11 +84,15 @@ test("left alone: UUIDs, hex ids, MACs, timestamps, dates, request ids, ports, s
     "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E",
     "2026-12-07T11:53:43.123Z", "2026-12-07 11:53:43", "on 2026-12-07", "07.12.2026", "12/07/2026",
     "8d3a1b2c3d4e5f60-LHR", "fra1::iad1::abcde-1733612345678-abcdef", "req-000123456789",
-    "listening on 127.0.0.1:8787", "http://localhost:54321/rest/v1/rpc/x", "client 192.168.100.200",
-    "Mailgun: HTTP 503", "HTTP/1.1 200", "exp 12/29", "answered in 1532 ms", "body over 10485760 bytes", "read 65536 bytes",
+    "open 10:30 to 11:45", "at 11:53:43.123456",
+    "listening on 127.0.0.1:8787", "localhost:54321", "::ffff:192.168.1.10", "client 192.168.100.200",
+    "http://localhost:54321/rest/v1/rpc/x",
+    "Mailgun: HTTP 503", "HTTP/1.1 200", "exp 12/29",
+    "answered in 1532 ms", "body over 10485760 bytes", "read 65536 bytes",
     "node v22.11.0", "version 1.22.333", "salient 0.19.2",
     "logs/app.2026-12-06T23-40-12.jsonl", "app.2026-12-06T23-40-12_1.jsonl",
-    "/a/sales/transcript/…", "<20261207115930.1.4f3a2b1c@outbox.localhost>", "<20261207115930.12.A1B2C3D4@mg.example.com>", "tries left: 4", "limit 20 per 60 s", "Retry-After: 3600",
+    "<20261207115930.1.4f3a2b1c@outbox.localhost>", "<20261207115930.12.A1B2C3D4@mg.example.com>", // Message-Ids
+    "/a/sales/transcript/…", "tries left: 4", "limit 20 per 60 s", "Retry-After: 3600",
   ];
   for (const text of keep) assert.equal(redactText(text), text, text);
 });
