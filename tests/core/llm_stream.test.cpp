@@ -125,7 +125,8 @@ TEST_CASE("llm: a persona from the store wins; a small history budget drops the 
                                           {"persona", {{"code", "vip"}, {"name", "VIP"}, {"system_prompt", "You are {{app_name}}'s VIP desk."}}}}));
   json body = json::parse(log.effects[1]["body"].get<std::string>());
   REQUIRE(body["messages"].size() == 3);  // system, the recent "short", the question
-  CHECK(body["messages"][0]["content"] == "You are Brightleaf Gardens's VIP desk.");
+  // The persona's prompt, then (always last) the canary paragraph (llm_canary.test.cpp).
+  CHECK(body["messages"][0]["content"].get<std::string>().rfind("You are Brightleaf Gardens's VIP desk.\n\nConfidential: ", 0) == 0);
   CHECK(body["messages"][1]["content"] == "short");
 }
 

@@ -106,10 +106,11 @@ std::string_view canary_filter::release(std::size_t upto) {
   out_.assign(held_, 0, upto);
   held_.erase(0, upto);
   scanned_ -= upto;
-  std::vector<std::size_t> kept;
+  // In place: this runs for every token, and allocates nothing once warm.
+  std::size_t kept = 0;
   for (std::size_t a : at_)
-    if (a >= upto) kept.push_back(a - upto);
-  at_ = std::move(kept);
+    if (a >= upto) at_[kept++] = a - upto;
+  at_.resize(kept);
   return out_;
 }
 

@@ -3,6 +3,8 @@
 #include "core/json.h"
 #include "salient/core/instance_memory.h"
 
+#include "flows/stream/canary_filter.h"
+
 namespace salient {
 namespace {
 
@@ -119,6 +121,10 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
   std::string system_prompt = system_prompt_for(ctx, turn);
   const std::vector<source>& sources = turn.sources.list;
   if (!sources.empty()) system_prompt += (system_prompt.empty() ? "" : "\n\n") + sources_prompt(sources);
+  // Last, after everything untrusted: the canary and what is confidential (canary_filter.h).
+  // SALIENT_STREAM_SECRET is set and long enough: stream_flow checked it before the claim.
+  const std::string canary = canary_for(ctx.env.get("SALIENT_STREAM_SECRET"));
+  system_prompt += (system_prompt.empty() ? "" : "\n\n") + canary_prompt(canary);
   auto messages = build_messages(system_prompt, turn.claim.history, turn.claim.message, llm.history_tokens);
   outbound_request call = chat_completion_request(endpoint, llm, messages, ctx.cfg.app.name);
   const std::string request_body = call.body;
@@ -140,11 +146,20 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
       events.meta_llm(llm.model);
       completion_relay relay;
       std::optional<effect_failure> broke;
+      // The model's text reaches the visitor only through the canary filter; `delivered` is
+      // what went out, and what is stored (so a resume's byte offsets stay true).
+      canary_filter filter(canary);
+      std::string delivered;
+      auto deliver = [&](std::string_view text) {
+        if (text.empty()) return;
+        delivered += text;
+        events.token(text);
+      };
       for (;;) {
         effect_piece p = co_await upstream.next_piece();
         if (p.what == effect_piece::kind::data) {
-          relay.feed(p.bytes, [&](std::string_view text) { events.token(text); });
-          if (relay.done() || relay.error() || relay.overflowed()) {
+          relay.feed(p.bytes, [&](std::string_view text) { deliver(filter.feed(text)); });
+          if (relay.done() || relay.error() || relay.overflowed() || filter.blocked()) {
             upstream.cancel();  // whatever follows is not wanted (and stops the billing)
             break;
           }
@@ -153,12 +168,26 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
         if (p.what == effect_piece::kind::failed) broke = p.failure;
         break;
       }
+      // However it ended, what the filter still holds goes out now (unless it is the canary).
+      deliver(filter.finish());
+      const bool blocked = filter.blocked();
+      if (blocked) {
+        // The model was repeating its instructions: a fixed refusal in place of the rest.
+        deliver(delivered.empty() || delivered.back() == '\n' ? std::string(canary_refusal)
+                                                               : "\n\n" + std::string(canary_refusal));
+        ex.log(log_level::warn, "llm.canary_blocked",
+               {{"tenant", ctx.cfg.app.tenant}, {"agent", turn.agent.code}, {"session_id", turn.claim.session_id},
+                {"model", llm.model}});
+      }
       // The last tokens often arrive in the same piece as the end: let the host send them before
       // the work of checking citations and storing the answer (about 1 ms of it in Node).
       if (!ex.cancelled()) co_await ex.yield_to_host();
       bool left = ex.cancelled();
-      bool complete = !relay.error() && !relay.overflowed() && !broke && (relay.done() || !relay.finish_reason().empty());
+      // A blocked answer ended as this service chose: complete, whatever the upstream did next.
+      bool complete = blocked || (!relay.error() && !relay.overflowed() && !broke &&
+                                  (relay.done() || !relay.finish_reason().empty()));
       std::string why = left                ? "client_left"
+                        : blocked           ? "canary"
                         : relay.error()     ? relay.error()->reason
                         : broke             ? classify_effect_failure(*broke).reason
                         : relay.overflowed() ? "oversized event"
@@ -169,9 +198,10 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
       // The visitor was told the assistant answers again after a handoff's quiet spell: once.
       if (turn.claim.handoff && turn.claim.handoff->resumed_note_due) metadata["handoff"] = "resumed";
       if (!complete) metadata["interrupted"] = true;
+      if (blocked) metadata["blocked"] = "canary";
       if (relay.malformed_chunks() > 0) metadata["malformed_chunks"] = relay.malformed_chunks();
       // Citations: only numbers that name a retrieved source count (a made-up [7] is dropped).
-      std::vector<int> cited = cited_numbers(relay.text(), sources.size());
+      std::vector<int> cited = cited_numbers(delivered, sources.size());
       if (turn.sources.degraded) metadata["retrieval_degraded"] = true;
       if (!sources.empty()) {
         metadata["retrieval"] = {{"mode", turn.sources.mode}, {"passages", sources.size()}};
@@ -196,7 +226,7 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
       std::string message_id = uuid_v7(ex.req().now_ms, ctx.rng);
       // Stored whether or not the visitor is still there: they may have seen part of it.
       auto finished = parse_finish_turn(co_await ex.fetch(
-          finish_turn_request(turn.store, {ctx.cfg.app.tenant, turn.turn_id, message_id, relay.text(),
+          finish_turn_request(turn.store, {ctx.cfg.app.tenant, turn.turn_id, message_id, delivered,
                                            detail::dump(metadata), llm_request_row(llm, request_body, relay, latency_ms, price)}),
           effect_policy::survive_cancel));
       if (!finished) {
