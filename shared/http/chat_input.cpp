@@ -86,4 +86,16 @@ std::optional<error> check_post(const request& req, const config& cfg) {
   return std::nullopt;
 }
 
+const origin_exemption* origin_exemption_for(const request& req) {
+  for (const origin_exemption& e : origin_exemptions)
+    if (req.method == e.method && req.path == e.path) return &e;
+  return nullptr;
+}
+
+std::optional<error> check_origin_gate(const request& req, const config& cfg) {
+  if (req.scheduled || req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return std::nullopt;
+  if (origin_exemption_for(req) || origin_allowed(req, cfg)) return std::nullopt;
+  return make_error(errc::forbidden, "cross-site requests are not allowed from this origin");
+}
+
 }  // namespace salient::chat_input

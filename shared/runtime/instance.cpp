@@ -7,6 +7,7 @@
 #include "salient/core/envelope.h"
 #include "salient/http/respond.h"
 
+#include "http/chat_input.h"
 #include "http/cors.h"
 
 namespace salient {
@@ -21,6 +22,13 @@ log_level level_from(std::string_view name) {
 
 task<void> reject_bad_head(exchange& ex, error e) {
   respond_error(ex, e, response_format::json);
+  co_return;
+}
+
+/// A forged request (check_origin_gate): refused before any module's route runs.
+task<void> refuse(exchange& ex, error e) {
+  ex.log(log_level::info, "http.cross_site_refused", {{"method", ex.req().method}});
+  respond_error(ex, e, format_for(ex.req()));
   co_return;
 }
 
@@ -72,6 +80,7 @@ std::uint32_t instance::start(std::string_view head_json, std::string_view body)
   handles_[handle] = std::move(state);
   s.ex.always_add(cors_response_headers(s.ex.req(), *cfg_));
   if (s.ex.req().method == "OPTIONS") s.ex.start(cors_preflight(s.ex, *cfg_));  // the same in every module
+  else if (auto forged = chat_input::check_origin_gate(s.ex.req(), *cfg_)) s.ex.start(refuse(s.ex, std::move(*forged)));
   else s.ex.start(entry_(function_context{*cfg_, env_, s.ex, s.rng, memory_, knowledge_}));
   return handle;
 }
