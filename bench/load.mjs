@@ -82,6 +82,8 @@ row("Mailgun 503s / sends", (r) => `${r.faults.mail.before} / ${r.faults.mail.be
 row("TTFT p50/p90/p99 ms", (r) => `${f(r.latencyMs.ttft.p50)} / ${f(r.latencyMs.ttft.p90)} / ${f(r.latencyMs.ttft.p99)}`);
 row("full answer p50/p90/p99 ms", (r) => `${f(r.latencyMs.full.p50)} / ${f(r.latencyMs.full.p90)} / ${f(r.latencyMs.full.p99)}`);
 row("  every answer, faults incl.", (r) => `${f(r.latencyMs.fullAll.p50)} / ${f(r.latencyMs.fullAll.p90)} / ${f(r.latencyMs.fullAll.p99)}`);
+row("peer: the fake model direct, TTFT", (r) => `${f(r.latencyMs.directTtft.p50)} / ${f(r.latencyMs.directTtft.p90)} / ${f(r.latencyMs.directTtft.p99)}`);
+row("peer: the fake model direct, full", (r) => `${f(r.latencyMs.directFull.p50)} / ${f(r.latencyMs.directFull.p90)} / ${f(r.latencyMs.directFull.p99)}`);
 console.log(table(rows));
 for (const r of results) {
   console.log(`\n${r.host} errors: ${JSON.stringify(r.errors)}\n${r.host} outcomes: ${JSON.stringify(r.outcomes)}`);

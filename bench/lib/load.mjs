@@ -26,6 +26,8 @@ import { postgresStore } from "../../tests/support/postgres-state.mjs";
 import { REPO, startWorkerd } from "../../tests/support/workerd.mjs";
 import { checkRecords } from "./load-checks.mjs";
 import { visitor } from "./load-client.mjs";
+import { probeModel } from "./load-probe.mjs";
+import { percentile } from "./stats.mjs";
 
 export const DEFAULT_FAULTS = {
   // Shares of the model's answers (the rest: a normal streamed answer at `tokenDelayMs` a piece).
@@ -213,6 +215,7 @@ export async function runHost(up, hostName, {
       thinkMs: faults.thinkMs,
     };
     const ticker = setInterval(() => log(`${hostName}: ${records.length} messages, ${Math.round((performance.now() - started) / 1000)} s`), 10000);
+    const peer = probeModel({ deadline, tokenDelayMs: faults.tokenDelayMs, model: up.config.agents.sales.llm.model });
     const running = Array.from({ length: visitors }, (_, i) =>
       new Promise((r) => setTimeout(r, (i * 1000) / visitors)).then(() => visitor(opts)));
     // Every visitor stops sending at the deadline; what is in flight gets a grace period.
@@ -224,6 +227,10 @@ export async function runHost(up, hostName, {
     storeProxy.setRates({ before: 0, after: 0 });
     await new Promise((r) => setTimeout(r, 2000));
     const result = await checkRecords(up.store, records);
+    const direct = await peer;
+    const pct = (v) => ({ n: v.length, p50: percentile(v, 50), p90: percentile(v, 90), p99: percentile(v, 99) });
+    result.latencyMs.directTtft = pct(direct.ttft);
+    result.latencyMs.directFull = pct(direct.full);
     return {
       host: hostName, store: up.kind, visitors, seconds, elapsedSeconds: Math.round(elapsed), settings: faults,
       hung: finished ? 0 : records.filter((r) => !r.outcome && r.answered).length,
