@@ -6,7 +6,8 @@
 -- emailed to the visitor): handoffs_due.sql.
 --
 --   salient_handoff_start(p_tenant, p_agent, p_session_key, p_reply_id, p_trigger, p_now_ms,
---                         p_reply_days, p_quiet_minutes, p_lease_seconds, p_per_session_per_day)
+--                         p_reply_days, p_quiet_minutes, p_lease_seconds, p_per_session_per_day,
+--                         p_email_limits = null)
 --     The "Talk to a person" button (p_trigger 'button'), or the core acting on a request the
 --     stream recorded. → {status: no_conversation} | {status: limited, retry_after} (a new
 --     handoff only: bucket 'handoff_session', key the session id, per day) | {status: open,
@@ -18,7 +19,9 @@
 --     used only for a new handoff. p_quiet_minutes is not used here: the assistant goes quiet
 --     when a person replies (salient_handoff_reply), not when one is asked for.
 --   salient_handoff_request(p_tenant, p_turn_id, p_reply_id, p_now_ms, p_reply_days,
---                           p_quiet_minutes, p_per_session_per_day)
+--                           p_quiet_minutes, p_per_session_per_day, p_email_limits = null)
+--     (both: before a new handoff's email, p_email_limits, the visitor's rate_limits.emails_per_hour,
+--     is taken by salient_email_take: {status: limited, limit: emails_per_hour, scope, retry_after})
 --     The stream read the visitor's own text as asking for a person: an open handoff with its
 --     team email pending (no lease; the widget's POST /handoff or the sweep sends it).
 --     → {status: requested | open, handoff: H} | {status: limited, retry_after, handoff: null};
@@ -123,13 +126,16 @@ begin
 end
 $$;
 
+drop function if exists salient_handoff_start(text, text, text, text, text, bigint, integer, integer, integer, integer);
 create or replace function salient_handoff_start(p_tenant text, p_agent text, p_session_key text, p_reply_id text,
                                                  p_trigger text, p_now_ms bigint, p_reply_days integer,
                                                  p_quiet_minutes integer, p_lease_seconds integer,
-                                                 p_per_session_per_day integer default 3)
+                                                 p_per_session_per_day integer default 3,
+                                                 p_email_limits jsonb default null)
 returns jsonb
 language plpgsql as $$
 declare
+  v_refusal jsonb;
   v_tenant uuid;
   v_now timestamptz;
   v_session sessions%rowtype;
@@ -171,6 +177,10 @@ begin
     end if;
     -- Given up after 5 failures: the visitor's press tries again, from the first backoff step,
     -- and counts like a new handoff (a press must not become an unlimited email trigger).
+    v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+    if v_refusal is not null then
+      return v_refusal;
+    end if;
     v_retry := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now);
     if v_retry > 0 then
       return jsonb_build_object('status', 'limited', 'retry_after', v_retry);
@@ -179,6 +189,10 @@ begin
     return jsonb_build_object('status', 'claimed') || salient_handoff_claim(v_tenant, v_row.id, v_now, p_lease_seconds);
   end if;
 
+  v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+  if v_refusal is not null then
+    return v_refusal;
+  end if;
   v_retry := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now);
   if v_retry > 0 then
     return jsonb_build_object('status', 'limited', 'retry_after', v_retry);
@@ -191,12 +205,15 @@ begin
 end
 $$;
 
+drop function if exists salient_handoff_request(text, uuid, text, bigint, integer, integer, integer);
 create or replace function salient_handoff_request(p_tenant text, p_turn_id uuid, p_reply_id text, p_now_ms bigint,
                                                    p_reply_days integer, p_quiet_minutes integer,
-                                                   p_per_session_per_day integer default 3)
+                                                   p_per_session_per_day integer default 3,
+                                                   p_email_limits jsonb default null)
 returns jsonb
 language plpgsql as $$
 declare
+  v_refusal jsonb;
   v_tenant uuid;
   v_now timestamptz;
   v_session sessions%rowtype;
@@ -219,6 +236,10 @@ begin
   select id into v_open from handoffs where session_id = v_session.id and status = 'open';
   if v_open is not null then
     return jsonb_build_object('status', 'open', 'handoff', salient_handoff_of(v_open));
+  end if;
+  v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+  if v_refusal is not null then
+    return v_refusal;
   end if;
   v_retry := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now);
   if v_retry > 0 then

@@ -11,13 +11,15 @@
 --   per day. A code is valid only once its email was reported sent (salient_email_result).
 --
 --   salient_otp_issue(p_tenant, p_agent, p_purpose, p_email, p_email_key, p_session_key,
---                     p_code_hash, p_ip_key, p_now_ms, p_ip_limit, p_daily_cap)
+--                     p_code_hash, p_ip_key, p_now_ms, p_ip_limit, p_daily_cap, p_email_limits = null)
 --     → {status: "issued", otp_id, session_id}      send the code email
 --     | {status: "nothing_held"}                     delete_data for an address with nothing stored:
 --                                                    send the "we hold nothing" email (no code in it;
 --                                                    a decoy code no one knows is stored, so that
 --                                                    /otp/verify answers as for a held address)
---     | {status: "limited", limit, retry_after}      limit: email | ip | tenant | locked
+--     | {status: "limited", limit, retry_after}      limit: email | ip | tenant | locked, or
+--                                                    emails_per_hour (p_email_limits, with its scope:
+--                                                    rate_limits.sql's salient_email_take)
 --     | {status: "no_session"}                       link_session before the conversation exists
 --   salient_otp_verify(p_tenant, p_agent, p_purpose, p_email, p_email_key, p_session_key,
 --                      p_code_hash, p_now_ms, p_consent_version)
@@ -59,13 +61,15 @@ begin
 end
 $$;
 
+drop function if exists salient_otp_issue(text, text, text, text, text, text, text, text, bigint, integer, integer);
 create or replace function salient_otp_issue(p_tenant text, p_agent text, p_purpose text, p_email text,
                                              p_email_key text, p_session_key text, p_code_hash text,
                                              p_ip_key text, p_now_ms bigint, p_ip_limit integer,
-                                             p_daily_cap integer)
+                                             p_daily_cap integer, p_email_limits jsonb default null)
 returns jsonb
 language plpgsql as $$
 declare
+  v_refusal jsonb;
   v_tenant uuid;
   v_now timestamptz := to_timestamp(p_now_ms / 1000.0);
   v_session uuid;
@@ -101,6 +105,11 @@ begin
   v_retry := salient_rate_take(v_tenant, 'otp_tenant', '', p_daily_cap, 86400, v_now, false);
   if v_retry > 0 then
     return jsonb_build_object('status', 'limited', 'limit', 'tenant', 'retry_after', v_retry);
+  end if;
+  -- The deployment's emails_per_hour (rate_limits.sql), once the code's own limits allow it.
+  v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);
+  if v_refusal is not null then
+    return v_refusal;
   end if;
   perform salient_rate_take(v_tenant, 'otp_email', p_email_key, 3, 900, v_now, true);
   if coalesce(p_ip_key, '') <> '' then

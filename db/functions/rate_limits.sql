@@ -12,14 +12,14 @@
 -- one (tenant, bucket, key) with a transaction-scoped advisory lock, so two concurrent requests
 -- cannot both take the last slot.
 --
---   salient_rate_take_many(p_tenant, p_checks, p_now_ms)
+--   salient_rate_take_all(p_tenant uuid, p_checks, p_now)
 --     → {allowed: true} | {allowed: false, scope, bucket, retry_after}
 --     p_checks: [{scope, bucket, key, limit, window_seconds}], all or nothing: when any is over
 --     its limit nothing is counted, else every one is. A check with limit 0 or an empty key is
 --     skipped (a limit switched off; a host that gave no client address). The checks' locks are
 --     taken in the order given and held to the end of the transaction: callers list them in one
 --     fixed order (ip, session, tenant), so two requests never wait on each other crosswise.
---     salient_rate_take_all is the same on a tenant id (salient_begin_turn's messages_per_minute).
+--     Used by salient_begin_turn (messages per minute) and salient_email_take (emails per hour).
 
 create or replace function salient_rate_take(p_tenant uuid, p_bucket text, p_key text, p_limit integer,
                                              p_window_seconds integer, p_now timestamptz, p_record boolean)
@@ -112,14 +112,25 @@ begin
 end
 $$;
 
-create or replace function salient_rate_take_many(p_tenant text, p_checks jsonb, p_now_ms bigint)
+-- The emails a visitor's action sends (a one-time code, the summary button, "Talk to a person",
+-- the stream's request for a person) are counted here, inside the function that claims the
+-- email, so a refusal writes nothing else and costs no extra round trip: null when allowed (and
+-- counted), else the refusal those functions return. p_limits is the `p_email_limits` the core
+-- sends (shared/flows/rate_limits.h): the checks of salient_rate_take_all; null = none.
+create or replace function salient_email_take(p_tenant uuid, p_limits jsonb, p_now timestamptz)
 returns jsonb
 language plpgsql as $$
+declare
+  v_taken jsonb;
 begin
-  perform salient_require_text('p_tenant', p_tenant);
-  if p_now_ms is null then
-    raise exception 'invalid input for argument p_now_ms: expected the time in milliseconds' using errcode = '22P02';
+  if p_limits is null or jsonb_typeof(p_limits) = 'null' then
+    return null;
   end if;
-  return salient_rate_take_all(salient_tenant_id(p_tenant, true), p_checks, to_timestamp(p_now_ms / 1000.0));
+  v_taken := salient_rate_take_all(p_tenant, p_limits, p_now);
+  if (v_taken ->> 'allowed')::boolean then
+    return null;
+  end if;
+  return jsonb_build_object('status', 'limited', 'limit', 'emails_per_hour', 'scope', v_taken ->> 'scope',
+                            'retry_after', (v_taken ->> 'retry_after')::integer);
 end
 $$;

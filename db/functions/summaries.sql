@@ -2,11 +2,12 @@
 -- with p_summary_id, email.sql) sent at most once. The schema and the states: migration 0003.
 --
 --   salient_summary_claim(p_tenant, p_agent, p_session_key, p_now_ms, p_idle_minutes, p_limit,
---                         p_lease_seconds, p_per_session_per_day)
+--                         p_lease_seconds, p_per_session_per_day, p_email_limits = null)
 --     With p_session_key (the "Email summary" button): that conversation →
 --       {status: claimed, claims: [one]} | no_conversation | already_sent {sent_at} (a sent or
 --       unknown summary covers the newest message) | busy (claimed, or its summary `sending`) |
---       limited {retry_after}
+--       limited {retry_after} (or {limit: emails_per_hour, scope, retry_after}: p_email_limits, the
+--       visitor's rate_limits.emails_per_hour, taken by salient_email_take)
 --     Without (the scheduled sweep): conversations idle ≥ p_idle_minutes with a message newer than
 --       their last summary, not claimed, not waiting for a retry → {status: claimed, claims: [...],
 --       more, unknown}: at most p_limit, oldest first; `more` when others remain for the next run.
@@ -84,12 +85,15 @@ begin
 end
 $$;
 
+drop function if exists salient_summary_claim(text, text, text, bigint, integer, integer, integer, integer);
 create or replace function salient_summary_claim(p_tenant text, p_agent text, p_session_key text, p_now_ms bigint,
                                                  p_idle_minutes integer, p_limit integer, p_lease_seconds integer,
-                                                 p_per_session_per_day integer default 5)
+                                                 p_per_session_per_day integer default 5,
+                                                 p_email_limits jsonb default null)
 returns jsonb
 language plpgsql as $$
 declare
+  v_refusal jsonb;
   v_tenant uuid;
   v_now timestamptz;
   v_session sessions%rowtype;
@@ -140,6 +144,10 @@ begin
       -- ISO 8601 in UTC with milliseconds and "Z", as the core writes a fresh send's sent_at.
       return jsonb_build_object('status', 'already_sent',
                                 'sent_at', to_char(v_sent_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+    end if;
+    v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+    if v_refusal is not null then
+      return v_refusal;
     end if;
     v_retry := salient_rate_take(v_tenant, 'summary_button', v_session.id::text,
                                  coalesce(p_per_session_per_day, 5), 86400, v_now, true);

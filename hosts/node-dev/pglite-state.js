@@ -26,7 +26,7 @@ import { postgrestStatus, RpcError } from "./postgrest.js";
 const FUNCTIONS = new Set([
   "salient_begin_turn", "salient_claim_turn", "salient_finish_turn",
   "salient_session_history", "salient_list_sessions", "salient_sync_config", "salient_attach_retrieval",
-  "salient_turn_answer", "salient_identify", "salient_rate_check", "salient_rate_take_many", "salient_email_queue",
+  "salient_turn_answer", "salient_identify", "salient_rate_check", "salient_email_queue",
   "salient_email_result", "salient_otp_issue", "salient_otp_verify",
   "salient_summary_claim", "salient_summary_store", "salient_summary_transcript",
   "salient_handoff_start", "salient_handoff_request", "salient_handoff_lookup", "salient_handoff_reply", "salient_inbound_token_take",

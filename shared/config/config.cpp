@@ -114,14 +114,15 @@ void read_personas(validator& v, const json* root, config& c) {
   }
 }
 
-agent_config default_agent(std::string_view code, const llm_settings& llm) {
+agent_config default_agent(std::string_view code, const config& c) {
   agent_config a;
   a.code = std::string(code);
   a.name = a.code;
   std::replace(a.name.begin(), a.name.end(), '-', ' ');
   if (!a.name.empty() && a.name[0] >= 'a' && a.name[0] <= 'z') a.name[0] = static_cast<char>(a.name[0] - 32);
   a.name += " assistant";
-  a.llm = llm;
+  a.llm = c.llm;
+  a.rate_limits = c.rate_limits;
   return a;
 }
 
@@ -131,7 +132,7 @@ void read_agents(validator& v, const json* root, config& c) {
   const json* j = child(root, "agents");
   c.agents.clear();
   if (!j || j->is_null()) {
-    c.agents.push_back(default_agent("sales", c.llm));
+    c.agents.push_back(default_agent("sales", c));
     return;
   }
   if (!j->is_object())
@@ -140,7 +141,7 @@ void read_agents(validator& v, const json* root, config& c) {
     const loc ag = at.key(item.key());
     if (!detail::is_code(item.key(), 32))
       return v.fail(ag, "agent code " + in_quotes(item.key()) + " must be 1 to 32 characters of a-z, 0-9 and \"-\"");
-    agent_config agent = default_agent(item.key(), c.llm);
+    agent_config agent = default_agent(item.key(), c);
     detail::read_fields(v, &item.value(), ag, detail::agent_fields, agent);
     if (v.failed()) return;
     c.agents.push_back(std::move(agent));

@@ -14,6 +14,41 @@ namespace {
 // A row's accessor: `+` turns the capture-less lambda into the function pointer the row holds.
 #define AT(T, member) +[](T& c) -> auto& { return c.member; }
 
+// The nine rows of a rate_limits mapping (the global one, an agent's): one per kind and scope.
+// `SUFFIX` ends each sentence (the global rows) or is empty; DEFAULTS gives an agent's row the
+// global key as its default.
+#define RATE_LIMIT_ROW(T, KIND, SCOPE, HI, SENTENCE, DEFAULTS)                                              \
+  integer("rate_limits." #KIND "." #SCOPE, 0, HI, AT(T, rate_limits.KIND.SCOPE), SENTENCE "; 0 = no limit") \
+      DEFAULTS
+#define RATE_LIMIT_ROWS(T, DEFAULTS_OF)                                                                    \
+  RATE_LIMIT_ROW(T, messages_per_minute, ip, 100000,                                                       \
+                 "messages one client address may send per minute, over all its conversations (IPv6: per /64); " \
+                 "more get 429 with Retry-After and are not stored",                                       \
+                 DEFAULTS_OF(messages_per_minute, ip)),                                                    \
+  RATE_LIMIT_ROW(T, messages_per_minute, session, 100000, "messages one conversation may send per minute",  \
+                 DEFAULTS_OF(messages_per_minute, session)),                                               \
+  RATE_LIMIT_ROW(T, messages_per_minute, tenant, 1000000, "messages the whole deployment takes per minute", \
+                 DEFAULTS_OF(messages_per_minute, tenant)),                                                \
+  RATE_LIMIT_ROW(T, tokens_per_day, ip, 1000000000,                                                         \
+                 "model tokens (prompt and answer, as OpenRouter counts them) answers to one client address may " \
+                 "use in 24 hours; a message past it gets 429 before the model is called",                 \
+                 DEFAULTS_OF(tokens_per_day, ip)),                                                         \
+  RATE_LIMIT_ROW(T, tokens_per_day, session, 1000000000, "model tokens one conversation may use in 24 hours", \
+                 DEFAULTS_OF(tokens_per_day, session)),                                                    \
+  RATE_LIMIT_ROW(T, tokens_per_day, tenant, 1000000000,                                                     \
+                 "model tokens the whole deployment may use in 24 hours (with `budget.monthly_usd`)",      \
+                 DEFAULTS_OF(tokens_per_day, tenant)),                                                     \
+  RATE_LIMIT_ROW(T, emails_per_hour, ip, 100000,                                                            \
+                 "emails a visitor's actions may send per hour from one client address: one-time codes, the "  \
+                 "summary button, \"Talk to a person\" (with the limits of `otp`, `summary` and `handoff`)",   \
+                 DEFAULTS_OF(emails_per_hour, ip)),                                                        \
+  RATE_LIMIT_ROW(T, emails_per_hour, session, 100000, "emails one conversation's visitor may cause per hour", \
+                 DEFAULTS_OF(emails_per_hour, session)),                                                   \
+  RATE_LIMIT_ROW(T, emails_per_hour, tenant, 1000000, "emails all visitors together may cause per hour",     \
+                 DEFAULTS_OF(emails_per_hour, tenant))
+#define OWN_DEFAULT(KIND, SCOPE)
+#define GLOBAL_DEFAULT(KIND, SCOPE) .defaults("`rate_limits." #KIND "." #SCOPE "`")
+
 bool is_index_name(std::string_view s) { return is_code(s, 45); }
 bool is_country(std::string_view s) {
   return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
@@ -110,6 +145,8 @@ constexpr field<config> config_table[] = {
             "a reply the visitor has not seen this long is emailed to them, when a code verified their email"),
     integer("handoff.per_session_per_day", 1, 50, AT(config, handoff.per_session_per_day),
             "handoffs one conversation may start per day; further requests get 429"),
+
+    RATE_LIMIT_ROWS(config, OWN_DEFAULT),
 
     integer("otp.codes_per_ip_per_hour", 1, 10000, AT(config, otp.codes_per_ip_per_hour),
             "one-time-code emails one client address may ask for per hour (with at most 3 per email address per "
@@ -235,6 +272,7 @@ constexpr field<agent_config> agent_table[] = {
     team_list("handoff.team", AT(agent_config, handoff_team),
               "who answers this agent's handoffs instead of `handoff.team`")
         .defaults("`handoff.team`"),
+    RATE_LIMIT_ROWS(agent_config, GLOBAL_DEFAULT),
     llm_section("llm", AT(agent_config, llm),
                 "any of `provider`, `model`, `temperature`, `max_tokens`, `history_tokens`, `timeout_ms`, "
                 "`retries`, same rules as the global `llm`; keys given here override the global ones, the rest are "
@@ -250,6 +288,10 @@ constexpr field<offline_answers> offline_table[] = {
     text("fallback", AT(offline_answers, fallback), "the answer to anything else"),
 };
 
+#undef RATE_LIMIT_ROWS
+#undef RATE_LIMIT_ROW
+#undef OWN_DEFAULT
+#undef GLOBAL_DEFAULT
 #undef AT
 
 }  // namespace

@@ -101,12 +101,18 @@ constexpr std::string_view every_field = R"({
   "ui": {"sse_enabled": false, "allow_basic_html": false},
   "limits": {"max_body_bytes": 2048, "stream_ttl_seconds": 5, "upstream_timeout_ms": 100},
   "budget": {"monthly_usd": 9.5},
+  "rate_limits": {"messages_per_minute": {"ip": 1, "session": 2, "tenant": 3},
+                  "tokens_per_day": {"ip": 4, "session": 5, "tenant": 6},
+                  "emails_per_hour": {"ip": 7, "session": 8, "tenant": 9}},
   "rag": {"enabled": false, "top_k": 20, "timeout_ms": 100},
   "resilience": {"breaker_failures": 1, "breaker_window_seconds": 1, "breaker_cooldown_seconds": 1},
   "offline": {"greeting": "G", "pricing": "P", "contact": "C", "human": "H", "fallback": "F"},
   "personas": {"support": {"name": "Help", "description": "D", "system_prompt": "Help."}},
   "agents": {"support": {"name": "Helper", "enabled": true, "persona": "support", "sales_recipient": "s@b.example",
                          "handoff": {"team": [{"email": "bo@b.example", "name": "Bo"}]},
+                         "rate_limits": {"messages_per_minute": {"ip": 0, "session": 0, "tenant": 0},
+                                         "tokens_per_day": {"ip": 0, "session": 0, "tenant": 0},
+                                         "emails_per_hour": {"ip": 0, "session": 0, "tenant": 0}},
                          "llm": {"provider": "openrouter", "model": "m/y", "temperature": 0.1, "max_tokens": 5,
                                  "history_tokens": 1, "timeout_ms": 2000, "retries": 5}}}
 })";

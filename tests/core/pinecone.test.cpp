@@ -187,18 +187,18 @@ TEST_CASE("pinecone: matches and hits become numbered passages; ones without tex
         stored_retrieval::kind::unavailable);
 }
 
-TEST_CASE("pinecone chat: the embedding runs alongside begin_turn; the passages are stored with the turn", "[pinecone][chat]") {
+TEST_CASE("pinecone chat: the question is embedded once begin_turn stored it; the passages are stored with the turn", "[pinecone][chat]") {
   fake_host host(chat_flow, pinecone_config(), pinecone_env());
   auto log = post_question(host);
-  // Two effects at once: the message is being stored while the question is embedded.
-  REQUIRE(log.effects.size() == 2);
+  // begin_turn first: it applies the rate limits, so a refused message costs no embedding.
+  REQUIRE(log.effects.size() == 1);
   CHECK(log.effects[0]["url"] == "http://store.test/rest/v1/rpc/salient_begin_turn");
+  CHECK(log.status == 0);
+  host.reply(log, 1, 200, begun);
+  REQUIRE(log.effects.size() == 2);
   CHECK(log.effects[1]["url"] == "http://embed.test/v1/embeddings");
   CHECK(body_of(log.effects[1])["input"] == "How much is a patio?");
-  CHECK(log.status == 0);
-  host.reply(log, 2, 200, embedding);  // the embedding first: the query waits for the stored turn
-  CHECK(log.effects.size() == 2);
-  host.reply(log, 1, 200, begun);
+  host.reply(log, 2, 200, embedding);
   REQUIRE(log.effects.size() == 3);
   const json& query = log.effects[2];
   CHECK(query["url"] == "http://pinecone.test/query");
@@ -226,10 +226,11 @@ TEST_CASE("pinecone chat: the index host is looked up once per instance, alongsi
   cfg["vector"]["pinecone"].erase("host");
   fake_host host(chat_flow, cfg, pinecone_env());
   auto log = post_question(host);
-  REQUIRE(log.effects.size() == 3);
+  REQUIRE(log.effects.size() == 1);
+  host.reply(log, 1, 200, begun);
+  REQUIRE(log.effects.size() == 3);  // the lookup and the embedding together
   CHECK(log.effects[1]["url"] == "http://api.pinecone.test/indexes/brightleaf-kb");
   CHECK(log.effects[2]["url"] == "http://embed.test/v1/embeddings");
-  host.reply(log, 1, 200, begun);
   host.reply(log, 2, 200, R"({"name":"brightleaf-kb","host":"http://pinecone.test","dimension":3})");
   host.reply(log, 3, 200, embedding);
   CHECK(log.last_effect()["url"] == "http://pinecone.test/query");
@@ -238,6 +239,7 @@ TEST_CASE("pinecone chat: the index host is looked up once per instance, alongsi
   CHECK(log.status == 200);
 
   auto again = post_question(host, "And a deck?");
+  host.reply(again, 1, 200, begun);
   REQUIRE(again.effects.size() == 2);  // remembered: no second lookup
   CHECK(again.effects[1]["url"] == "http://embed.test/v1/embeddings");
 }
@@ -330,12 +332,18 @@ TEST_CASE("pinecone chat: no matches (an empty namespace) is stored as such and 
   CHECK(logged);
 }
 
-TEST_CASE("pinecone chat: a failed begin_turn answers its error; the embedding is cancelled", "[pinecone][chat]") {
+TEST_CASE("pinecone chat: a failed or rate-limited begin_turn answers at once; nothing is embedded", "[pinecone][chat]") {
   fake_host host(chat_flow, pinecone_config(), pinecone_env());
   auto log = post_question(host);
   host.fail(log, 1, effect_failure_kind::connect);
   CHECK(log.status == 503);
-  CHECK(log.cancelled == std::vector<std::uint32_t>{2});
+  CHECK(log.effects.size() == 1);
+
+  auto limited = post_question(host);
+  host.reply(limited, 1, 200, R"({"status":"limited","limit":"messages_per_minute","scope":"ip","retry_after":42})");
+  CHECK(limited.status == 429);
+  CHECK(limited.header("retry-after") == "42");
+  CHECK(limited.effects.size() == 1);
 }
 
 TEST_CASE("pinecone stream: the stored passages ground the answer; a failed search falls back with a note", "[pinecone][stream]") {

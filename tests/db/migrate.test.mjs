@@ -109,7 +109,7 @@ for (const backend of backends()) {
       for (const file of [...await migrationFiles(), ...await functionFiles()]) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|rate_take_many|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text,jsonb)",
@@ -122,18 +122,17 @@ for (const backend of backends()) {
         "salient_handoff_lookup(text,text,bigint)",
         "salient_handoff_notified(text,uuid,timestamp with time zone)",
         "salient_handoff_reply(text,text,text,text,text,text,bigint,integer)",
-        "salient_handoff_request(text,uuid,text,bigint,integer,integer,integer)",
-        "salient_handoff_start(text,text,text,text,text,bigint,integer,integer,integer,integer)",
+        "salient_handoff_request(text,uuid,text,bigint,integer,integer,integer,jsonb)",
+        "salient_handoff_start(text,text,text,text,text,bigint,integer,integer,integer,integer,jsonb)",
         "salient_identify(text,text,text,text,text)",
         "salient_inbound_token_take(text,text,text,bigint)",
         "salient_list_sessions(text,text,text[])",
-        "salient_otp_issue(text,text,text,text,text,text,text,text,bigint,integer,integer)",
+        "salient_otp_issue(text,text,text,text,text,text,text,text,bigint,integer,integer,jsonb)",
         "salient_otp_verify(text,text,text,text,text,text,text,bigint,text)",
         "salient_rate_check(text,text,text,integer,integer,bigint,boolean)",
-        "salient_rate_take_many(text,jsonb,bigint)",
         "salient_session_history(text,text,text,integer)",
         "salient_session_updates(text,text,text,timestamp with time zone,boolean,bigint)",
-        "salient_summary_claim(text,text,text,bigint,integer,integer,integer,integer)",
+        "salient_summary_claim(text,text,text,bigint,integer,integer,integer,integer,jsonb)",
         "salient_summary_store(text,uuid,uuid,text,text,text,text,jsonb,timestamp with time zone,integer,bigint,integer,integer,jsonb)",
         "salient_summary_transcript(text,uuid,bigint)",
         "salient_sync_config(text,jsonb,jsonb,text)",

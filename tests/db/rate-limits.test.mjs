@@ -1,11 +1,13 @@
 // The chat's abuse limits in the state store (issue 19) on PGlite and a real PostgreSQL 15:
 // salient_begin_turn's p_limits (messages per minute and tokens per day, per client address,
 // session and tenant; a refused message stores nothing; a resubmission is not counted), the
-// address's key carried onto the answer's llm_requests row, salient_rate_take_many (all or
-// nothing), and salient_sync_config mirroring an agent's rate_limits into tenant_agents.
+// address's key carried onto the answer's llm_requests row, emails per hour inside the
+// functions that claim an email (all or nothing), and salient_sync_config mirroring an agent's
+// rate_limits into tenant_agents.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { backends, client, json, pgSkip } from "./backends.mjs";
+import { replyId } from "./handoffs-support.mjs";
 
 if (pgSkip) console.log(`# SKIPPING the real-PostgreSQL half: ${pgSkip}`);
 
@@ -115,24 +117,53 @@ for (const backend of backends()) {
       assert.equal(await userMessages(t), 1);
     });
 
-    test("salient_rate_take_many: all or nothing, limit 0 and empty keys skipped, retry_after from the oldest slot", async () => {
-      const t = "rl-many";
+    test("emails per hour, inside the functions that claim an email: all or nothing, 0 and empty keys skipped", async () => {
+      const t = "rl-email";
       const now = Date.parse("2026-12-07T10:00:00Z");
-      const checks = (ip, session) => json([
-        { scope: "ip", bucket: "email_ip", key: ip, limit: 2, window_seconds: 3600 },
-        { scope: "session", bucket: "email_session", key: session, limit: 1, window_seconds: 3600 },
-        { scope: "tenant", bucket: "email_tenant", key: "all", limit: 0, window_seconds: 3600 },
+      const limitsOf = (ip, session, { perIp = 2, perSession = 1, perTenant = 0 } = {}) => json([
+        { scope: "ip", bucket: "email_ip", key: ip, limit: perIp, window_seconds: 3600 },
+        { scope: "session", bucket: "email_session", key: session, limit: perSession, window_seconds: 3600 },
+        { scope: "tenant", bucket: "email_tenant", key: "all", limit: perTenant, window_seconds: 3600 },
       ]);
-      const take = (ip, session, at) => c.rpc("salient_rate_take_many", { p_tenant: t, p_checks: checks(ip, session), p_now_ms: at });
-      assert.deepEqual(await take("ip1", "s1", now), { allowed: true });
-      assert.deepEqual(await take("ip1", "s1", now + 60_000),
-        { allowed: false, scope: "session", bucket: "email_session", retry_after: 3540 });
-      assert.deepEqual(await take("ip1", "s2", now + 60_000), { allowed: true },
-        "the refusal above took no address slot");
-      assert.deepEqual((await take("ip1", "s3", now + 120_000)).scope, "ip");
-      assert.deepEqual(await take("", "s4", now + 120_000), { allowed: true }, "no address: its limit is skipped");
-      const e = await c.rpcError("salient_rate_take_many", { p_tenant: t, p_checks: json([{ bucket: "b" }]), p_now_ms: now });
-      assert.equal(e.code, "22P02");
+      const say = async (session) => begin(t, session, null);
+      const press = (session, at, limits) => c.rpc("salient_summary_claim", {
+        p_tenant: t, p_agent: "sales", p_session_key: session, p_now_ms: at, p_idle_minutes: 30, p_limit: 1,
+        p_lease_seconds: 300, p_per_session_per_day: 50, p_email_limits: limits });
+      const handoff = (session, at, limits) => c.rpc("salient_handoff_start", {
+        p_tenant: t, p_agent: "sales", p_session_key: session, p_reply_id: replyId(),
+        p_trigger: "button", p_now_ms: at, p_reply_days: 30, p_quiet_minutes: 15, p_lease_seconds: 300,
+        p_per_session_per_day: 50, p_email_limits: limits });
+      const issue = (session, at, limits) => c.rpc("salient_otp_issue", {
+        p_tenant: t, p_agent: "sales", p_purpose: "link_session", p_email: `${session}@example.com`,
+        p_email_key: `ek-${session}-${at}`, p_session_key: session, p_code_hash: `h-${at}`, p_ip_key: "", p_now_ms: at,
+        p_ip_limit: 100, p_daily_cap: 100, p_email_limits: limits });
+      const hits = async (bucket) => (await c.sql(`select count(*)::int as n from rate_hits
+          where tenant_id = (select id from tenants where slug = $1) and bucket = $2`, [t, bucket]))[0].n;
+
+      await say("sess-em-1aaa");
+      assert.equal((await press("sess-em-1aaa", now, limitsOf("ipA", "sess-em-1aaa"))).status, "claimed");
+      await say("sess-em-1aaa");
+      const refused = await handoff("sess-em-1aaa", now + 60_000, limitsOf("ipA", "sess-em-1aaa"));
+      assert.deepEqual(refused, { status: "limited", limit: "emails_per_hour", scope: "session", retry_after: 3540 });
+      assert.equal(await hits("email_ip"), 1, "the refusal took no slot of the address");
+      assert.equal((await c.sql(`select count(*)::int as n from handoffs h join sessions s on s.id = h.session_id
+          where s.session_key = 'sess-em-1aaa'`))[0].n, 0, "no handoff made");
+
+      await say("sess-em-2aaa");
+      assert.equal((await handoff("sess-em-2aaa", now + 60_000, limitsOf("ipA", "sess-em-2aaa"))).status, "claimed");
+      await say("sess-em-3aaa");
+      const byIp = await issue("sess-em-3aaa", now + 120_000, limitsOf("ipA", "sess-em-3aaa"));
+      assert.deepEqual([byIp.status, byIp.limit, byIp.scope], ["limited", "emails_per_hour", "ip"]);
+      assert.equal((await c.sql("select count(*)::int as n from otp_links where tenant_id = (select id from tenants where slug = $1)", [t]))[0].n, 0);
+      const noIp = await issue("sess-em-3aaa", now + 120_000, limitsOf("", "sess-em-3aaa"));
+      assert.equal(noIp.status, "issued", "no client address: its limit is skipped");
+      await say("sess-em-4aaa");
+      await say("sess-em-5aaa");
+      assert.equal((await press("sess-em-4aaa", now + 180_000, limitsOf("ipB", "sess-em-4aaa", { perTenant: 1 }))).status,
+        "claimed");
+      const tenantCap = await press("sess-em-5aaa", now + 180_000, limitsOf("ipC", "sess-em-5aaa", { perTenant: 1 }));
+      assert.deepEqual([tenantCap.status, tenantCap.scope], ["limited", "tenant"]);
+      assert.equal((await press("sess-em-5aaa", now + 180_000, null)).status, "claimed", "no limits: as before");
     });
 
     test("salient_sync_config mirrors each agent's rate_limits into tenant_agents", async () => {

@@ -25,11 +25,18 @@ export function errorMessageOf(json) {
   return json && json.error && typeof json.error.message === "string" ? json.error.message : "";
 }
 
-/** Why a message was not sent, in words for the visitor (the server's own when it gave some). */
-export function postErrorText(status, json) {
+/**
+ * Why a message was not sent, in words for the visitor (the server's own when it gave some). A
+ * 429's own message names the limit and the wait (shared/flows/rate_limits.h); without one, the
+ * Retry-After seconds are the wait.
+ */
+export function postErrorText(status, json, retryAfter) {
   const detail = errorMessageOf(json);
   if (status === 413) return "That message is too long. Please shorten it and send again.";
-  if (status === 429) return "Too many messages at once. Please wait a moment and try again.";
+  if (status === 429) {
+    const wait = Number(retryAfter) > 0 ? Number(retryAfter) + " seconds" : "a moment";
+    return detail || "Too many messages at once. Please wait " + wait + " and try again.";
+  }
   if (status >= 500) return "The assistant is unavailable right now. Please try again in a moment.";
   return detail ? "Your message was not sent: " + detail : "Your message was not sent (error " + status + ").";
 }

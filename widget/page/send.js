@@ -95,7 +95,12 @@ export function installSend(ctx) {
     const type = detail.xhr.getResponseHeader("content-type") || "";
     if (detail.shouldSwap && type.indexOf("text/html") === 0 && detail.serverResponse.trim()) return;
     detail.shouldSwap = false;
-    showError(messages, postErrorText(detail.xhr.status, parseJson(detail.xhr.responseText || "")));
+    // A refusal sent as the error fragment (htmx asks for HTML): its text is the server's message
+    // (a 429 names the limit and the wait), read as text, never inserted as markup.
+    const body = detail.xhr.responseText || "";
+    const said = type.indexOf("text/html") === 0 ? new DOMParser().parseFromString(body, "text/html").body.textContent.trim() : "";
+    const json = parseJson(body) || (said ? { error: { message: said } } : null);
+    showError(messages, postErrorText(detail.xhr.status, json, detail.xhr.getResponseHeader("retry-after")));
   });
 
   document.addEventListener("htmx:sendError", (event) => {

@@ -94,7 +94,7 @@ export function installComposer(p) {
         return sendFailed("network", "Could not reach the server. Check your connection and try again.");
       }
       if (!reply.ok || !reply.json || typeof reply.json.stream_url !== "string") {
-        return sendFailed(errorCode(reply.json, reply.status), postErrorText(reply.status, reply.json));
+        return sendFailed(errorCode(reply.json, reply.status), postErrorText(reply.status, reply.json, reply.retryAfter));
       }
       p.store.remember(key);
       p.pendingKey = null;

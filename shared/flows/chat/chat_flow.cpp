@@ -9,7 +9,8 @@
 // visitor sent is lost even if the answer fails; then a signed, single-use stream_id is
 // minted and returned inside the stream URL (POST-then-GET: no prompt or PII in URLs). With
 // Pinecone configured, the question is also searched here (pinecone_retrieval.h) and the
-// passages stored with the turn before the stream URL goes out.
+// passages stored with the turn before the stream URL goes out. begin_turn also applies the
+// agent's rate limits (flows/rate_limits.h): a refused message is answered 429 and not stored.
 #include "core/json.h"
 #include "salient/flows/flows.h"
 #include "salient/render/pages.h"
@@ -20,6 +21,7 @@
 
 #include "http/chat_input.h"
 #include "flows/pinecone_retrieval.h"
+#include "flows/rate_limits.h"
 #include "flows/chat/session_routes.h"
 
 namespace salient {
@@ -98,7 +100,7 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
   if (input->idempotency_key.empty()) input->idempotency_key = uuid_v7(req.now_ms, ctx.rng);
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
 
-  // Pinecone, when configured: the question's embedding starts now, alongside begin_turn.
+  // Pinecone, when configured: the question is searched once begin_turn has stored it (below).
   std::optional<pinecone_endpoint> pinecone;
   if (ctx.cfg.rag.enabled) {
     auto ep = pinecone_endpoint_from(ctx.cfg, ctx.env, ctx.cfg.app.tenant, agent.code);
@@ -106,11 +108,12 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
     else ex.log(log_level::error, "config.invalid", {{"reason", ep.err().message}});  // the local index answers
   }
 
+  // The rate limits are checked where the message is stored, before anything is paid for: the
+  // question's embedding waits for begin_turn's answer (one store round trip) rather than
+  // running beside it, so a refused or limited script costs no Pinecone call.
   begin_turn_args turn{ctx.cfg.app.tenant, agent.code, input->session_key, input->idempotency_key, message_id,
-                       input->message};
-  pending_fetch begin = ex.begin_fetch(begin_turn_request(*store, turn));
-  pinecone_started retrieval = pinecone ? start_pinecone(ctx, *pinecone, input->message) : pinecone_started{};
-  auto stored = parse_begin_turn(co_await begin);
+                       input->message, chat_limits_json(ctx, agent)};
+  auto stored = parse_begin_turn(co_await ex.fetch(begin_turn_request(*store, turn)));
   if (ex.cancelled()) co_return;  // the visitor left: no one to answer, and not a store failure
   if (!stored && stored.err().kind == errc::conflict) {
     // A unique key said no: the same submission was stored concurrently (or a store without
@@ -125,6 +128,12 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
     respond_error(ex, stored.err(), fmt);
     co_return;
   }
+  if (stored->limited) {
+    ex.log(log_level::info, "rate.limited",
+           {{"agent", agent.code}, {"limit", stored->limited->limit}, {"scope", stored->limited->scope}});
+    respond_error(ex, rate_limited_error(*stored->limited), fmt);
+    co_return;
+  }
   ex.log(log_level::info, "chat.turn_stored",
          {{"tenant", ctx.cfg.app.tenant}, {"agent", agent.code}, {"session_id", stored->session_id},
           {"turn_id", stored->turn_id}, {"duplicate", stored->duplicate}});
@@ -132,6 +141,7 @@ task<void> post_chat(function_context ctx, const agent_config& agent) {
   if (pinecone) {
     // The passages go with the turn, for the stream to answer from. A failure here costs only
     // them: the stream then searches the local index, and says so when Pinecone failed.
+    pinecone_started retrieval = start_pinecone(ctx, *pinecone, input->message);
     stored_retrieval found = co_await finish_pinecone(ctx, *pinecone, input->message, std::move(retrieval));
     if (ex.cancelled()) co_return;
     if (found.what == stored_retrieval::kind::unavailable)

@@ -8,6 +8,7 @@
 #include "flows/handoff/handoff_flow.h"
 #include "flows/handoff/handoff_send.h"
 #include "flows/handoff/inbound_mail.h"
+#include "flows/rate_limits.h"
 #include "http/chat_input.h"
 #include "salient/http/respond.h"
 
@@ -52,7 +53,7 @@ task<void> post_handoff(function_context ctx, const agent_config& agent) {
 
   handoff_start_args args{cfg.app.tenant, agent.code, std::string(key), new_reply_id(ctx.rng), "button", req.now_ms,
                           cfg.handoff.reply_days, cfg.handoff.quiet_minutes, summary::lease_seconds,
-                          cfg.handoff.per_session_per_day};
+                          cfg.handoff.per_session_per_day, email_limits_json(ctx, agent, key)};
   auto started = parse_handoff_start(co_await ex.fetch(handoff_start_request(services->store, args)));
   if (ex.cancelled()) co_return;
   if (!started) co_return respond_refusal(ex, started.err(), fmt);
@@ -62,6 +63,8 @@ task<void> post_handoff(function_context ctx, const agent_config& agent) {
       co_return respond_refusal(
           ex, make_coded_error(errc::bad_request, "no_conversation", "send a message first, then ask for a person"), fmt);
     case st::limited:
+      if (auto refusal = rate_limit_refusal(started->limit, started->scope, started->retry_after_s))
+        co_return respond_refusal(ex, *refusal, fmt);  // rate_limits.emails_per_hour
       co_return respond_refusal(ex,
                                 make_coded_error(errc::too_many_requests, "too_many_handoffs",
                                                  "this conversation asked for a person too often today; please try later",

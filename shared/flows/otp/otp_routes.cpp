@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "flows/email_send.h"
 #include "flows/otp/otp_codes.h"
+#include "flows/rate_limits.h"
 #include "flows/visitor_json.h"
 #include "http/chat_input.h"
 #include "salient/core/email_address.h"
@@ -103,7 +104,10 @@ task<void> post_request(function_context ctx, otp_setup s) {
                       code_hash(s, cfg, code),
                       req.client_ip.empty() ? std::string()
                                             : keyed_hash(s.secret, "ip", {cfg.app.tenant, ip_for_limits(req.client_ip)}),
-                      req.now_ms, cfg.otp.codes_per_ip_per_hour, cfg.otp.daily_emails};
+                      req.now_ms, cfg.otp.codes_per_ip_per_hour, cfg.otp.daily_emails,
+                      // rate_limits.emails_per_hour on top of the code's own limits (an erasure's
+                      // request has no conversation: its session limit is off)
+                      email_limits_json(ctx, *s.agent, s.session_key)};
   auto issued = parse_otp_issue(co_await ex.fetch(otp_issue_request(s.store, args)));
   if (ex.cancelled()) co_return;
   if (!issued) {
@@ -119,6 +123,10 @@ task<void> post_request(function_context ctx, otp_setup s) {
   }
   if (issued->state == st::limited) {
     ex.log(log_level::info, "otp.limited", {{"purpose", s.purpose_name}, {"limit", issued->limit}});
+    if (auto refusal = rate_limit_refusal(issued->limit, issued->scope, issued->retry_after_s)) {
+      respond_otp_error(ex, *refusal, fmt);
+      co_return;
+    }
     std::string wait = hours_or_minutes(issued->retry_after_s);
     std::string message = issued->limit == "locked"
                               ? "too many wrong codes were tried for this address; try again in " + wait

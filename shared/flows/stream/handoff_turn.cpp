@@ -2,6 +2,7 @@
 
 #include "core/json.h"
 #include "flows/handoff/inbound_mail.h"
+#include "flows/rate_limits.h"
 #include "salient/upstream/store/handoff_store.h"
 
 namespace salient {
@@ -34,7 +35,10 @@ task<std::string_view> request_handoff(function_context ctx, const agent_config&
   const config& cfg = ctx.cfg;
   if (cfg.handoff_team_of(agent).empty()) co_return std::string_view();
   handoff_request_args args{cfg.app.tenant, std::string(turn_id), handoff::new_reply_id(ctx.rng), ctx.ex.req().now_ms,
-                            cfg.handoff.reply_days, cfg.handoff.quiet_minutes, cfg.handoff.per_session_per_day};
+                            cfg.handoff.reply_days, cfg.handoff.quiet_minutes, cfg.handoff.per_session_per_day,
+                            // emails_per_hour by address and tenant (the stream knows the turn, not the
+                            // session key the per-conversation count is kept under)
+                            email_limits_json(ctx, agent, "")};
   auto asked = parse_handoff_request(co_await ctx.ex.fetch(handoff_request_request(store, args),
                                                            effect_policy::survive_cancel));
   if (!asked) {

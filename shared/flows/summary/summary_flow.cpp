@@ -16,6 +16,7 @@
 #include "flows/button_answer.h"
 #include "flows/email_send.h"
 #include "flows/handoff/handoff_flow.h"
+#include "flows/rate_limits.h"
 #include "flows/summary/summary_send.h"
 #include "flows/summary/sweep.h"
 #include "http/chat_input.h"
@@ -58,7 +59,7 @@ task<void> post_summary(function_context ctx, const agent_config& agent) {
 
   summary_claim_args args{ctx.cfg.app.tenant, agent.code, std::string(key), req.now_ms,
                           ctx.cfg.chat.inactivity_minutes, 1, summary::lease_seconds,
-                          ctx.cfg.summary.per_session_per_day};
+                          ctx.cfg.summary.per_session_per_day, email_limits_json(ctx, agent, key)};
   auto claimed = parse_summary_claim(co_await ex.fetch(summary_claim_request(services->store, args)));
   if (ex.cancelled()) co_return;
   if (!claimed) co_return respond_button_error(ex, claimed.err(), fmt);
@@ -68,6 +69,8 @@ task<void> post_summary(function_context ctx, const agent_config& agent) {
       co_return respond_button_error(
           ex, make_coded_error(errc::bad_request, "no_conversation", "send a message first, then email the summary"), fmt);
     case st::limited:
+      if (auto refusal = rate_limit_refusal(claimed->limit, claimed->scope, claimed->retry_after_s))
+        co_return respond_button_error(ex, *refusal, fmt);  // rate_limits.emails_per_hour
       co_return respond_button_error(ex,
                                      make_coded_error(errc::too_many_requests, "too_many_summaries",
                                            "this conversation's summary was sent too often today; please try later",

@@ -42,7 +42,7 @@ task<void> sweep(function_context ctx) {
   std::int64_t handoff_work = handoffs.team_emails + handoffs.forwards + handoffs.notifies + handoffs.failed;
   summary_claim_args args{ctx.cfg.app.tenant, {}, {}, req.now_ms, ctx.cfg.chat.inactivity_minutes,
                           static_cast<int>(std::max<std::int64_t>(1, limit - handoff_work)), lease_seconds,
-                          ctx.cfg.summary.per_session_per_day};
+                          ctx.cfg.summary.per_session_per_day, /*email_limits_json=*/{}};
   auto claimed = parse_summary_claim(co_await ex.fetch(summary_claim_request(services->store, args),
                                                        effect_policy::survive_cancel));
   if (!claimed) {

@@ -69,6 +69,7 @@ outbound_request handoff_start_request(const state_store& store, const handoff_s
             {"p_trigger", a.trigger},         {"p_now_ms", a.now_ms},
             {"p_reply_days", a.reply_days},   {"p_quiet_minutes", a.quiet_minutes},
             {"p_lease_seconds", a.lease_seconds}, {"p_per_session_per_day", a.per_session_per_day}};
+  if (!a.email_limits_json.empty()) body["p_email_limits"] = detail::parse_json(a.email_limits_json).value_or(json());
   return rpc_request(store, "salient_handoff_start", detail::dump(body));
 }
 
@@ -82,6 +83,8 @@ result<handoff_start> parse_handoff_start(const fetch_result& r) {
   if (status == "limited") {
     out.state = st::limited;
     out.retry_after_s = static_cast<int>(detail::int_member(*doc, "retry_after").value_or(60));
+    out.limit = std::string(detail::string_member(*doc, "limit").value_or(""));
+    out.scope = std::string(detail::string_member(*doc, "scope").value_or(""));
     return out;
   }
   auto h = record_of(detail::member(*doc, "handoff"));
@@ -106,6 +109,7 @@ outbound_request handoff_request_request(const state_store& store, const handoff
             {"p_reply_id", a.reply_id},     {"p_now_ms", a.now_ms},
             {"p_reply_days", a.reply_days}, {"p_quiet_minutes", a.quiet_minutes},
             {"p_per_session_per_day", a.per_session_per_day}};
+  if (!a.email_limits_json.empty()) body["p_email_limits"] = detail::parse_json(a.email_limits_json).value_or(json());
   return rpc_request(store, "salient_handoff_request", detail::dump(body));
 }
 

@@ -25,6 +25,7 @@ outbound_request otp_issue_request(const state_store& store, const otp_issue_arg
             {"p_code_hash", a.code_hash}, {"p_ip_key", text_or_null(a.ip_key)},
             {"p_now_ms", a.now_ms},       {"p_ip_limit", a.ip_limit},
             {"p_daily_cap", a.daily_cap}};
+  if (!a.email_limits_json.empty()) body["p_email_limits"] = detail::parse_json(a.email_limits_json).value_or(json());
   return rpc_request(store, "salient_otp_issue", detail::dump(body));
 }
 
@@ -46,6 +47,7 @@ result<otp_issued> parse_otp_issue(const fetch_result& r) {
     out.state = otp_issued::status::limited;
     out.limit = std::string(detail::string_member(*doc, "limit").value_or(""));
     out.retry_after_s = int_or_zero(*doc, "retry_after");
+    out.scope = std::string(detail::string_member(*doc, "scope").value_or(""));
   } else {
     return unreadable();
   }

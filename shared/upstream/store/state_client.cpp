@@ -1,5 +1,7 @@
 #include "salient/upstream/store/state_client.h"
 
+#include <algorithm>
+
 #include "core/json.h"
 #include "upstream/store/store_json.h"
 #include "salient/core/environment.h"
@@ -117,23 +119,38 @@ error to_error(const postgrest_error& e, std::string_view fn) {
 // ---- begin_turn ------------------------------------------------------------------------------
 
 outbound_request begin_turn_request(const state_store& store, const begin_turn_args& a) {
-  return rpc_request(store, "salient_begin_turn",
-                     detail::dump(json{{"p_tenant", a.tenant},
-                                       {"p_agent", a.agent},
-                                       {"p_session_key", a.session_key},
-                                       {"p_idempotency_key", a.idempotency_key},
-                                       {"p_message_id", a.message_id},
-                                       {"p_content", a.content}}));
+  json args{{"p_tenant", a.tenant},
+            {"p_agent", a.agent},
+            {"p_session_key", a.session_key},
+            {"p_idempotency_key", a.idempotency_key},
+            {"p_message_id", a.message_id},
+            {"p_content", a.content}};
+  if (!a.limits_json.empty()) args["p_limits"] = detail::parse_json(a.limits_json).value_or(json());
+  return rpc_request(store, "salient_begin_turn", detail::dump(args));
 }
+
+namespace {
+/// A refusal's wait as the store gave it, at least a second (a Retry-After of 0 means "now").
+int retry_after_of(const json& doc) {
+  auto s = detail::int_member(doc, "retry_after").value_or(1);
+  return static_cast<int>(std::clamp<std::int64_t>(s, 1, 86400));
+}
+}  // namespace
 
 result<begun_turn> parse_begin_turn(const fetch_result& r) {
   if (auto e = rpc_error(r, "salient_begin_turn")) return *e;
   auto doc = object_body(r);
   if (!doc) return unreadable();
+  if (detail::string_member(*doc, "status") == std::optional<std::string_view>("limited")) {
+    begun_turn out;
+    out.limited = rate_refusal{std::string(detail::string_member(*doc, "limit").value_or("")),
+                               std::string(detail::string_member(*doc, "scope").value_or("")), retry_after_of(*doc)};
+    return out;
+  }
   auto turn = detail::string_member(*doc, "turn_id");
   auto session = detail::string_member(*doc, "session_id");
   if (!turn || !session) return make_error(errc::unavailable, "the conversation store sent an incomplete answer; please try again");
-  return begun_turn{std::string(*turn), std::string(*session), detail::bool_member(*doc, "duplicate").value_or(false)};
+  return begun_turn{std::string(*turn), std::string(*session), detail::bool_member(*doc, "duplicate").value_or(false), {}};
 }
 
 // ---- claim_turn ------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ outbound_request summary_claim_request(const state_store& store, const summary_c
             {"p_limit", a.limit},
             {"p_lease_seconds", a.lease_seconds},
             {"p_per_session_per_day", a.per_session_per_day}};
+  if (!a.email_limits_json.empty()) body["p_email_limits"] = detail::parse_json(a.email_limits_json).value_or(json());
   return rpc_request(store, "salient_summary_claim", detail::dump(body));
 }
 
@@ -66,6 +67,8 @@ result<summary_claims> parse_summary_claim(const fetch_result& r) {
   } else if (status == "limited") {
     out.state = st::limited;
     out.retry_after_s = static_cast<int>(detail::int_member(*doc, "retry_after").value_or(60));
+    out.limit = string_or_empty(*doc, "limit");
+    out.scope = string_or_empty(*doc, "scope");
   } else if (status != "claimed") {
     return unreadable();
   }

@@ -50,6 +50,23 @@ inline std::string team_names(const std::vector<team_member>& team) {
   return out;
 }
 
+/// One kind of abuse limit counted three ways (rate_limits.<kind>.{ip, session, tenant}); 0 = none.
+struct rate_limit_scopes {
+  int ip = 0;       ///< per client address (IPv6 by its /64), across sessions
+  int session = 0;  ///< per conversation (session keys are free: the address and tenant limits are the firm ones)
+  int tenant = 0;   ///< the whole deployment
+  bool operator==(const rate_limit_scopes&) const = default;
+};
+
+/// rate_limits (and agents.<code>.rate_limits): checked in the state store before anything is
+/// stored, any paid upstream is called or an email is sent; answered with 429 and Retry-After.
+struct rate_limit_config {
+  rate_limit_scopes messages_per_minute{20, 10, 600};
+  rate_limit_scopes tokens_per_day{200000, 100000, 5000000};
+  rate_limit_scopes emails_per_hour{10, 5, 200};
+  bool operator==(const rate_limit_config&) const = default;
+};
+
 struct agent_config {
   std::string code;                 ///< the key under agents:, the URL segment: /a/{code}/
   std::string name;
@@ -58,6 +75,7 @@ struct agent_config {
   llm_settings llm;                 ///< the global `llm:` with this agent's overrides applied
   std::string sales_recipient;      ///< agents.<code>.sales_recipient; empty = email.sales_recipient
   std::vector<team_member> handoff_team;  ///< agents.<code>.handoff.team; empty = handoff.team
+  rate_limit_config rate_limits;    ///< the global `rate_limits` with this agent's overrides applied
 };
 
 /// Canned answers of the offline responder (no LLM key, LLM down, or budget spent).
@@ -142,6 +160,7 @@ struct config {
     int codes_per_ip_per_hour = 10;                ///< otp.codes_per_ip_per_hour
     int daily_emails = 500;                        ///< otp.daily_emails: the tenant's code emails per day
   } otp;
+  rate_limit_config rate_limits;                   ///< every agent starts from these (agent_config::rate_limits)
   struct {
     int max_body_bytes = 32768;
     int stream_ttl_seconds = 60;

@@ -32,6 +32,7 @@ struct handoff_start_args {
   std::string trigger = "button";
   std::int64_t now_ms = 0;
   int reply_days = 30, quiet_minutes = 15, lease_seconds = 300, per_session_per_day = 3;
+  std::string email_limits_json;  ///< p_email_limits (flows/rate_limits.h); empty = none
 };
 struct handoff_start {
   /// claimed: the team email is this caller's to send (`claim` holds the conversation);
@@ -40,6 +41,7 @@ struct handoff_start {
   handoff_record handoff;
   std::optional<summary_claim> claim;
   int retry_after_s = 0;
+  std::string limit, scope;  ///< limited by rate_limits: "emails_per_hour" and its scope; else empty
 };
 outbound_request handoff_start_request(const state_store& store, const handoff_start_args& args);
 result<handoff_start> parse_handoff_start(const fetch_result& r);
@@ -50,6 +52,7 @@ struct handoff_request_args {
   std::string tenant, turn_id, reply_id;
   std::int64_t now_ms = 0;
   int reply_days = 30, quiet_minutes = 15, per_session_per_day = 3;
+  std::string email_limits_json;  ///< p_email_limits (flows/rate_limits.h); empty = none
 };
 /// requested: a handoff now waits for its email (the widget sends it at once, else the sweep).
 enum class handoff_request_status { requested, open, limited };

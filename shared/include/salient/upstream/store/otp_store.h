@@ -20,12 +20,14 @@ struct otp_issue_args {
   std::string tenant, agent, purpose, email, email_key, session_key, code_hash, ip_key;
   std::int64_t now_ms = 0;
   int ip_limit = 10, daily_cap = 500;
+  std::string email_limits_json;   ///< p_email_limits (flows/rate_limits.h); empty = none
 };
 struct otp_issued {
   enum class status { issued, nothing_held, limited, no_session } state = status::limited;
   std::string otp_id, session_id;  ///< status::issued (session_id empty for delete_data)
-  std::string limit;               ///< status::limited: email | ip | tenant | locked
+  std::string limit;               ///< status::limited: email | ip | tenant | locked | emails_per_hour
   int retry_after_s = 0;
+  std::string scope;               ///< emails_per_hour: ip | session | tenant
 };
 outbound_request otp_issue_request(const state_store& store, const otp_issue_args& args);
 result<otp_issued> parse_otp_issue(const fetch_result& r);

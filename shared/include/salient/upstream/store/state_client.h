@@ -56,13 +56,22 @@ error to_error(const postgrest_error& e, std::string_view fn);
 
 // ---- begin_turn: store the visitor's message (idempotent per session + client key) ----------
 
+/// A rate limit said no (db/functions/rate_limits.sql, turns.sql): which one, and the wait.
+struct rate_refusal {
+  std::string limit;       ///< "messages_per_minute", "tokens_per_day" (begin_turn), "emails_per_hour"
+  std::string scope;       ///< "ip", "session", "tenant"
+  int retry_after_s = 1;
+};
+
 struct begin_turn_args {
   std::string tenant, agent, session_key, idempotency_key, message_id, content;
+  std::string limits_json;  ///< p_limits (flows/rate_limits.h); empty = none
 };
 struct begun_turn {
   std::string turn_id;     ///< the stored user message's id
   std::string session_id;
   bool duplicate = false;  ///< this idempotency key was seen before: nothing new stored
+  std::optional<rate_refusal> limited;  ///< set: refused by a limit, nothing stored (no ids)
 };
 outbound_request begin_turn_request(const state_store& store, const begin_turn_args& args);
 result<begun_turn> parse_begin_turn(const fetch_result& r);

@@ -21,6 +21,7 @@ struct summary_claim_args {
   std::string agent, session_key;  ///< the button's conversation; both empty: the sweep
   std::int64_t now_ms = 0;
   int idle_minutes = 30, limit = 1, lease_seconds = 300, per_session_per_day = 5;
+  std::string email_limits_json;  ///< the button's p_email_limits (flows/rate_limits.h); empty = none
 };
 /// One conversation claimed for a summary.
 struct summary_claim {
@@ -39,6 +40,7 @@ struct summary_claims {
   int unknown = 0;          ///< sends whose lease ended unanswered, marked unknown by this call
   std::string sent_at;      ///< already_sent
   int retry_after_s = 0;    ///< limited
+  std::string limit, scope; ///< limited by rate_limits: "emails_per_hour" and its scope; else empty
 };
 outbound_request summary_claim_request(const state_store& store, const summary_claim_args& args);
 result<summary_claims> parse_summary_claim(const fetch_result& r);
