@@ -6,7 +6,7 @@
 // visitors retry, resubmit, drop and resume streams and press the summary button as the widget
 // does (bench/lib/load-client.mjs); at the end the database is read to count lost and
 // duplicated messages (bench/lib/load-checks.mjs). Prints a table, writes
-// bench/results/load-latest.json; exits 1 when anything was lost or duplicated.
+// bench/results/load-latest.json (and a copy named with the start time); exits 1 when anything was lost or duplicated.
 //
 //   node bench/load.mjs                           200 visitors × 120 s on each host (≈ 5 min)
 //   node bench/load.mjs --visitors=20 --seconds=10 --hosts=node-dev
@@ -17,6 +17,8 @@
 // Needs ./scripts/build, node_modules/.bin/workerd and PostgreSQL 15's server binaries
 // (tests/support/postgres.mjs). Machine details go into the JSON (see bench/run.mjs).
 
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -45,6 +47,10 @@ const machine = {
   memTotalMB: Math.round(os.totalmem() / 1048576),
   node: process.version,
   loadavgBefore: readFileSync("/proc/loadavg", "utf8").trim(),
+  git: execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+  // The modules measured (a build of a dirty tree is still identified by these).
+  modules: Object.fromEntries(["chat", "stream", "otp", "summary"].map((fn) => [fn,
+    createHash("sha256").update(readFileSync(path.join(REPO, "build", "wasi", "functions", `${fn}.wasm`))).digest("hex").slice(0, 16)])),
 };
 
 const up = await startUpstreams({ postgres });
@@ -93,6 +99,8 @@ for (const r of results) {
 const dir = path.join(REPO, "bench", "results");
 mkdirSync(dir, { recursive: true });
 const out = { machine, store: up.kind, faults: { ...DEFAULT_FAULTS, store: storeFaults }, command: process.argv.slice(2), results };
+const stamped = path.join(dir, `load-${machine.date.replace(/[:.]/g, "-")}.json`);
 writeFileSync(path.join(dir, "load-latest.json"), JSON.stringify(out, null, 2));
-say(`wrote ${path.relative(REPO, path.join(dir, "load-latest.json"))}`);
+writeFileSync(stamped, JSON.stringify(out, null, 2));
+say(`wrote bench/results/load-latest.json and ${path.relative(REPO, stamped)}`);
 process.exit(results.some((r) => r.lost.total || r.duplicated.total || r.hung) ? 1 : 0);
