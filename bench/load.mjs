@@ -93,6 +93,10 @@ row("peer: the fake model direct, full", (r) => `${f(r.latencyMs.directFull.p50)
 console.log(table(rows));
 for (const r of results) {
   console.log(`\n${r.host} errors: ${JSON.stringify(r.errors)}\n${r.host} outcomes: ${JSON.stringify(r.outcomes)}`);
+  console.log(`${r.host} store calls abandoned by the host: ${r.faults.store.clientGone}; the proxy's own upstream errors: ${
+    r.faults.store.upstreamErrors}; slowest answers: ${JSON.stringify(
+    Object.fromEntries(Object.entries(r.faults.store.byFunction).map(([fn, c]) => [fn, c.slowestMs])))}`);
+  if (Object.keys(r.hostWarnings).length) console.log(`${r.host} warnings: ${JSON.stringify(r.hostWarnings)}`);
   if (r.examples.length) console.log(`${r.host} examples: ${JSON.stringify(r.examples, null, 1)}`);
 }
 

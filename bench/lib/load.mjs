@@ -144,6 +144,23 @@ export async function startUpstreams({ postgres = true, faults = DEFAULT_FAULTS,
   };
 }
 
+/** The host's warn/error log lines (the dev server's child prints them), counted by event and reason. */
+function warnings(output) {
+  const counts = {};
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const e = JSON.parse(line);
+      const why = String(e.reason ?? e.message ?? "").slice(0, 80);
+      const k = `${e.event}${why ? `: ${why}` : ""}`;
+      counts[k] = (counts[k] ?? 0) + 1;
+    } catch {
+      // not a log entry
+    }
+  }
+  return counts;
+}
+
 function syncArgs(config) {
   // pgliteBackend has no sync(); the same arguments as postgres-state.mjs's.
   return JSON.parse(JSON.stringify({
@@ -231,6 +248,7 @@ export async function runHost(up, hostName, {
     const pct = (v) => ({ n: v.length, p50: percentile(v, 50), p90: percentile(v, 90), p99: percentile(v, 99) });
     result.latencyMs.directTtft = pct(direct.ttft);
     result.latencyMs.directFull = pct(direct.full);
+    result.hostWarnings = warnings(host.output?.() ?? "");
     return {
       host: hostName, store: up.kind, visitors, seconds, elapsedSeconds: Math.round(elapsed), settings: faults,
       hung: finished ? 0 : records.filter((r) => !r.outcome && r.answered).length,
@@ -238,7 +256,7 @@ export async function runHost(up, hostName, {
       faults: {
         model: up.modelTally(),
         store: { before: storeProxy.counts.before, after: storeProxy.counts.after, forwarded: storeProxy.counts.forwarded,
-          byFunction: storeProxy.counts.byKey },
+          clientGone: storeProxy.counts.clientGone, upstreamErrors: storeProxy.counts.upstreamErrors, byFunction: storeProxy.counts.byKey },
         mail: { before: mailProxy.counts.before, forwarded: mailProxy.counts.forwarded },
         clientDrops: records.filter((r) => r.dropped).length,
         resubmissions: records.filter((r) => r.resubmitted).length,

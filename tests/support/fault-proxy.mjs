@@ -14,7 +14,8 @@
 //     key: (path) => path.split("/").pop(),              // what the counts are kept by
 //     eligible: (path, kind) => path.startsWith("/rest/v1/rpc/"),   // kind: "before" | "after"
 //     errorBody: () => ({ code: "PGRST000", message: "…" }) });
-//   proxy.url; proxy.counts   // {forwarded, before, after, byKey: {key: {forwarded, before, after}}}
+//   proxy.url; proxy.counts   // {forwarded, before, after, clientGone, byKey: {key: {forwarded, before,
+//                             //  after, clientGone, status<nnn> (upstream errors), slowestMs}}}
 //   proxy.setRates({ before, after })                    // e.g. 0 to let the final checks through
 //   await proxy.close();
 //
@@ -33,21 +34,34 @@ export async function startFaultProxy({
   random = Math.random,
 } = {}) {
   const upstream = new URL(target);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // A new connection per forwarded request: a kept-alive one can be closed by the upstream
+  // server (its idle timeout) just as a request goes out on it, a network error the proxy would
+  // add on its own, uncounted (the load run lost answers to it before this).
+  const agent = new http.Agent({ keepAlive: false });
   const rates = { before, after };
-  const counts = { forwarded: 0, before: 0, after: 0, upstreamErrors: 0, byKey: {} };
+  const counts = { forwarded: 0, before: 0, after: 0, upstreamErrors: 0, clientGone: 0, byKey: {} };
   const bump = (k, field) => {
-    counts[field] += 1;
+    counts[field] = (counts[field] ?? 0) + 1;
     const entry = (counts.byKey[k] ??= { forwarded: 0, before: 0, after: 0 });
     entry[field] = (entry[field] ?? 0) + 1;
   };
 
   const server = http.createServer(async (req, res) => {
     const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
+    try {
+      for await (const chunk of req) chunks.push(chunk);
+    } catch {
+      return; // the client went away while sending: nothing to forward
+    }
     const body = Buffer.concat(chunks);
     const path = new URL(req.url, "http://proxy").pathname;
     const k = key(path);
+    const started = performance.now();
+    // Diagnostics: a forwarded request whose client left before the answer (its own timeout),
+    // and the slowest upstream answer, per key.
+    res.on("close", () => {
+      if (!res.writableFinished && !res.dropped) bump(k, "clientGone");
+    });
     const roll = random();
     if (roll < rates.before && eligible(path, "before")) {
       bump(k, "before");
@@ -63,7 +77,11 @@ export async function startFaultProxy({
       const parts = [];
       up.on("data", (c) => parts.push(c));
       up.on("end", () => {
+        const entry = (counts.byKey[k] ??= { forwarded: 0, before: 0, after: 0 });
+        entry.slowestMs = Math.max(entry.slowestMs ?? 0, Math.round(performance.now() - started));
+        if (up.statusCode >= 400) bump(k, `status${up.statusCode}`);
         if (drop) {
+          res.dropped = true;
           bump(k, "after");
           res.destroy(); // applied upstream, the answer lost on the way back
           return;
@@ -82,6 +100,11 @@ export async function startFaultProxy({
     });
     forward.end(body);
   });
+  // Idle client connections are left for the client to close (undici's idle timeout is 4 s, the
+  // Node server default 5 s): the server closing one while a request is on its way is the same
+  // uncounted network error, on the host's side.
+  server.keepAliveTimeout = 65000;
+  server.headersTimeout = 66000;
   await new Promise((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
