@@ -24,7 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { postgresUnavailable } from "../tests/support/postgres.mjs";
 import { REPO } from "../tests/support/workerd.mjs";
-import { DEFAULT_FAULTS, HOSTS, runHost, SPARE_KNOWN_BUGS, startUpstreams } from "./lib/load.mjs";
+import { DEFAULT_FAULTS, HOSTS, runHost, SPARE_KNOWN_BUGS, startUpstreams, stopHosts } from "./lib/load.mjs";
 import { table } from "./lib/stats.mjs";
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -54,6 +54,13 @@ const machine = {
 };
 
 const up = await startUpstreams({ postgres });
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, async () => {
+    await stopHosts();
+    await up.close(); // stops PostgreSQL (its temp folder removed)
+    process.exit(130);
+  });
+}
 say(`store: ${up.kind}; ${visitors} visitors × ${seconds} s on ${hosts.join(", ")}`);
 const results = [];
 try {
