@@ -12,7 +12,7 @@
 --     keyed hash of the client's address ("" = unknown: no per-address limit).
 --   salient_attach_retrieval(p_tenant, p_turn_id, p_retrieval jsonb)
 --     → {status: "attached" | "already_claimed" | "not_found"}
---   salient_claim_turn(p_tenant, p_turn_id, p_history_limit = 20)
+--   salient_claim_turn(p_tenant, p_turn_id, p_history_limit = 20, p_claim = null)
 --     → {status: "claimed", message, session_id, agent, history, persona, profile, month_cost_usd,
 --        retrieval, handoff} | {status: "already_claimed"} | {status: "not_found"}
 --     history: [{role, content, created_at}], a team member's reply (role "team", handoffs.sql)
@@ -219,7 +219,11 @@ $$;
 -- checked after the turn is found (an unknown turn stays {status: "not_found"}) and before it is
 -- claimed, so a refused claim does not use the turn up: re-enabling the agent lets it stream.
 
-create or replace function salient_claim_turn(p_tenant text, p_turn_id uuid, p_history_limit integer default 20)
+drop function if exists salient_claim_turn(text, uuid, integer);  -- before p_claim
+-- p_claim: the claiming request's own token. Claiming again with the same token succeeds (the
+-- stream retries a claim whose answer was lost: flows/store_retry.h); any other is already_claimed.
+create or replace function salient_claim_turn(p_tenant text, p_turn_id uuid, p_history_limit integer default 20,
+                                              p_claim text default null)
 returns jsonb
 language plpgsql as $$
 declare
@@ -255,8 +259,9 @@ begin
     perform salient_require_agent_enabled(p_tenant, (select code from agents where id = v_agent));
   end if;
 
-  update messages set stream_claimed_at = now()
-   where id = p_turn_id and tenant_id = v_tenant and role = 'user' and stream_claimed_at is null
+  update messages set stream_claimed_at = coalesce(stream_claimed_at, now()), stream_claim = p_claim
+   where id = p_turn_id and tenant_id = v_tenant and role = 'user'
+     and (stream_claimed_at is null or (p_claim is not null and stream_claim = p_claim))
   returning content, session_id, agent_id, created_at, metadata -> 'retrieval'
        into v_content, v_session, v_agent, v_created, v_retrieval;
   if not found then

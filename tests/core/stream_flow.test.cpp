@@ -31,7 +31,10 @@ TEST_CASE("stream: a valid stream_id claims the turn, streams the offline answer
   REQUIRE(log.order == std::vector<std::string>{"effect"});  // verified, then claimed before any byte
   json claim = log.last_effect();
   CHECK(claim["url"] == "http://store.test/rest/v1/rpc/salient_claim_turn");
-  CHECK(json::parse(claim["body"].get<std::string>()) == json{{"p_tenant", "default"}, {"p_turn_id", turn}, {"p_history_limit", 20}});
+  json claim_args = json::parse(claim["body"].get<std::string>());
+  CHECK(is_uuid(claim_args["p_claim"].get<std::string>()));  // this request's own claim token
+  claim_args.erase("p_claim");
+  CHECK(claim_args == json{{"p_tenant", "default"}, {"p_turn_id", turn}, {"p_history_limit", 20}});
 
   host.reply(log, 1, 200, claimed("how much?"));
   CHECK(log.status == 200);
@@ -136,13 +139,47 @@ TEST_CASE("stream: bad stream_ids are refused before any effect", "[stream]") {
   }
 }
 
-TEST_CASE("stream: a store failure before the stream is a retryable 503 error event", "[stream]") {
+TEST_CASE("stream: a store failure before the stream is retried with the same claim token, then a retryable 503", "[stream]") {
   fake_host host(stream_flow);
   auto log = host.start(fake_host::head("GET", stream_url()));
   host.fail(log, 1, effect_failure_kind::timeout);
+  REQUIRE(log.effects.size() == 2);  // the claim's answer may have been lost: the same claim again
+  CHECK(log.effects[1]["body"] == log.effects[0]["body"]);
+  CHECK(log.effects[1]["delay_ms"] == 200);
+  host.reply(log, 2, 503, R"({"code":"PGRST000","message":"unavailable"})");
+  REQUIRE(log.effects.size() == 3);
+  CHECK(log.effects[2]["delay_ms"] == 800);
+  host.fail(log, 3, effect_failure_kind::connect);
+  CHECK(log.effects.size() == 3);  // three tries
   CHECK(log.status == 503);
   auto events = parse_sse(log.body);
   CHECK(json::parse(events[0].data)["retryable"] == true);
+}
+
+TEST_CASE("stream: a claim answered on its retry streams as usual; a store refusal is not retried", "[stream]") {
+  fake_host host(stream_flow);
+  auto log = host.start(fake_host::head("GET", stream_url()));
+  host.reply(log, 1, 502, "");
+  host.reply(log, 2, 200, claimed("hello"));
+  CHECK(log.status == 200);
+  auto gone = host.start(fake_host::head("GET", stream_url()));
+  host.reply(gone, 1, 200, R"({"status":"already_claimed"})");
+  CHECK(gone.status == 410);
+  CHECK(gone.effects.size() == 1);
+}
+
+TEST_CASE("stream: storing the answer is tried again on a lost answer or 503, with the same message id", "[stream]") {
+  fake_host host(stream_flow);
+  auto log = host.start(fake_host::head("GET", stream_url() + "&format=json"));
+  host.reply(log, 1, 200, claimed("hi"));
+  host.fail(log, 2, effect_failure_kind::network);
+  host.reply(log, 3, 503, "");
+  REQUIRE(log.effects.size() == 4);
+  CHECK(log.effects[3]["body"] == log.effects[1]["body"]);  // an upsert by message id: harmless twice
+  host.reply(log, 4, 200, R"({"message_id":"m-1"})");
+  auto events = parse_sse(log.body);
+  CHECK(events.back().event == "done");
+  for (const auto& e : events) CHECK(e.event != "error");
 }
 
 TEST_CASE("stream: failing to store the answer sends an error event, then done", "[stream]") {

@@ -113,7 +113,7 @@ for (const backend of backends()) {
       assert.deepEqual(rpcs, [
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text,jsonb)",
-        "salient_claim_turn(text,uuid,integer)",
+        "salient_claim_turn(text,uuid,integer,text)",
         "salient_email_queue(text,uuid,text,text,text,text,text,uuid,uuid,uuid)",
         "salient_email_result(text,uuid,text,text,jsonb,bigint)",
         "salient_finish_turn(text,uuid,uuid,text,jsonb,jsonb)",

@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "flows/handoff/inbound_mail.h"
 #include "flows/rate_limits.h"
+#include "flows/store_retry.h"
 #include "salient/upstream/store/handoff_store.h"
 
 namespace salient {
@@ -16,8 +17,8 @@ task<void> hold_for_team(function_context ctx, const agent_config& agent, const 
   events.meta_handoff();
   events.token(note);
   std::string message_id = uuid_v7(ex.req().now_ms, ctx.rng);
-  auto finished = parse_finish_turn(co_await ex.fetch(
-      finish_turn_request(store, {ctx.cfg.app.tenant, std::string(turn_id), message_id, note,
+  auto finished = parse_finish_turn(co_await fetch_idempotent(
+      ex, finish_turn_request(store, {ctx.cfg.app.tenant, std::string(turn_id), message_id, note,
                                   R"({"mode":"handoff","handoff":"quiet"})", {}}),
       effect_policy::survive_cancel));
   if (!finished) {

@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "salient/core/instance_memory.h"
 
+#include "flows/store_retry.h"
 #include "flows/stream/canary_filter.h"
 
 namespace salient {
@@ -225,8 +226,8 @@ task<bool> answer_with_llm(function_context ctx, const turn_context& turn, const
 
       std::string message_id = uuid_v7(ex.req().now_ms, ctx.rng);
       // Stored whether or not the visitor is still there: they may have seen part of it.
-      auto finished = parse_finish_turn(co_await ex.fetch(
-          finish_turn_request(turn.store, {ctx.cfg.app.tenant, turn.turn_id, message_id, delivered,
+      auto finished = parse_finish_turn(co_await fetch_idempotent(
+          ex, finish_turn_request(turn.store, {ctx.cfg.app.tenant, turn.turn_id, message_id, delivered,
                                            detail::dump(metadata), llm_request_row(llm, request_body, relay, latency_ms, price)}),
           effect_policy::survive_cancel));
       if (!finished) {

@@ -26,6 +26,7 @@
 #include "flows/stream/llm_answer.h"
 #include "flows/pinecone_retrieval.h"
 #include "flows/retrieval.h"
+#include "flows/store_retry.h"
 
 namespace salient {
 namespace {
@@ -218,7 +219,12 @@ task<void> stream_flow(function_context ctx) {
     co_return;
   }
 
-  auto claim = parse_claim_turn(co_await ex.fetch(claim_turn_request(*store, ctx.cfg.app.tenant, *turn_id)));
+  // Claimed with this request's own token, so that a claim whose answer was lost can be asked
+  // again by this request (never by another: the stream stays single-use).
+  const std::string claim_token = uuid_v7(req.now_ms, ctx.rng);
+  auto claim = parse_claim_turn(co_await fetch_idempotent(
+      ex, claim_turn_request(*store, ctx.cfg.app.tenant, *turn_id, default_history_limit, claim_token),
+      effect_policy::cancel_with_client));
   if (ex.cancelled()) co_return;
   if (!claim) {
     respond_error(ex, claim.err(), err_fmt);
@@ -290,8 +296,8 @@ task<void> stream_flow(function_context ctx) {
 
   std::string message_id = uuid_v7(req.now_ms, ctx.rng);
   // The visitor may leave while this is stored: the answer they saw is kept regardless.
-  auto finished = parse_finish_turn(co_await ex.fetch(
-      finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
+  auto finished = parse_finish_turn(co_await fetch_idempotent(
+      ex, finish_turn_request(*store, {ctx.cfg.app.tenant, *turn_id, message_id, answer,
                                    offline_metadata(intent, offline_reason, excerpts, found, cited,
                                                     claim->handoff && claim->handoff->resumed_note_due),
                                    /*llm_request_json=*/{}}),

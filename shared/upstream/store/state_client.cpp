@@ -156,9 +156,10 @@ result<begun_turn> parse_begin_turn(const fetch_result& r) {
 // ---- claim_turn ------------------------------------------------------------------------------
 
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
-                                    int history_limit) {
-  return rpc_request(store, "salient_claim_turn",
-                     detail::dump(json{{"p_tenant", tenant}, {"p_turn_id", turn_id}, {"p_history_limit", history_limit}}));
+                                    int history_limit, std::string_view claim) {
+  json args{{"p_tenant", tenant}, {"p_turn_id", turn_id}, {"p_history_limit", history_limit}};
+  if (!claim.empty()) args["p_claim"] = claim;
+  return rpc_request(store, "salient_claim_turn", detail::dump(args));
 }
 
 result<claimed_turn> parse_claim_turn(const fetch_result& r) {

@@ -110,8 +110,9 @@ struct claimed_turn {
   std::optional<handoff_state> handoff;
 };
 inline constexpr int default_history_limit = 20;
+/// `claim`: this request's token (empty: none): the same token may claim the turn again.
 outbound_request claim_turn_request(const state_store& store, std::string_view tenant, std::string_view turn_id,
-                                    int history_limit = default_history_limit);
+                                    int history_limit = default_history_limit, std::string_view claim = {});
 result<claimed_turn> parse_claim_turn(const fetch_result& r);
 
 // ---- attach_retrieval: what Pinecone found for a turn, stored before the stream claims it -----
