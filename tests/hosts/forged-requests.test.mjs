@@ -141,6 +141,13 @@ describe("the dev server's own routes", () => {
         assert.equal((await r.json()).error.code, "forbidden", `${route} × ${name}`);
       }
     }
+    // The modules' gate: any unsafe method, any path, before the routes (which would say 405 or 404).
+    for (const [method, route] of [["PUT", "/a/sales/chat"], ["DELETE", "/a/sales/history"], ["POST", "/a/sales/no-such-route"],
+      ["PATCH", "/otp/request"], ["POST", "/a/sales/events/stream"], ["POST", "/a/sales/transcript/x"]]) {
+      const r = await fetch(server.url + route, { method, headers: { origin: "https://evil.example", accept: "application/json" }, body: "x" });
+      assert.equal(r.status, 403, `${method} ${route}`);
+      assert.equal((await r.json()).error.code, "forbidden", `${method} ${route}`);
+    }
   });
 });
 
