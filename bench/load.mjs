@@ -11,8 +11,7 @@
 //   node bench/load.mjs                           200 visitors × 120 s on each host (≈ 5 min)
 //   node bench/load.mjs --visitors=20 --seconds=10 --hosts=node-dev
 //   node bench/load.mjs --pglite                  the embedded store instead of PostgreSQL
-//   node bench/load.mjs --spare-known-bugs        no store faults where the core is known to lose
-//                                                 a message (bench/lib/load.mjs SPARE_KNOWN_BUGS)
+//   node bench/load.mjs --spare=salient_finish_turn   no store faults for those functions (comma-separated)
 //
 // Needs ./scripts/build, node_modules/.bin/workerd and PostgreSQL 15's server binaries
 // (tests/support/postgres.mjs). Machine details go into the JSON (see bench/run.mjs).
@@ -24,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { postgresUnavailable } from "../tests/support/postgres.mjs";
 import { REPO } from "../tests/support/workerd.mjs";
-import { DEFAULT_FAULTS, HOSTS, runHost, SPARE_KNOWN_BUGS, startUpstreams, stopHosts } from "./lib/load.mjs";
+import { DEFAULT_FAULTS, HOSTS, runHost, startUpstreams, stopHosts } from "./lib/load.mjs";
 import { table } from "./lib/stats.mjs";
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
@@ -32,8 +31,9 @@ const visitors = Number(arg("visitors", 200));
 const seconds = Number(arg("seconds", 120));
 const hosts = arg("hosts", Object.keys(HOSTS).join(",")).split(",");
 const postgres = !process.argv.includes("--pglite");
-// --spare-known-bugs: no store faults where the core is known to lose a message (SPARE_KNOWN_BUGS).
-const storeFaults = process.argv.includes("--spare-known-bugs") ? { ...DEFAULT_FAULTS.store, spare: SPARE_KNOWN_BUGS } : DEFAULT_FAULTS.store;
+// --spare=fn,fn: no store faults for those functions (to tell which call a loss comes from).
+const spared = arg("spare", "").split(",").filter(Boolean);
+const storeFaults = spared.length ? { ...DEFAULT_FAULTS.store, spare: { before: spared, after: spared } } : DEFAULT_FAULTS.store;
 if (postgres && postgresUnavailable()) {
   console.error(`PostgreSQL is not available (${postgresUnavailable()}); use --pglite`);
   process.exit(2);

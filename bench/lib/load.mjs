@@ -34,20 +34,13 @@ export const DEFAULT_FAULTS = {
   model: { 429: 0.04, 500: 0.015, 502: 0.015, 503: 0.01, stall: 0.02 },
   tokenDelayMs: 30,
   // Shares of the state store's RPCs: 503 before forwarding / forwarded then the answer dropped.
-  // `spare: { before: [fn…], after: [fn…] }` keeps those functions out of one kind of fault
-  // (SPARE_KNOWN_BUGS below).
+  // `spare: { before: [fn…], after: [fn…] }` keeps those functions out of one kind of fault.
   store: { before: 0.02, after: 0.005 },
   // Shares of Mailgun sends answered 503 before forwarding.
   mail: { before: 0.2, after: 0 },
   // The visitors' behaviour.
   dropShare: 0.1, resubmitShare: 0.1, summaryShare: 0.05, thinkMs: [200, 1500],
 };
-
-// The store faults the core does not survive yet (found by this test; see docs/BENCHMARKS.md,
-// "Load with faults"): a failed salient_finish_turn is not retried, so the answer is never stored
-// (the visitor got an `unavailable` error event); a salient_claim_turn applied whose answer was
-// lost leaves the turn claimed by nobody (the stream GET is a 503, every retry a 410).
-export const SPARE_KNOWN_BUGS = { before: ["salient_finish_turn"], after: ["salient_claim_turn"] };
 
 const SECRETS = {
   SALIENT_STREAM_SECRET: "load-test-stream-secret-0123456789abcdefghijkl",

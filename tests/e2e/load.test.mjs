@@ -8,15 +8,14 @@
 // every kind of fault really happened.
 //
 // The store is a real PostgreSQL 15 (tests/support/postgres.mjs) when this machine has one, else
-// PGlite. Two store faults the core does not survive yet are spared here (SPARE_KNOWN_BUGS:
-// a failed salient_finish_turn, a salient_claim_turn whose answer is lost); the `todo` case runs
-// with them and shows the loss until the core retries those calls.
+// PGlite. Every store function may fail either way; tests/e2e/store-faults.test.mjs fails them
+// one at a time.
 //
 //   node --test tests/e2e/load.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { runHost, SPARE_KNOWN_BUGS, startUpstreams } from "../../bench/lib/load.mjs";
+import { runHost, startUpstreams } from "../../bench/lib/load.mjs";
 import { postgresUnavailable } from "../support/postgres.mjs";
 
 const VISITORS = 20;
@@ -59,20 +58,10 @@ describe("load with faults (short run)", () => {
     test(`${host}: ${VISITORS} visitors × ${SECONDS} s with faults lose and duplicate nothing`, async () => {
       const result = await runHost(up, host, {
         visitors: VISITORS, seconds: SECONDS, graceSeconds: 20,
-        overrides: { ...SHORT, store: { ...STORE, spare: SPARE_KNOWN_BUGS } },
+        overrides: { ...SHORT, store: STORE },
       });
       assertSound(result);
       assertFaulted(result);
     });
   }
-
-  test("node-dev: with every store fault, finish_turn and claim_turn included", {
-    todo: "the core does not retry a failed salient_finish_turn, and a claim whose answer is lost leaves the turn unanswered",
-  }, async () => {
-    const result = await runHost(up, "node-dev", {
-      visitors: VISITORS, seconds: SECONDS, graceSeconds: 20,
-      overrides: { ...SHORT, store: STORE },
-    });
-    assertSound(result);
-  });
 });
