@@ -146,7 +146,7 @@ function warnings(output) {
     if (!line.startsWith("{")) continue;
     try {
       const e = JSON.parse(line);
-      if (e.level && e.level !== "warn" && e.level !== "error") continue; // workerd prints every level
+      if (!e.event || (e.level && e.level !== "warn" && e.level !== "error")) continue; // workerd prints every level
       const why = String(e.reason ?? e.message ?? "").slice(0, 80);
       const k = `${e.event}${why ? `: ${why}` : ""}`;
       counts[k] = (counts[k] ?? 0) + 1;
