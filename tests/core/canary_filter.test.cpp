@@ -71,6 +71,44 @@ std::string upper(std::string s) {
   return s;
 }
 
+/// `canary` with its a, c, e, i, o, p, s, x, y as Cyrillic lookalikes.
+std::string lookalikes(const std::string& canary) {
+  std::string out;
+  for (char c : canary) {
+    switch (c) {
+      case 'a': out += "\xd0\xb0"; break;  // U+0430
+      case 'c': out += "\xd1\x81"; break;  // U+0441
+      case 'e': out += "\xd0\xb5"; break;  // U+0435
+      case 'i': out += "\xd1\x96"; break;  // U+0456
+      case 'o': out += "\xd0\xbe"; break;  // U+043E
+      case 'p': out += "\xd1\x80"; break;  // U+0440
+      case 's': out += "\xd1\x95"; break;  // U+0455
+      case 'x': out += "\xd1\x85"; break;  // U+0445
+      case 'y': out += "\xd1\x83"; break;  // U+0443
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+/// `canary` in fullwidth forms (U+FF10… digits, U+FF41… letters).
+std::string fullwidth(const std::string& canary) {
+  std::string out;
+  for (char c : canary) {
+    char32_t cp = c >= 'a' && c <= 'z' ? 0xFF41 + static_cast<char32_t>(c - 'a')
+                  : c >= '0' && c <= '9' ? 0xFF10 + static_cast<char32_t>(c - '0')
+                                         : static_cast<char32_t>(c);
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("canary: derived from the secret, salient-canary- and 16 base32 characters", "[canary]") {
@@ -121,7 +159,7 @@ TEST_CASE("canary: at the very start, at the very end, and twice", "[canary]") {
   CHECK(f.finish().empty());
 }
 
-TEST_CASE("canary: any case, spaced out, with zero-width or invisible characters between its letters", "[canary]") {
+TEST_CASE("canary: any case, spaced out, invisible characters between its letters, lookalike letters", "[canary]") {
   const std::string canary = canary_for(secret);
   std::string tail_cut = canary;
   for (char& c : tail_cut)
@@ -138,6 +176,9 @@ TEST_CASE("canary: any case, spaced out, with zero-width or invisible characters
       spread(canary, "\xe2\x81\xa0"),            // word joiner
       spread(canary, "_"),
       spread(canary, "\n"),
+      lookalikes(canary),                        // Cyrillic а, с, е, і, о, р, ѕ, х, у
+      fullwidth(canary),
+      lookalikes(spread(canary, " ")),
   };
   for (const std::string& v : variants) {
     INFO(v);
@@ -170,6 +211,7 @@ TEST_CASE("canary: a normal answer goes through whole, nothing held at its end",
       "Plants: roses, ferns, grasses",  // ends in 's': held until the end, then released
       "Visit salient-canary-shop.example for more.",
       "s a l i e n t   c a n a r y",
+      "Сейчас всё есть в наличии: саженцы, семена. Ｓａｌｅ ends soon.",
   };
   for (const std::string& a : answers) {
     INFO(a);

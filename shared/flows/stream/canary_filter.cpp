@@ -23,6 +23,33 @@ bool ignorable(char32_t cp) {
          cp == 0xFEFF;                          // zero-width no-break space (BOM)
 }
 
+/// The ASCII letter or digit a character is read as (lower case), or 0: ASCII itself, the
+/// fullwidth forms, and the Cyrillic and Greek letters that look like Latin ones (a model asked
+/// to "write it with lookalike letters" reaches for these first).
+char folded(char32_t cp) {
+  if (cp < 0x80) return is_alnum(static_cast<unsigned char>(cp)) ? lower(static_cast<unsigned char>(cp)) : 0;
+  if (cp >= 0xFF10 && cp <= 0xFF19) return static_cast<char>('0' + (cp - 0xFF10));
+  if (cp >= 0xFF21 && cp <= 0xFF3A) return static_cast<char>('a' + (cp - 0xFF21));
+  if (cp >= 0xFF41 && cp <= 0xFF5A) return static_cast<char>('a' + (cp - 0xFF41));
+  struct lookalike {
+    char32_t cp;
+    char ascii;
+  };
+  static constexpr lookalike table[] = {
+      {0x0391, 'a'}, {0x0392, 'b'}, {0x0395, 'e'}, {0x0396, 'z'}, {0x0397, 'h'}, {0x0399, 'i'}, {0x039A, 'k'},
+      {0x039C, 'm'}, {0x039D, 'n'}, {0x039F, 'o'}, {0x03A1, 'p'}, {0x03A4, 't'}, {0x03A5, 'y'}, {0x03A7, 'x'},
+      {0x03B1, 'a'}, {0x03B9, 'i'}, {0x03BD, 'v'}, {0x03BF, 'o'}, {0x03C1, 'p'}, {0x03C5, 'u'},
+      {0x0405, 's'}, {0x0406, 'i'}, {0x0408, 'j'}, {0x0410, 'a'}, {0x0412, 'b'}, {0x0415, 'e'}, {0x041A, 'k'},
+      {0x041C, 'm'}, {0x041D, 'h'}, {0x041E, 'o'}, {0x0420, 'p'}, {0x0421, 'c'}, {0x0422, 't'}, {0x0423, 'y'},
+      {0x0425, 'x'}, {0x0430, 'a'}, {0x0435, 'e'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0443, 'y'},
+      {0x0445, 'x'}, {0x0455, 's'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x04BB, 'h'}, {0x0501, 'd'}, {0x051B, 'q'},
+      {0x051D, 'w'},
+  };
+  for (const lookalike& l : table)
+    if (l.cp == cp) return l.ascii;
+  return 0;
+}
+
 /// One UTF-8 character at `s[i]`: its length and code point; length 0 when it is cut short at
 /// the end of `s` (more may come); an invalid byte is a character of its own (U+FFFD).
 struct utf8_char {
@@ -126,11 +153,11 @@ void canary_filter::scan() {
       continue;
     }
     gap_ = 0;
-    if (ch.cp >= 0x80 || !is_alnum(static_cast<unsigned char>(ch.cp))) {
+    const char c = folded(ch.cp);
+    if (c == 0) {
       reset_match();
       continue;
     }
-    char c = lower(static_cast<unsigned char>(ch.cp));
     while (matched_ > 0 && pattern_[matched_] != c) matched_ = fail_[matched_ - 1];
     if (pattern_[matched_] == c) ++matched_;
     at_.push_back(at);

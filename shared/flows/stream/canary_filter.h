@@ -13,11 +13,13 @@
 // The filter is sans-IO: feed() takes the model's text as it arrives and returns the part that
 // is safe to send now; finish() returns the rest at the end. It holds back only what could
 // still become the canary: the bytes from the start of the longest partial match to the end,
-// plus an incomplete UTF-8 character. The match ignores ASCII case and, between any two of the
+// plus an incomplete UTF-8 character. The match ignores ASCII case, reads fullwidth forms and
+// Cyrillic/Greek lookalike letters as the Latin ones, and skips, between any two of the
 // marker's letters, whitespace, '-', '_' and invisible characters (zero-width space/joiners,
-// word joiner, BOM, soft hyphen, no-break space), at most max_gap_bytes of them in a row. So
-// "SALIENT CANARY …", "s\u200Ba\u200Bl…" and a marker split over many tokens are all caught;
-// an encoded one (base64, reversed, homoglyphs) is not (docs: known limits).
+// direction marks, word joiner, BOM, soft hyphen, no-break space), at most max_gap_bytes of
+// them in a row. So "SALIENT CANARY …", "s\u200Ba\u200Bl…", "ѕаlіеnt…" and a marker split over
+// many tokens are all caught; an encoded one (base64, reversed, translated) is not (docs:
+// known limits).
 //
 //   canary_filter f(canary_for(secret));
 //   for each piece of model text: send(f.feed(piece)); if (f.blocked()) { send refusal; stop; }
