@@ -14,7 +14,7 @@
 //   answerCopies  two stored answers for one turn;
 //   resubmitSplit a resubmission (same key) answered with another message id than the first.
 // Also: mismatched, a stream that ended with `done` and a message id whose text (with what a
-// resume added) is not the stored answer's.
+// resume added) is not the stored answer's, or whose id is not the stored answer's.
 
 import { percentile } from "./stats.mjs";
 
@@ -66,7 +66,9 @@ export async function checkRecords(store, records) {
       lost[why] += 1;
       if (examples.length < 10) examples.push({ why, ...brief(r) });
     }
-    if (r.outcome === "done" && r.doneMessageId && rows.length === 1 && rows[0].content !== r.text) {
+    // Every stream that ended with `done` naming its answer (cut, resumed or stalled ones too):
+    // what the visitor read is that stored answer, byte for byte.
+    if (r.doneMessageId && rows.length === 1 && (rows[0].content !== r.text || rows[0].id !== r.doneMessageId)) {
       mismatched += 1;
       if (examples.length < 10) examples.push({ why: "mismatched", ...brief(r), stored: rows[0].content.slice(0, 80) });
     }

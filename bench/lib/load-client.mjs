@@ -187,11 +187,9 @@ async function stream(opts, record, streamUrl, started, dropAfterTokens) {
       dropped = true; // a network error, or our own abort
     }
     if (dropped && !record.outcome) {
-      if (!lastId) {
-        // Nothing arrived to resume from: the widget opens the same URL again, which the
-        // server refuses (410) once a stream took the turn; then it reads the history.
-        if (progressed) tries = 0;
-      } else if (progressed) tries = 0;
+      // With nothing to resume from (no id yet), the widget opens the same URL again: the server
+      // answers it if no stream took the turn, else refuses it (410: "refused" above).
+      if (progressed) tries = 0;
       if (tries >= RECONNECT_MS.length) record.outcome = "restore";
       else {
         await sleep(RECONNECT_MS[tries++]);
