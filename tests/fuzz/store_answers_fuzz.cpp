@@ -23,7 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (err.has_value() == r.success()) std::abort();
   if (err && salient::to_error(*err, "f").status() < 400) std::abort();
 
-  (void)salient::parse_begin_turn(r);
+  // A rate limit's refusal names its wait (a second to a day) and no turn; anything else its turn.
+  if (auto b = salient::parse_begin_turn(r)) {
+    if (b->limited ? b->limited->retry_after_s < 1 || b->limited->retry_after_s > 86400 || !b->turn_id.empty()
+                   : b->turn_id.empty())
+      std::abort();
+  }
   (void)salient::parse_claim_turn(r);
   (void)salient::parse_finish_turn(r);
   if (auto h = salient::parse_session_history(r)) {
