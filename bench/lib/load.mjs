@@ -21,6 +21,7 @@ import { startStateServer } from "../../hosts/node-dev/state-server.js";
 import { startFakeMailgun } from "../../tests/support/fake-mailgun.mjs";
 import { startFakeOpenRouter } from "../../tests/support/fake-openrouter.mjs";
 import { startFaultProxy } from "../../tests/support/fault-proxy.mjs";
+import { prng } from "../../tests/support/openrouter-stream.mjs";
 import { startListening } from "../../tests/support/host-process.mjs";
 import { postgresStore } from "../../tests/support/postgres-state.mjs";
 import { REPO, startWorkerd } from "../../tests/support/workerd.mjs";
@@ -75,17 +76,8 @@ export function loadConfig() {
   return config;
 }
 
-/** A seeded generator (mulberry32), so a run's fault schedule can be repeated. */
-export function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (mulberry32, tests/support/openrouter-stream.mjs), so a run's fault schedule can be repeated. */
+export const seeded = prng;
 
 /** Starts the store, its PostgREST layer and the fake upstreams. */
 export async function startUpstreams({ postgres = true, faults = DEFAULT_FAULTS, seed = 19 } = {}) {

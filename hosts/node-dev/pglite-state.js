@@ -291,7 +291,7 @@ const JSON_TYPES = new Set([114, 3802]); // json, jsonb
  * for other types as their JSON text; scalars as text, which PostgreSQL then parses (a uuid,
  * an integer) or refuses with 22P02.
  */
-function param(value, kind) {
+export function param(value, kind) {
   if (value === null || value === undefined) return null;
   if (kind === "json") return JSON.stringify(value);
   if (kind === "array" && Array.isArray(value)) return value;

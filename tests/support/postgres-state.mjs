@@ -12,6 +12,7 @@
 
 import pg from "pg";
 import { configSyncArgs, migrate, pgAdapter } from "../../db/migrate.mjs";
+import { param } from "../../hosts/node-dev/pglite-state.js";
 import { postgrestStatus, RpcError } from "../../hosts/node-dev/postgrest.js";
 import { SUPABASE_ROLES } from "../db/backends.mjs";
 import { startPostgres } from "./postgres.mjs";
@@ -67,7 +68,7 @@ export async function postgresStore({ connections = 20 } = {}) {
     if (!byName || !names.every((n) => byName.has(n))) return null;
     const sql = `select ${fn}(${names.map((n, i) => `"${n}" => $${i + 1}`).join(", ")}) as result`;
     try {
-      const { rows } = await pool.query(sql, names.map((n) => param(args[n], byName.get(n))));
+      const { rows } = await pool.query(sql, names.map((n) => param(args[n], byName.get(n)))); // as PostgREST converts them
       return { status: 200, body: rows[0]?.result ?? null };
     } catch (err) {
       if (typeof err?.code !== "string") throw err;
@@ -90,12 +91,4 @@ export async function postgresStore({ connections = 20 } = {}) {
       await server.stop();
     },
   };
-}
-
-function param(value, kind) {
-  if (value === null || value === undefined) return null;
-  if (kind === "json") return JSON.stringify(value);
-  if (kind === "array" && Array.isArray(value)) return value;
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
 }
