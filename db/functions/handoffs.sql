@@ -107,22 +107,32 @@ $$;
 
 -- A new handoff, or a press that sends a given-up one again: at most p_per_day a conversation a
 -- day, and at most 30 an hour for the whole tenant (conversations are free to make: this caps
--- what a script can make the team's inbox receive). → 0, or the seconds to wait.
-create or replace function salient_handoff_take(p_tenant uuid, p_session uuid, p_per_day integer, p_now timestamptz)
-returns integer
+-- what a script can make the team's inbox receive); and the visitor's emails_per_hour.
+-- → null (taken), or the refusal to return.
+drop function if exists salient_handoff_take(uuid, uuid, integer, timestamptz);  -- before p_email_limits
+create or replace function salient_handoff_take(p_tenant uuid, p_session uuid, p_per_day integer, p_now timestamptz,
+                                                p_email_limits jsonb)
+returns jsonb
 language plpgsql as $$
 declare
   v_retry integer;
+  v_refusal jsonb;
 begin
-  v_retry := salient_rate_take(p_tenant, 'handoff_tenant', 'all', 30, 3600, p_now, false);
+  -- Both of the handoff's own limits, then the visitor's emails_per_hour (salient_email_take,
+  -- which counts when it allows), then the handoff's counted: a refusal by one counts in none.
+  v_retry := greatest(salient_rate_take(p_tenant, 'handoff_tenant', 'all', 30, 3600, p_now, false),
+                      salient_rate_take(p_tenant, 'handoff_session', p_session::text, coalesce(p_per_day, 3), 86400,
+                                        p_now, false));
   if v_retry > 0 then
-    return v_retry;
+    return jsonb_build_object('status', 'limited', 'retry_after', v_retry);
   end if;
-  v_retry := salient_rate_take(p_tenant, 'handoff_session', p_session::text, coalesce(p_per_day, 3), 86400, p_now, true);
-  if v_retry > 0 then
-    return v_retry;
+  v_refusal := salient_email_take(p_tenant, p_email_limits, p_now);
+  if v_refusal is not null then
+    return v_refusal;
   end if;
-  return salient_rate_take(p_tenant, 'handoff_tenant', 'all', 30, 3600, p_now, true);
+  perform salient_rate_take(p_tenant, 'handoff_session', p_session::text, coalesce(p_per_day, 3), 86400, p_now, true);
+  perform salient_rate_take(p_tenant, 'handoff_tenant', 'all', 30, 3600, p_now, true);
+  return null;
 end
 $$;
 
@@ -177,25 +187,17 @@ begin
     end if;
     -- Given up after 5 failures: the visitor's press tries again, from the first backoff step,
     -- and counts like a new handoff (a press must not become an unlimited email trigger).
-    v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+    v_refusal := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now, p_email_limits);
     if v_refusal is not null then
       return v_refusal;
-    end if;
-    v_retry := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now);
-    if v_retry > 0 then
-      return jsonb_build_object('status', 'limited', 'retry_after', v_retry);
     end if;
     update handoffs set attempts = 0 where id = v_row.id;
     return jsonb_build_object('status', 'claimed') || salient_handoff_claim(v_tenant, v_row.id, v_now, p_lease_seconds);
   end if;
 
-  v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+  v_refusal := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now, p_email_limits);
   if v_refusal is not null then
     return v_refusal;
-  end if;
-  v_retry := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now);
-  if v_retry > 0 then
-    return jsonb_build_object('status', 'limited', 'retry_after', v_retry);
   end if;
   insert into handoffs (tenant_id, session_id, agent_id, reply_id, trigger, created_at, expires_at)
     values (v_tenant, v_session.id, v_session.agent_id, p_reply_id, p_trigger, v_now,
@@ -237,13 +239,9 @@ begin
   if v_open is not null then
     return jsonb_build_object('status', 'open', 'handoff', salient_handoff_of(v_open));
   end if;
-  v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
+  v_refusal := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now, p_email_limits);
   if v_refusal is not null then
-    return v_refusal;
-  end if;
-  v_retry := salient_handoff_take(v_tenant, v_session.id, p_per_session_per_day, v_now);
-  if v_retry > 0 then
-    return jsonb_build_object('status', 'limited', 'retry_after', v_retry, 'handoff', null);
+    return v_refusal || jsonb_build_object('handoff', null);
   end if;
   insert into handoffs (tenant_id, session_id, agent_id, reply_id, trigger, created_at, expires_at)
     values (v_tenant, v_session.id, v_session.agent_id, p_reply_id, 'intent', v_now,

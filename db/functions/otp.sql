@@ -85,6 +85,9 @@ begin
     if v_session is null then
       return jsonb_build_object('status', 'no_session');
     end if;
+    -- The session's row before any rate lock: the summary and handoff functions hold it while
+    -- they take the same emails_per_hour locks, so both take them in one order (no deadlock).
+    perform 1 from sessions where id = v_session for update;
   end if;
 
   -- Check every limit before counting any, so that one refusal does not spend another's quota.

@@ -145,15 +145,19 @@ begin
       return jsonb_build_object('status', 'already_sent',
                                 'sent_at', to_char(v_sent_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
     end if;
-    v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);  -- the visitor's emails_per_hour
-    if v_refusal is not null then
-      return v_refusal;
-    end if;
+    -- The button's own limit first, then the visitor's emails_per_hour; each counted only when
+    -- both allow the email (the advisory locks hold from the check to the count).
     v_retry := salient_rate_take(v_tenant, 'summary_button', v_session.id::text,
-                                 coalesce(p_per_session_per_day, 5), 86400, v_now, true);
+                                 coalesce(p_per_session_per_day, 5), 86400, v_now, false);
     if v_retry > 0 then
       return jsonb_build_object('status', 'limited', 'retry_after', v_retry);
     end if;
+    v_refusal := salient_email_take(v_tenant, p_email_limits, v_now);
+    if v_refusal is not null then
+      return v_refusal;
+    end if;
+    perform salient_rate_take(v_tenant, 'summary_button', v_session.id::text,
+                              coalesce(p_per_session_per_day, 5), 86400, v_now, true);
     update sessions set summary_claim = v_claim, summary_claim_until = v_now + make_interval(secs => p_lease_seconds)
      where id = v_session.id;
     return jsonb_build_object('status', 'claimed',

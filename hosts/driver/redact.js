@@ -12,6 +12,7 @@
 //                13–19 digits, no "+" or parentheses                     → "[card]"
 //                "+" and 7–15 digits; 7–15 digits in groups; 10–12 ungrouped → "[phone]"
 //                6 digits, ungrouped or 3+3 (a one-time code, shared/flows/otp) → "[code]"
+//                over 19 digits, or over 15 in groups (numbers side by side)   → "[number]"
 //
 // Left alone, so the lines stay useful: keys, numbers and booleans (only string values are
 // rewritten), UUIDs and hex ids (a digit run touching a letter, or a letter-led "-"/"." run, is
@@ -30,7 +31,9 @@ const MAX_DEPTH = 16;
 
 // A token has a digit or a symbol among its first letters ("Basic information" is English).
 const CREDENTIALS = /\b(Bearer|Basic)([ \t]+)(?=[A-Za-z]{0,4096}[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4096}|\bapi:[^\s"'<>@,;]{8,4096}/gi;
-const EMAIL = /(?<![\w.+%-])[\w.+%-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/g;
+// No start anchor: in a run longer than 64 (a URL-encoded sentence, a long field), the address is
+// the run's last 64 characters before the @, and each start costs at most 64 steps (linear).
+const EMAIL = /[\w.+%-]{1,64}(?:@|%40)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/g;
 // Mailgun's (and the dev outbox's) Message-Id, <YYYYMMDDhhmmss.n.hex@domain>: an id operators
 // match against Mailgun's logs, shaped like an address but naming no one.
 const MESSAGE_ID = /^\d{14}\.\d+\.[0-9A-Za-z]+@/;
@@ -56,6 +59,9 @@ function classify(run) {
   if (digits >= 7 && digits <= 15 && grouped) return "[phone]";
   if (!grouped && digits >= 10 && digits <= 12) return "[phone]";
   if (digits === 6 && (!grouped || /^\d{3}[ \u00a0-]\d{3}$/.test(run))) return "[code]";
+  // Numbers written next to each other read as one run (a card and its expiry, two phone
+  // numbers): longer than any one of them, it is redacted whole rather than kept.
+  if (digits > 19 || (grouped && digits > 15)) return "[number]";
   return null;
 }
 

@@ -274,6 +274,8 @@ TEST_CASE("otp: the per-IP limit counts IPv6 clients by their /64", "[otp]") {
   CHECK(otp::ip_for_limits("2001:db8:0000:0001:ffff:1:2:3") == "2001:db8:0:1::/64");
   CHECK(otp::ip_for_limits("2001:db8::1") == "2001:db8:0:0::/64");
   CHECK(otp::ip_for_limits("::1") == "0:0:0:0::/64");
+  CHECK(otp::ip_for_limits("::ffff:203.0.113.7") == "203.0.113.7");  // IPv4-mapped: the IPv4 client
+  CHECK(otp::ip_for_limits("::FFFF:198.51.100.2") != otp::ip_for_limits("::ffff:203.0.113.7"));
   fake_host host(otp_flow, otp_config(), otp_env());
   auto log = host.start(json_post("2001:db8:0:1:dead:beef::7"), link_body);
   CHECK(args(log.effects[0])["p_ip_key"] == otp::keyed_hash(otp_secret, "ip", {"acme", "2001:db8:0:1::/64"}));

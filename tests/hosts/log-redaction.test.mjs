@@ -56,6 +56,23 @@ test("card-like numbers (13-19 digits, grouped or not) become [card]", () => {
   ]);
 });
 
+test("numbers side by side (a card and its expiry, two phone numbers) are redacted whole", () => {
+  cases("number", [
+    ["4111 1111 1111 1111 12 28", "[number]"],
+    ["card 4111 1111 1111 1111 123 0528", "card [number]"],
+    ["555 123 4567 555 987 6543", "[number]"],
+    ["+44 20 7946 0958 10 30", "[number]"],
+  ]);
+});
+
+test("an address at the end of a long run (a URL-encoded sentence, a long field name) is still found", () => {
+  for (const text of ["q=" + "please%20contact%20me%20".repeat(4) + "john.smith%40example.com",
+    "contact_information_for_the_visitor_who_asked_about_the_rooftop_value_john@example.com"]) {
+    const out = redactText(text);
+    assert.ok(out.endsWith("[email]") && !out.includes("john") && !out.includes("example.com"), out);
+  }
+});
+
 test("six-digit one-time codes, as emailed and as typed with a space, become [code]", () => {
   cases("code", [
     ["your code is 493817", "your code is [code]"],

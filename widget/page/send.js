@@ -95,10 +95,13 @@ export function installSend(ctx) {
     const type = detail.xhr.getResponseHeader("content-type") || "";
     if (detail.shouldSwap && type.indexOf("text/html") === 0 && detail.serverResponse.trim()) return;
     detail.shouldSwap = false;
-    // A refusal sent as the error fragment (htmx asks for HTML): its text is the server's message
-    // (a 429 names the limit and the wait), read as text, never inserted as markup.
+    // A refusal sent as the core's error fragment (htmx asks for HTML): its text is the server's
+    // message (a 429 names the limit and the wait), read as text, never inserted as markup. Any
+    // other page (a proxy's) is not shown: the words for its status are.
     const body = detail.xhr.responseText || "";
-    const said = type.indexOf("text/html") === 0 ? new DOMParser().parseFromString(body, "text/html").body.textContent.trim() : "";
+    const fragment = type.indexOf("text/html") === 0 &&
+      new DOMParser().parseFromString(body, "text/html").querySelector(".msg.error[data-code]");
+    const said = fragment ? fragment.textContent.trim().slice(0, 500) : "";
     const json = parseJson(body) || (said ? { error: { message: said } } : null);
     showError(messages, postErrorText(detail.xhr.status, json, detail.xhr.getResponseHeader("retry-after")));
   });

@@ -56,6 +56,10 @@ std::string keyed_hash(std::string_view secret, std::string_view kind, std::init
 }
 
 std::string ip_for_limits(std::string_view ip) {
+  // An IPv4 client seen through an IPv6 socket (::ffff:a.b.c.d) is that IPv4 address: by its
+  // /64 every such client would share ::/64, one counter for all of them.
+  if (std::size_t dot = ip.rfind(':'); dot != std::string_view::npos && ip.find('.', dot) != std::string_view::npos)
+    return std::string(ip.substr(dot + 1));
   if (ip.find(':') == std::string_view::npos) return std::string(ip);
   auto groups_of = [](std::string_view s) {
     std::vector<std::string> out;

@@ -30,8 +30,9 @@ std::string new_code(entropy& rng);
 /// The code a visitor typed or pasted, spaces and dashes dropped: nullopt unless 6 digits remain.
 std::optional<std::string> read_code(std::string_view typed);
 
-/// The client address as the per-IP limit counts it: IPv4 whole; IPv6 by its /64 prefix
-/// ("2001:db8:0:1::/64"), which one client holds whole and can walk through at will.
+/// The client address as the per-IP limit counts it: IPv4 whole (also when written IPv4-mapped,
+/// "::ffff:203.0.113.7"); IPv6 by its /64 prefix ("2001:db8:0:1::/64"), which one client holds
+/// whole and can walk through at will.
 std::string ip_for_limits(std::string_view ip);
 
 /// Hex HMAC-SHA256 keyed with `secret` over the parts, each length-prefixed (no two different
