@@ -13,14 +13,24 @@ bool is_alnum(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c
 char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c); }
 
 /// Characters a model may put between the marker's letters without changing what a reader
-/// sees (or, for '-' and '_', what the marker says): skipped when matching.
-bool ignorable(char32_t cp) {
-  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == '-' || cp == '_' ||
-         cp == 0xA0 || cp == 0xAD ||            // no-break space, soft hyphen
+/// sees: skipped when matching, however many (the hold-back has its own bound).
+bool invisible(char32_t cp) {
+  return cp == 0xAD ||                          // soft hyphen
+         cp == 0x034F ||                        // combining grapheme joiner
+         cp == 0x180E ||                        // Mongolian vowel separator
          (cp >= 0x200B && cp <= 0x200F) ||      // zero-width space, (non-)joiner, direction marks
          (cp >= 0x202A && cp <= 0x202E) ||      // bidirectional embeddings and overrides
          (cp >= 0x2060 && cp <= 0x2064) ||      // word joiner, invisible operators
-         cp == 0xFEFF;                          // zero-width no-break space (BOM)
+         (cp >= 0x2066 && cp <= 0x2069) ||      // bidirectional isolates
+         cp == 0xFEFF ||                        // zero-width no-break space (BOM)
+         (cp >= 0xE0000 && cp <= 0xE007F);      // tag characters
+}
+
+/// Visible separators a model may put between the letters (or, for '-' and '_', that the
+/// marker has): skipped, at most max_gap_bytes in a row.
+bool separator(char32_t cp) {
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == '-' || cp == '_' ||
+         cp == 0xA0;  // no-break space
 }
 
 /// The ASCII letter or digit a character is read as (lower case), or 0: ASCII itself, the
@@ -103,22 +113,42 @@ std::string canary_prompt(std::string_view canary) {
   return p;
 }
 
-canary_filter::canary_filter(std::string_view canary) {
-  for (char c : canary)
-    if (is_alnum(static_cast<unsigned char>(c))) pattern_ += lower(static_cast<unsigned char>(c));
-  for (char c : canary_tag)
-    if (is_alnum(static_cast<unsigned char>(c))) ++secret_from_;
-  if (secret_from_ >= pattern_.size()) secret_from_ = 0;  // a marker without the tag: all of it is secret
-  fail_.assign(pattern_.size(), 0);
-  for (std::size_t i = 1, k = 0; i < pattern_.size(); ++i) {
-    while (k > 0 && pattern_[i] != pattern_[k]) k = fail_[k - 1];
-    if (pattern_[i] == pattern_[k]) ++k;
-    fail_[i] = k;
+void canary_filter::matcher::init(std::string p) {
+  pattern = std::move(p);
+  fail.assign(pattern.size(), 0);
+  for (std::size_t i = 1, k = 0; i < pattern.size(); ++i) {
+    while (k > 0 && pattern[i] != pattern[k]) k = fail[k - 1];
+    if (pattern[i] == pattern[k]) ++k;
+    fail[i] = k;
   }
 }
 
+void canary_filter::matcher::step(char c) {
+  if (pattern.empty()) return;
+  if (matched == pattern.size()) matched = fail[matched - 1];
+  while (matched > 0 && pattern[matched] != c) matched = fail[matched - 1];
+  if (pattern[matched] == c) ++matched;
+}
+
+canary_filter::canary_filter(std::string_view canary) {
+  std::string letters;
+  for (char c : canary)
+    if (is_alnum(static_cast<unsigned char>(c))) letters += lower(static_cast<unsigned char>(c));
+  for (char c : canary_tag)
+    if (is_alnum(static_cast<unsigned char>(c))) ++secret_from_;
+  if (secret_from_ >= letters.size()) secret_from_ = 0;  // a marker without the tag: all of it is secret
+  // Only `letters` starting with the tag has a secret part that can be looked for alone.
+  if (secret_from_ > 0 && letters.compare(0, secret_from_, "salientcanary") == 0) {
+    bare_.init(letters.substr(secret_from_));
+  } else {
+    secret_from_ = 0;
+  }
+  full_.init(std::move(letters));
+}
+
 void canary_filter::reset_match() {
-  matched_ = 0;
+  full_.matched = 0;
+  bare_.matched = 0;
   at_.clear();
 }
 
@@ -127,6 +157,35 @@ void canary_filter::drop_held() {
   scanned_ = 0;
   gap_ = 0;
   reset_match();
+}
+
+bool canary_filter::leaks() const {
+  return full_.matched >= secret_from_ + min_secret_letters ||
+         (!bare_.pattern.empty() && bare_.matched >= min_bare_secret_letters);
+}
+
+std::size_t canary_filter::longest() const { return full_.matched > bare_.matched ? full_.matched : bare_.matched; }
+
+std::size_t canary_filter::match_start() const { return at_[at_.size() - longest()]; }
+
+void canary_filter::block() {
+  block_at_ = match_start();
+  blocked_ = true;
+}
+
+// The current partial match ends here without becoming the canary: blocked if it leaks,
+// otherwise forgotten (and its bytes released).
+void canary_filter::break_match() {
+  if (longest() == 0) return;
+  if (leaks()) {
+    block();
+  } else {
+    reset_match();
+  }
+}
+
+void canary_filter::check_held_bound() {
+  if (longest() > 0 && scanned_ - match_start() > max_held_bytes) break_match();
 }
 
 std::string_view canary_filter::release(std::size_t upto) {
@@ -147,34 +206,50 @@ void canary_filter::scan() {
     if (ch.len == 0) break;  // the rest of this character comes with the next piece
     const std::size_t at = scanned_;
     scanned_ += ch.len;
-    if (ignorable(ch.cp)) {
+    if (invisible(ch.cp)) {
+      check_held_bound();
+      continue;
+    }
+    if (separator(ch.cp)) {
       gap_ += ch.len;
-      if (gap_ > max_gap_bytes) reset_match();
+      if (gap_ > max_gap_bytes) {
+        break_match();
+      } else {
+        check_held_bound();
+      }
       continue;
     }
     gap_ = 0;
     const char c = folded(ch.cp);
-    if (c == 0) {
-      reset_match();
-      continue;
+    // A letter that does not continue a leaking partial match breaks it: blocked, as at the end.
+    const bool breaks_full = full_.matched >= secret_from_ + min_secret_letters && full_.pattern[full_.matched] != c;
+    const bool breaks_bare = !bare_.pattern.empty() && bare_.matched >= min_bare_secret_letters &&
+                             bare_.pattern[bare_.matched] != c;
+    if (c == 0 || breaks_full || breaks_bare) {
+      break_match();
+      if (blocked_ || c == 0) continue;
     }
-    while (matched_ > 0 && pattern_[matched_] != c) matched_ = fail_[matched_ - 1];
-    if (pattern_[matched_] == c) ++matched_;
+    full_.step(c);
+    bare_.step(c);
     at_.push_back(at);
-    if (at_.size() > pattern_.size()) at_.erase(at_.begin());
-    if (matched_ == pattern_.size()) blocked_ = true;
+    if (at_.size() > full_.pattern.size()) at_.erase(at_.begin());
+    if (full_.matched == full_.pattern.size() || (!bare_.pattern.empty() && bare_.matched == bare_.pattern.size())) {
+      block();
+    } else {
+      check_held_bound();
+    }
   }
 }
 
 std::string_view canary_filter::feed(std::string_view text) {
-  if (blocked_ || pattern_.empty()) {
+  if (blocked_ || full_.pattern.empty()) {
     out_.assign(blocked_ ? std::string_view() : text);
     return out_;
   }
   held_.append(text);
   scan();
   // Everything before the longest partial match may go; with none, all whole characters.
-  std::size_t keep_from = matched_ > 0 ? at_[at_.size() - matched_] : scanned_;
+  std::size_t keep_from = blocked_ ? block_at_ : longest() > 0 ? match_start() : scanned_;
   std::string_view out = release(keep_from);
   if (blocked_) drop_held();
   return out;
@@ -185,8 +260,8 @@ std::string_view canary_filter::finish() {
     out_.clear();
     return out_;
   }
-  if (matched_ > secret_from_) {
-    // The tag and some of the secret letters, then the end: a marker cut short is still a leak.
+  if (leaks()) {
+    // A leaking partial match, then the end: a marker cut short is still a leak.
     blocked_ = true;
     drop_held();
     out_.clear();

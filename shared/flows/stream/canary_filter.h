@@ -13,13 +13,27 @@
 // The filter is sans-IO: feed() takes the model's text as it arrives and returns the part that
 // is safe to send now; finish() returns the rest at the end. It holds back only what could
 // still become the canary: the bytes from the start of the longest partial match to the end,
-// plus an incomplete UTF-8 character. The match ignores ASCII case, reads fullwidth forms and
-// Cyrillic/Greek lookalike letters as the Latin ones, and skips, between any two of the
-// marker's letters, whitespace, '-', '_' and invisible characters (zero-width space/joiners,
-// direction marks, word joiner, BOM, soft hyphen, no-break space), at most max_gap_bytes of
-// them in a row. So "SALIENT CANARY …", "s\u200Ba\u200Bl…", "ѕаlіеnt…" and a marker split over
-// many tokens are all caught; an encoded one (base64, reversed, translated) is not (docs:
-// known limits).
+// plus an incomplete UTF-8 character. It looks for two things: the whole marker, and its 16
+// secret characters on their own ("print it without the prefix"). 16 given base32 characters
+// in a row do not occur by chance, and a partial match of them holds text back only while it
+// spells the secret's beginning. The match ignores ASCII case, reads fullwidth forms and
+// Cyrillic/Greek lookalike letters as the Latin ones, and skips, between any two letters:
+//  - visible separators (whitespace, no-break space, '-', '_'): at most max_gap_bytes of them
+//    in a row, so a long run of spaces releases what was held;
+//  - invisible characters (zero-width space/joiners, direction marks and isolates, word joiner,
+//    BOM, soft hyphen, combining grapheme joiner, Mongolian vowel separator, tag characters):
+//    any number, as the text looks the same with 1 or 100 of them. What keeps the hold-back
+//    bounded is max_held_bytes: a partial match spanning more bytes than that is given up (its
+//    bytes released) or, if it already leaks (below), blocked.
+// So "SALIENT CANARY …", "s\u200Ba\u200Bl…", "ѕаlіеnt…" and a marker split over many tokens
+// are all caught; an encoded one (base64, reversed, translated) or a piece of the secret that
+// does not start at its first character is not (docs: known limits).
+//
+// A partial match that leaks is blocked whether the answer ends there or other text breaks it
+// (the same rule at both places): the marker's tag and at least min_secret_letters of its
+// secret characters, or at least min_bare_secret_letters of the secret on its own (more,
+// because without the tag a few letters could be an ordinary word). The tag alone is no secret
+// (it is in the source code) and goes out.
 //
 //   canary_filter f(canary_for(secret));
 //   for each piece of model text: send(f.feed(piece)); if (f.blocked()) { send refusal; stop; }
@@ -48,16 +62,22 @@ inline constexpr std::string_view canary_refusal =
 
 class canary_filter {
  public:
-  /// At most this many ignorable bytes between two of the marker's letters.
+  /// At most this many visible separator bytes (whitespace, '-', '_') between two letters.
   static constexpr std::size_t max_gap_bytes = 24;
+  /// At most this many bytes from a partial match's first letter on are held back.
+  static constexpr std::size_t max_held_bytes = 4096;
+  /// A partial match with the tag and this many secret characters leaks (blocked at its end).
+  static constexpr std::size_t min_secret_letters = 4;
+  /// A partial match of the secret alone with this many characters leaks.
+  static constexpr std::size_t min_bare_secret_letters = 8;
 
   explicit canary_filter(std::string_view canary);
 
   /// Takes the next piece of text; returns what may be sent now (valid until the next call).
   /// Once blocked, returns nothing more.
   std::string_view feed(std::string_view text);
-  /// The end of the text: what is still held back, unless it is the canary or a part of it
-  /// that reaches into its secret characters (then blocked() becomes true and nothing is returned).
+  /// The end of the text: what is still held back, unless it is a partial match that leaks
+  /// (then blocked() becomes true and nothing is returned).
   std::string_view finish();
   /// True once the canary was seen: nothing from its first letter on was or will be returned.
   bool blocked() const { return blocked_; }
@@ -65,19 +85,34 @@ class canary_filter {
   std::size_t held() const { return held_.size(); }
 
  private:
+  /// One pattern searched for (KMP): its letters, failure function, and current partial match.
+  struct matcher {
+    std::string pattern;
+    std::vector<std::size_t> fail;
+    std::size_t matched = 0;
+    void init(std::string p);
+    void step(char c);
+  };
+
   void scan();
   void reset_match();
   void drop_held();
+  bool leaks() const;
+  std::size_t longest() const;
+  std::size_t match_start() const;
+  void block();
+  void break_match();
+  void check_held_bound();
   std::string_view release(std::size_t upto);
 
-  std::string pattern_;            // the canary's letters and digits, lower case
-  std::size_t secret_from_ = 0;    // pattern_ letters before the secret part ("salientcanary")
-  std::vector<std::size_t> fail_;  // KMP failure function of pattern_
+  matcher full_;                   // the canary's letters and digits, lower case
+  matcher bare_;                   // its secret part alone (empty for a marker without the tag)
+  std::size_t secret_from_ = 0;    // full_ letters before the secret part ("salientcanary")
   std::string held_;               // not yet returned
   std::size_t scanned_ = 0;        // bytes of held_ already matched
   std::vector<std::size_t> at_;    // offsets in held_ of the current run's last letters (≤ pattern size)
-  std::size_t matched_ = 0;        // length of the longest pattern prefix ending here
-  std::size_t gap_ = 0;            // ignorable bytes since the last letter
+  std::size_t gap_ = 0;            // visible separator bytes since the last letter
+  std::size_t block_at_ = 0;       // once blocked: offset in held_ of the blocked match's first letter
   bool blocked_ = false;
   std::string out_;
 };
