@@ -118,6 +118,9 @@ describe("a refused message in Chromium", { skip: chromiumMissing || (missingBui
   let server, browser, page;
   before(async () => {
     const config = limited({ messages_per_minute: { ip: 0, session: 1, tenant: 0 }, tokens_per_day: off, emails_per_hour: off });
+    // The offline answer can be done within chat.input.debounce_ms of the first send, and the
+    // widget would then ignore the second click as a double click.
+    config.chat.input.debounce_ms = 0;
     server = await startServer({ port: 0, config, log: () => {}, env: { SALIENT_STATE: "memory", SALIENT_SWEEP_SECONDS: "0" } });
     ({ browser, page } = await openPage());
   });
@@ -148,7 +151,13 @@ describe("a refused message in Chromium", { skip: chromiumMissing || (missingBui
     await w(".pane.open").waitFor();
     await w("textarea").fill("first");
     await w(".send").click();
-    await w(".msg.assistant:not(.greeting):not(.streaming)").first().waitFor();
+    // The first answer complete (its bubble last and no longer streaming), so the pane sends again.
+    await page.waitForFunction(() => {
+      const log = document.querySelector("salient-widget").shadowRoot.querySelector(".log");
+      const last = log.lastElementChild;
+      return log.querySelectorAll(".msg.user").length === 1 && last?.matches(".msg.assistant:not(.greeting)") &&
+        !last.classList.contains("streaming");
+    });
     await w("textarea").fill("second");
     await w(".send").click();
     try {
