@@ -8,40 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "flows/stream/canary_filter.h"
+#include "canary_support.h"
 
 using namespace salient;
+using namespace canary_test;
 
 namespace {
-
-const std::string secret = "test-secret-0123456789abcdef0123456789";
-
-/// Feeds `pieces` one after the other and finishes: everything returned, in order.
-struct run_result {
-  std::string out;
-  bool blocked = false;
-  std::vector<std::string> returned;  // each non-empty piece returned, for the UTF-8 checks
-};
-run_result run(const std::string& canary, const std::vector<std::string>& pieces) {
-  canary_filter f(canary);
-  run_result r;
-  for (const std::string& p : pieces) {
-    std::string got(f.feed(p));
-    if (!got.empty()) r.returned.push_back(got);
-    r.out += got;
-  }
-  std::string rest(f.finish());
-  if (!rest.empty()) r.returned.push_back(rest);
-  r.out += rest;
-  r.blocked = f.blocked();
-  return r;
-}
-
-std::vector<std::string> bytes_of(const std::string& s) {
-  std::vector<std::string> out;
-  for (char c : s) out.emplace_back(1, c);
-  return out;
-}
 
 bool whole_utf8(const std::string& s) {
   for (std::size_t i = 0; i < s.size();) {
@@ -53,22 +25,6 @@ bool whole_utf8(const std::string& s) {
     i += len;
   }
   return true;
-}
-
-/// `canary` with `between` inserted between every two characters.
-std::string spread(const std::string& canary, const std::string& between) {
-  std::string out;
-  for (char c : canary) {
-    if (!out.empty()) out += between;
-    out += c;
-  }
-  return out;
-}
-
-std::string upper(std::string s) {
-  for (char& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
 }
 
 /// `canary` with its a, c, e, i, o, p, s, x, y as Cyrillic lookalikes.

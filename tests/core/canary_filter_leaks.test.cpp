@@ -8,47 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "flows/stream/canary_filter.h"
+#include "canary_support.h"
 
 using namespace salient;
+using namespace canary_test;
 
 namespace {
-
-const std::string secret = "test-secret-0123456789abcdef0123456789";
-
-struct run_result {
-  std::string out;
-  bool blocked = false;
-};
-run_result run(const std::string& canary, const std::vector<std::string>& pieces) {
-  canary_filter f(canary);
-  run_result r;
-  for (const std::string& p : pieces) r.out += f.feed(p);
-  r.out += f.finish();
-  r.blocked = f.blocked();
-  return r;
-}
-
-std::vector<std::string> bytes_of(const std::string& s) {
-  std::vector<std::string> out;
-  for (char c : s) out.emplace_back(1, c);
-  return out;
-}
-
-std::string spread(const std::string& s, const std::string& between) {
-  std::string out;
-  for (char c : s) {
-    if (!out.empty()) out += between;
-    out += c;
-  }
-  return out;
-}
-
-std::string upper(std::string s) {
-  for (char& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
 
 std::string repeat(const std::string& s, std::size_t n) {
   std::string out;

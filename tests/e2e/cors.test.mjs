@@ -8,15 +8,13 @@
 //   node --test tests/e2e/cors.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startServer } from "../../hosts/node-dev/server.js";
 import { startBesideStore } from "../support/host-process.mjs";
-import { DENO, startNetlifyEdge } from "../support/netlify-edge.mjs";
-import { startVercel } from "../support/vercel.mjs";
-import { REPO, startWorkerd } from "../support/workerd.mjs";
+import { PLATFORM_HOSTS as HOSTS } from "../support/platform-hosts.mjs";
+import { REPO } from "../support/workerd.mjs";
 
 const SITE = "https://shop.example";
 const OTHER = "https://evil.example";
@@ -92,13 +90,6 @@ describe("CORS for an embedding site", () => {
 
 // The API's grants on the platforms' hosts: only the listed site, never credentials, and the
 // forged post refused with no grant (the same core, but each host passes Origin through itself).
-const WORKERD = path.join(REPO, "node_modules", ".bin", "workerd");
-const denoMissing = DENO === "deno" ? spawnSync("deno", ["--version"]).error !== undefined : !existsSync(DENO);
-const HOSTS = [
-  { name: "Cloudflare (workerd)", start: startWorkerd, skip: !existsSync(WORKERD) && "workerd is not installed (npm ci)" },
-  { name: "Netlify Edge (Deno)", start: startNetlifyEdge, skip: denoMissing && "Deno is not installed (npm ci, or deno on PATH)" },
-  { name: "Vercel (Node)", start: startVercel, skip: false },
-];
 const HOST_SECRETS = {
   SALIENT_STREAM_SECRET: "e2e-cors-hosts-stream-secret-0123456789abcdef",
   SALIENT_OTP_SECRET: "e2e-cors-hosts-code-secret-0123456789abcdefgh",

@@ -12,16 +12,14 @@
 //   node --test tests/e2e/handoff-hosts.test.mjs        (after ./scripts/build)
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { bodyLimitFor, INBOUND_MAIL_MAX_BODY_BYTES } from "../../hosts/routes.js";
 import { addressesOf, DOMAIN, KEY, startFakeMailgun } from "../support/fake-mailgun.mjs";
 import { startBesideStore } from "../support/host-process.mjs";
-import { DENO, startNetlifyEdge } from "../support/netlify-edge.mjs";
-import { startVercel } from "../support/vercel.mjs";
-import { REPO, startWorkerd } from "../support/workerd.mjs";
+import { PLATFORM_HOSTS as HOSTS } from "../support/platform-hosts.mjs";
+import { REPO } from "../support/workerd.mjs";
 
 const SIGNING_KEY = "e2e-handoff-hosts-signing-key-0123456789";
 const SECRETS = {
@@ -38,14 +36,6 @@ const CONFIG = (() => {
 })();
 const MAX_BODY = CONFIG.limits?.max_body_bytes ?? 65536;
 
-// A runtime missing on this machine skips its host (the build's own files are assumed present).
-const WORKERD = path.join(REPO, "node_modules", ".bin", "workerd");
-const denoMissing = DENO === "deno" ? spawnSync("deno", ["--version"]).error !== undefined : !existsSync(DENO);
-const HOSTS = [
-  { name: "Cloudflare (workerd)", start: startWorkerd, skip: !existsSync(WORKERD) && "workerd is not installed (npm ci)" },
-  { name: "Netlify Edge (Deno)", start: startNetlifyEdge, skip: denoMissing && "Deno is not installed (npm ci, or deno on PATH)" },
-  { name: "Vercel (Node)", start: startVercel, skip: false },
-];
 
 let mailgun;
 before(async () => {
