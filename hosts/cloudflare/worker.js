@@ -3,6 +3,11 @@
 // `new WebAssembly.Instance`. Static page assets are served by Workers Static Assets
 // ([assets] in wrangler.toml) before this worker runs; everything else comes here. Cron Triggers
 // ([triggers] in wrangler.toml) call scheduled(), which sweeps idle conversations.
+//
+// Cold starts (docs/BENCHMARKS.md (i)): the Free plan allows 1 s of CPU at startup but 10 ms per
+// request. A cold isolate's first request instantiates only the module it needs (eager: false),
+// and the code that instantiating and configuring a module runs, which V8 compiles on first use,
+// is compiled at startup by warmUp() below.
 
 import chat from "../../build/wasi/functions/chat.wasm";
 import stream from "../../build/wasi/functions/stream.wasm";
@@ -12,6 +17,7 @@ import config from "../../build/salient.json";
 import knowledgeData from "../../build/knowledge.bin"; // the local knowledge index (a Data module)
 import { createSalient } from "../driver.js";
 import { redactor } from "../driver/redact.js";
+import { env as startupEnv } from "cloudflare:workers";
 
 // Conversations per cron run: the Free plan allows 50 subrequests per invocation and a summary
 // takes about 5 (claim, transcript, model, Mailgun, record); the core caps it by its config too.
@@ -26,13 +32,56 @@ function salientFor(env) {
   if (salient) return salient;
   try {
     const knowledge = new Uint8Array(knowledgeData);
-    salient = createSalient({ modules: { chat, stream, otp, summary }, config, env, knowledge });
+    // eager: false: each module is instantiated on its first request (a broken one answers its
+    // own requests 500, with a host.instantiate_failed line), not all four on the first.
+    salient = createSalient({ modules: { chat, stream, otp, summary }, config, env, knowledge, eager: false });
   } catch (err) {
-    // An invalid compiled config or a broken module (a missing secret is reported per request
-    // instead, so the pages still load).
+    // The compiled config could not be encoded (a broken module or config now fails its own
+    // requests instead; a missing secret is reported per request, so the pages still load).
     console.log(JSON.stringify(redactor(env)({ level: "error", event: "host.configure_failed", message: String(err?.message ?? err) })));
   }
   return salient;
+}
+
+/**
+ * At startup: each module instantiated and configured once in a throwaway instance, then dropped,
+ * so that V8's lazily compiled code for both is ready before the first request (in workerd this
+ * took a cold first request from 18–29 to 12–21 ms of main-thread CPU, and startup from about
+ * 40 to 200 ms of CPU, inside the 1 s). A worker's top level may not draw random values, and
+ * configuring seeds libsodium through WASI random_get: this instance gets fixed bytes instead,
+ * which is why it never serves a request. The driver's instances get real randomness.
+ */
+function warmUp(env) {
+  const PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"]; // as the driver's coreEnv
+  const coreEnv = Object.fromEntries(Object.entries(env ?? {}).filter(([k, v]) => typeof v === "string" && PREFIXES.some((p) => k.startsWith(p))));
+  const configure = new TextEncoder().encode(JSON.stringify({ config, env: coreEnv }));
+  const index = new Uint8Array(knowledgeData);
+  for (const [module, withIndex] of [[chat, false], [stream, true], [otp, false], [summary, true]]) {
+    let x;
+    const view = () => new DataView(x.memory.buffer);
+    const wasi = {};
+    for (const i of WebAssembly.Module.imports(module)) if (i.module === "wasi_snapshot_preview1" && i.kind === "function") wasi[i.name] = () => 52; // ENOSYS
+    wasi.random_get = (ptr, len) => (new Uint8Array(x.memory.buffer, ptr, len).fill(0x5a), 0); // fixed: see above
+    wasi.clock_time_get = (_id, _precision, out) => (view().setBigUint64(out, BigInt(Date.now()) * 1000000n, true), 0);
+    wasi.environ_sizes_get = (count, size) => (view().setUint32(count, 0, true), view().setUint32(size, 0, true), 0);
+    wasi.environ_get = () => 0;
+    x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
+    x._initialize();
+    const put = (bytes) => {
+      const at = x.salient_alloc(bytes.length);
+      new Uint8Array(x.memory.buffer).set(bytes, at);
+      return at;
+    };
+    x.salient_configure(put(configure), configure.length); // its answer does not matter here
+    if (withIndex) x.salient_knowledge(put(index), index.length);
+  }
+}
+
+try {
+  warmUp(startupEnv);
+} catch (err) {
+  // Only the first request's CPU is at stake: the driver reports a broken module or config itself.
+  console.log(JSON.stringify(redactor(startupEnv ?? {})({ level: "warn", event: "host.warm_up_failed", message: String(err?.message ?? err) })));
 }
 
 export default {
