@@ -34,6 +34,7 @@ declare
   v_unit_completion numeric;
   v_cost numeric;
   v_latency integer;
+  v_first_token integer;
   v_ip_key text;
 begin
   perform salient_require_text('p_tenant', p_tenant);
@@ -64,6 +65,13 @@ begin
     v_unit_completion := salient_json_number('unit_cost_completion', v_llm -> 'unit_cost_completion');
     v_cost := salient_json_number('cost', v_llm -> 'cost');
     v_latency := salient_json_integer('latency_ms', v_llm -> 'latency_ms');
+    -- Milliseconds to the first streamed token (the admin view's percentiles); absent for an
+    -- answer that was not streamed.
+    v_first_token := salient_json_integer('first_token_ms', v_llm -> 'first_token_ms');
+    if v_first_token < 0 then
+      raise exception 'invalid input for argument p_llm_request: first_token_ms must not be negative'
+        using errcode = '22P02';
+    end if;
   end if;
 
   v_tenant := salient_tenant_id(p_tenant, false);
@@ -96,15 +104,15 @@ begin
            prompt_tokens = v_prompt_tokens, completion_tokens = v_completion_tokens,
            total_tokens = v_total_tokens, unit_cost_prompt = v_unit_prompt,
            unit_cost_completion = v_unit_completion, computed_cost = v_cost, latency_ms = v_latency,
-           ip_key = v_ip_key
+           first_token_ms = v_first_token, ip_key = v_ip_key
      where message_id = v_id and tenant_id = v_tenant;
     if not found then
       insert into llm_requests (tenant_id, session_id, message_id, provider, model, request_body, response_body,
                                 prompt_tokens, completion_tokens, total_tokens, unit_cost_prompt,
-                                unit_cost_completion, computed_cost, latency_ms, ip_key)
+                                unit_cost_completion, computed_cost, latency_ms, first_token_ms, ip_key)
         values (v_tenant, v_session, v_id, v_provider, v_model, v_llm -> 'request_body', v_llm -> 'response_body',
                 v_prompt_tokens, v_completion_tokens, v_total_tokens, v_unit_prompt,
-                v_unit_completion, v_cost, v_latency, v_ip_key);
+                v_unit_completion, v_cost, v_latency, v_first_token, v_ip_key);
     end if;
   end if;
 

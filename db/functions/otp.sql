@@ -1,14 +1,19 @@
 -- One-time codes: a visitor proves an address to link their conversation (link_session) or to
--- erase what the site holds about them (delete_data). The core makes the code (6 digits from
--- the CSPRNG) and sends only its keyed hash here (HMAC-SHA256 with SALIENT_OTP_SECRET over
--- tenant, purpose, address, session and code), with the address's keyed hash (p_email_key) for
--- the counters. The rules (OWASP ASVS 5.0 §6, NIST SP 800-63B) are enforced here, in one
--- transaction per call, so that they hold across every edge instance:
+-- erase what the site holds about them (delete_data); an operator signs in to /admin with one
+-- (admin_sign_in: no conversation, p_agent and p_session_key not needed, and a code is always
+-- made, subject to the limits; the core sends it only to salient.yaml's admin.emails). The
+-- core makes the code (6 digits from the CSPRNG) and sends only its keyed hash here
+-- (HMAC-SHA256 with SALIENT_OTP_SECRET over tenant, purpose, address, session and code), with
+-- the address's keyed hash (p_email_key) for the counters. The rules (OWASP ASVS 5.0 §6, NIST
+-- SP 800-63B) are enforced here, in one transaction per call, so that they hold across every
+-- edge instance:
 --   a code lives 10 minutes; takes at most 5 wrong tries, then it is dead; is used once; only
 --   the newest code of an (address, purpose[, session]) is valid; at most 3 codes per address
 --   per 15 minutes; after 10 wrong tries within 24 hours across its codes an address takes no
 --   code for 24 hours; p_ip_limit codes per IP per hour; p_daily_cap code emails per tenant
 --   per day. A code is valid only once its email was reported sent (salient_email_result).
+--   admin_sign_in codes have their own per-IP and per-tenant counters (buckets otp_admin_ip,
+--   otp_admin_tenant): the operator's limits count only sign-in codes, the visitors' none.
 --
 --   salient_otp_issue(p_tenant, p_agent, p_purpose, p_email, p_email_key, p_session_key,
 --                     p_code_hash, p_ip_key, p_now_ms, p_ip_limit, p_daily_cap, p_email_limits = null)
@@ -26,6 +31,7 @@
 --     → {status: "verified", profile, session_keys}  link_session: the session now carries the
 --                                                    address; the profile's conversations (this agent)
 --     | {status: "erased", counts}                   delete_data: everything is gone (visitors.sql)
+--     | {status: "verified"}                         admin_sign_in: nothing else is touched
 --     | {status: "wrong", tries_left} | {status: "expired"} | {status: "dead"}
 --     | {status: "locked", retry_after}
 
@@ -50,12 +56,14 @@ create or replace function salient_otp_check_args(p_tenant text, p_agent text, p
 language plpgsql stable as $$
 begin
   perform salient_require_text('p_tenant', p_tenant);
-  perform salient_require_text('p_agent', p_agent);
+  if p_purpose is distinct from 'admin_sign_in' then
+    perform salient_require_text('p_agent', p_agent);
+  end if;
   perform salient_require_text('p_email', p_email);
   perform salient_require_text('p_email_key', p_email_key);
   perform salient_require_text('p_code_hash', p_code_hash);
-  if p_purpose is null or p_purpose not in ('link_session', 'delete_data') then
-    raise exception 'invalid input for argument p_purpose: expected link_session or delete_data'
+  if p_purpose is null or p_purpose not in ('link_session', 'delete_data', 'admin_sign_in') then
+    raise exception 'invalid input for argument p_purpose: expected link_session, delete_data or admin_sign_in'
       using errcode = '22P02';
   end if;
 end
@@ -75,10 +83,16 @@ declare
   v_session uuid;
   v_retry integer;
   v_otp uuid;
+  v_admin boolean := p_purpose = 'admin_sign_in';
+  -- The operator's sign-in codes are counted apart from the visitors' codes.
+  v_ip_bucket text := case when v_admin then 'otp_admin_ip' else 'otp_ip' end;
+  v_tenant_bucket text := case when v_admin then 'otp_admin_tenant' else 'otp_tenant' end;
 begin
   perform salient_otp_check_args(p_tenant, p_agent, p_purpose, p_email, p_email_key, p_code_hash);
   v_tenant := salient_tenant_id(p_tenant, true);
-  perform salient_require_agent_enabled(p_tenant, p_agent);
+  if not v_admin then
+    perform salient_require_agent_enabled(p_tenant, p_agent);
+  end if;
   if p_purpose = 'link_session' then
     perform salient_require_text('p_session_key', p_session_key);
     v_session := salient_session_of(v_tenant, p_agent, p_session_key);
@@ -100,12 +114,12 @@ begin
     return jsonb_build_object('status', 'limited', 'limit', 'email', 'retry_after', v_retry);
   end if;
   if coalesce(p_ip_key, '') <> '' then
-    v_retry := salient_rate_take(v_tenant, 'otp_ip', p_ip_key, p_ip_limit, 3600, v_now, false);
+    v_retry := salient_rate_take(v_tenant, v_ip_bucket, p_ip_key, p_ip_limit, 3600, v_now, false);
     if v_retry > 0 then
       return jsonb_build_object('status', 'limited', 'limit', 'ip', 'retry_after', v_retry);
     end if;
   end if;
-  v_retry := salient_rate_take(v_tenant, 'otp_tenant', '', p_daily_cap, 86400, v_now, false);
+  v_retry := salient_rate_take(v_tenant, v_tenant_bucket, '', p_daily_cap, 86400, v_now, false);
   if v_retry > 0 then
     return jsonb_build_object('status', 'limited', 'limit', 'tenant', 'retry_after', v_retry);
   end if;
@@ -116,9 +130,9 @@ begin
   end if;
   perform salient_rate_take(v_tenant, 'otp_email', p_email_key, 3, 900, v_now, true);
   if coalesce(p_ip_key, '') <> '' then
-    perform salient_rate_take(v_tenant, 'otp_ip', p_ip_key, p_ip_limit, 3600, v_now, true);
+    perform salient_rate_take(v_tenant, v_ip_bucket, p_ip_key, p_ip_limit, 3600, v_now, true);
   end if;
-  perform salient_rate_take(v_tenant, 'otp_tenant', '', p_daily_cap, 86400, v_now, true);
+  perform salient_rate_take(v_tenant, v_tenant_bucket, '', p_daily_cap, 86400, v_now, true);
 
   -- Only the newest code is valid.
   update otp_links set status = 'superseded'
@@ -188,7 +202,10 @@ begin
     update otp_links set status = 'used', consumed_at = v_now where id = v_code.id;
     if p_purpose = 'delete_data' then
       return jsonb_build_object('status', 'erased',
-                                'counts', salient_erase_visitor(v_tenant, lower(p_email), p_email_key, v_now));
+                                'counts', salient_erase_visitor(v_tenant, lower(p_email), p_email_key, v_now, null));
+    end if;
+    if p_purpose = 'admin_sign_in' then
+      return jsonb_build_object('status', 'verified');  -- the core sets the admin cookie
     end if;
     return salient_link_session(v_tenant, v_session, lower(p_email), p_agent, v_now, p_consent_version);
   end if;

@@ -1,7 +1,9 @@
 -- What a verified code does (called by salient_otp_verify, in its transaction):
 --   salient_link_session: the conversation gets the proven address and joins the tenant-wide
 --     profile of that address (profiles row with session_id NULL, unique per tenant + email).
---   salient_erase_visitor: everything the tenant holds about the address, deleted.
+--   salient_erase_visitor: everything the tenant holds about the address, deleted. The one
+--     erasure: a visitor's delete_data code (p_by null) and the operator's /admin/erase
+--     (salient_admin_erase, admin.sql: p_by is the operator's address) both run it.
 -- And what salient_otp_issue asks first: salient_holds_data.
 --
 -- "The visitor's sessions" are those that carry the address (sessions.email, set only by a
@@ -115,14 +117,16 @@ begin
 end
 $$;
 
-create or replace function salient_erase_visitor(p_tenant uuid, p_email text, p_email_key text, p_now timestamptz)
+drop function if exists salient_erase_visitor(uuid, text, text, timestamptz);  -- before p_by
+create or replace function salient_erase_visitor(p_tenant uuid, p_email text, p_email_key text, p_now timestamptz,
+                                                 p_by text default null)
 returns jsonb
 language plpgsql as $$
 declare
   v_sessions uuid[];
   v_counts jsonb;
   n_messages bigint; n_summaries bigint; n_llm bigint; n_emails bigint; n_profiles bigint;
-  n_codes bigint; n_consents bigint; n_sessions bigint;
+  n_codes bigint; n_consents bigint; n_sessions bigint; n_leads bigint;
 begin
   select coalesce(array_agg(id), '{}') into v_sessions from salient_visitor_sessions(p_tenant, p_email) id;
   delete from email_events
@@ -144,12 +148,16 @@ begin
   get diagnostics n_codes = row_count;
   delete from profiles where tenant_id = p_tenant and (lower(email) = p_email or session_id = any (v_sessions));
   get diagnostics n_profiles = row_count;
+  delete from leads where tenant_id = p_tenant and session_id = any (v_sessions);
+  get diagnostics n_leads = row_count;
   delete from sessions where tenant_id = p_tenant and id = any (v_sessions);
   get diagnostics n_sessions = row_count;
   v_counts := jsonb_build_object('sessions', n_sessions, 'messages', n_messages, 'summaries', n_summaries,
                                  'profiles', n_profiles, 'emails', n_emails, 'llm_requests', n_llm,
-                                 'codes', n_codes, 'consents', n_consents);
-  insert into erasures (tenant_id, email_key, counts, erased_at) values (p_tenant, p_email_key, v_counts, p_now);
+                                 'codes', n_codes, 'consents', n_consents, 'leads', n_leads);
+  insert into erasures (tenant_id, email_key, counts, erased_at, source, erased_by)
+    values (p_tenant, nullif(p_email_key, ''), v_counts, p_now,
+            case when p_by is null then 'visitor' else 'admin' end, p_by);
   return v_counts;
 end
 $$;

@@ -31,6 +31,8 @@ const FUNCTIONS = new Set([
   "salient_summary_claim", "salient_summary_store", "salient_summary_transcript",
   "salient_handoff_start", "salient_handoff_request", "salient_handoff_lookup", "salient_handoff_reply", "salient_inbound_token_take",
   "salient_session_updates", "salient_handoff_due", "salient_handoff_forwarded", "salient_handoff_notified",
+  "salient_admin_conversations", "salient_admin_conversation", "salient_admin_leads", "salient_admin_lead_update",
+  "salient_admin_erase", "salient_admin_daily", "salient_admin_metrics", "salient_log_append", "salient_admin_warnings",
 ]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -95,7 +95,7 @@ for (const backend of backends()) {
       const migrations = (await migrationFiles()).map((f) => f.name);
       const files = (await functionFiles()).map((f) => f.name);
       assert.deepEqual(migrations, ["0001_baseline.sql", "0002_verified_email.sql", "0003_summaries.sql",
-        "0004_handoffs.sql", "0005_rate_limits.sql"]);
+        "0004_handoffs.sql", "0005_rate_limits.sql", "0006_admin.sql"]);
       const first = await migrate(db.adapter);
       assert.deepEqual(first, { applied: migrations, skipped: [], functions: { applied: files, skipped: [] } });
       const second = await migrate(db.adapter);
@@ -109,8 +109,16 @@ for (const backend of backends()) {
       for (const file of [...await migrationFiles(), ...await functionFiles()]) await db.adapter.exec(file.sql);
       assert.deepEqual(await functions(), before);
       const rpcs = before.map((f) => f.fn)
-        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified)\(/.test(f));
+        .filter((f) => /^salient_(begin|claim|finish)_turn|^salient_(session_history|list_sessions|sync_config|attach_retrieval|turn_answer|identify|rate_check|email_queue|email_result|otp_issue|otp_verify|summary_claim|summary_store|summary_transcript|handoff_start|handoff_request|handoff_lookup|handoff_reply|inbound_token_take|session_updates|handoff_due|handoff_forwarded|handoff_notified|admin_conversations|admin_conversation|admin_leads|admin_lead_update|admin_erase|admin_daily|admin_metrics|log_append|admin_warnings)\(/.test(f));
       assert.deepEqual(rpcs, [
+        "salient_admin_conversation(text,uuid)",
+        "salient_admin_conversations(text,text,text,bigint,integer)",
+        "salient_admin_daily(text,integer,bigint)",
+        "salient_admin_erase(text,text,text,bigint,text)",
+        "salient_admin_lead_update(text,uuid,text,text,text,bigint)",
+        "salient_admin_leads(text,text,integer)",
+        "salient_admin_metrics(text,bigint)",
+        "salient_admin_warnings(text,integer)",
         "salient_attach_retrieval(text,uuid,jsonb)",
         "salient_begin_turn(text,text,text,text,uuid,text,jsonb)",
         "salient_claim_turn(text,uuid,integer,text)",
@@ -127,6 +135,7 @@ for (const backend of backends()) {
         "salient_identify(text,text,text,text,text)",
         "salient_inbound_token_take(text,text,text,bigint)",
         "salient_list_sessions(text,text,text[])",
+        "salient_log_append(text,jsonb)",
         "salient_otp_issue(text,text,text,text,text,text,text,text,bigint,integer,integer,jsonb)",
         "salient_otp_verify(text,text,text,text,text,text,text,bigint,text)",
         "salient_rate_check(text,text,text,integer,integer,bigint,boolean)",
@@ -143,7 +152,7 @@ for (const backend of backends()) {
         .map((r) => r.tablename);
       for (const t of ["tenants", "sessions", "messages", "conversation_summaries", "profiles", "llm_requests",
         "personas", "email_events", "otp_links", "agents", "tenant_agents", "salient_migrations", "salient_functions",
-        "rate_hits", "consents", "erasures", "handoffs", "inbound_tokens"]) {
+        "rate_hits", "consents", "erasures", "handoffs", "inbound_tokens", "leads", "log_events"]) {
         assert.ok(tables.includes(t), `table ${t} exists`);
       }
       const noRls = await sql(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -153,7 +162,8 @@ for (const backend of backends()) {
       for (const cols of ["sessions USING btree (tenant_id, email)", "messages USING btree (session_id, created_at)",
         "llm_requests USING btree (session_id, created_at)", "messages USING btree (session_id, idempotency_key)",
         "llm_requests USING btree (tenant_id, created_at)", "llm_requests USING btree (message_id)",
-        "llm_requests USING btree (tenant_id, ip_key, created_at)"]) {
+        "llm_requests USING btree (tenant_id, ip_key, created_at)", "leads USING btree (tenant_id, session_id)",
+        "log_events USING btree (tenant_id, ts, id)", "sessions USING btree (tenant_id, created_at)"]) {
         assert.ok(indexes.some((d) => d.includes(`public.${cols}`)), `index on ${cols}`);
       }
     });
@@ -289,11 +299,11 @@ for (const [name, open] of Object.entries(cli)) {
         assert.match(first.stdout, /applied functions\/turns\.sql\n/);
         const files = (await functionFiles()).length;
         assert.match(first.stdout, /applied 0002_verified_email\.sql\n/);
-        assert.match(first.stdout, new RegExp(`5 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
+        assert.match(first.stdout, new RegExp(`6 migrations applied \\(0 already\\), ${files} function files applied \\(0 unchanged\\)`));
         assert.doesNotMatch(first.stdout, /synced/);
         const second = await migrateCli([...target.args, ...SYNC_ARGS]);
         assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stdout, new RegExp(`nothing to do \\(5 migrations and ${files} function files already applied\\)`));
+        assert.match(second.stdout, new RegExp(`nothing to do \\(6 migrations and ${files} function files already applied\\)`));
         const { app } = compiled;
         const counts = [Object.keys(compiled.personas).length, Object.keys(compiled.agents).length];
         assert.match(second.stdout, new RegExp(`synced .*salient\\.json: ${counts[0]} personas, ${counts[1]} agents for tenant ${app.tenant}`));
