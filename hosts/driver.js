@@ -23,12 +23,22 @@
 // the host's `log` redacted (driver/redact.js): emails, phone numbers, card-like numbers, one-time
 // codes and the values of `env`'s secrets are replaced in every string at any depth, whatever the
 // field, so no host's log (stdout, the dev server's JSONL file, a platform's log drain) holds them.
+// The warn and error entries, as redacted, are also queued (at most 100, driver/log-flush.js)
+// and, after a run, sent to the otp module on a synthetic request whose head alone carries
+// `log_flush: true`, which stores them for the admin's Warnings page (flushLog; one at a time;
+// the flush's own lines are never queued). Only when there is a store (SUPABASE_URL).
+//
+// Metrics. Per isolate or process (driver/metrics.js): requests by module, route name and status,
+// upstream errors by upstream and kind, 429s by route; a GET /metrics head alone carries them
+// (`instance_metrics`), for the otp module to render beside the store's counters.
 
 import { bodyLimitFor, moduleFor } from "./routes.js";
 import { errorText, internalError, readBody, requestId } from "./driver/http.js";
 import { Pool } from "./driver/pool.js";
 import { Run } from "./driver/run.js";
 import { redactingLog } from "./driver/redact.js";
+import { createMetrics, wantsInstanceMetrics } from "./driver/metrics.js";
+import { createLogQueue, queueingLog } from "./driver/log-flush.js";
 
 const ENV_PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"];
 
@@ -37,6 +47,8 @@ const encoder = new TextEncoder();
 const SWEEP_URL = "/internal/sweep";
 const SWEEP_TRIGGER = /^[a-z][a-z0-9-]{0,31}$/;
 const SWEEP_COUNTS = ["claimed", "sent", "failed", "unknown"];
+// The log flush's synthetic request (`log_flush: true` is what counts; driver/log-flush.js).
+const LOG_FLUSH_URL = "/internal/log-flush";
 
 export function createSalient({
   modules,
@@ -52,7 +64,13 @@ export function createSalient({
   eager = true,
 }) {
   // Before anything can log: the one place every entry passes (the pools' wasm.output too).
-  log = redactingLog(log, env);
+  // Its warnings and errors, redacted, are also queued for the store (flushLog); the flush's
+  // own failure line goes to `unqueuedLog` only.
+  const logQueue = createLogQueue({ now });
+  const unqueuedLog = redactingLog(log, env);
+  log = redactingLog(queueingLog(log, logQueue), env);
+  const metrics = createMetrics({ env, now }); // per instance (driver/metrics.js)
+  const hasStore = typeof env.SUPABASE_URL === "string" && env.SUPABASE_URL !== "";
   const configure = encoder.encode(JSON.stringify({ config, env: coreEnv(env) }));
   const maxBody = config?.limits?.max_body_bytes ?? 65536;
   const pools = {};
@@ -64,7 +82,7 @@ export function createSalient({
     if (eager) pools[name].release(pools[name].acquire());
   }
   // Called unbound: Workers' fetch throws "Illegal invocation" when `this` is not the global.
-  const host = { fetch: (url, init) => fetch(url, init), log, now };
+  const host = { fetch: (url, init) => fetch(url, init), log, now, metrics };
 
   /**
    * `ctx.waitUntil` (Workers, Netlify, Vercel) keeps the platform from dropping the run when the
@@ -86,8 +104,11 @@ export function createSalient({
       body_truncated: truncated,
       client_ip: typeof clientIp === "string" ? clientIp : "",
     };
+    // The scrape alone gets this isolate's counters (never `log_flush`: only flushLog sets that).
+    if (wantsInstanceMetrics(request.method, url.pathname)) head.instance_metrics = metrics.snapshot();
     const { answer, done } = run(pool, head, body, request, id);
-    ctx?.waitUntil?.(done);
+    const after = done.then(afterRun); // the queued warnings go to the store after the run
+    ctx?.waitUntil?.(after);
     return answer;
   }
 
@@ -124,7 +145,10 @@ export function createSalient({
   function sweep({ trigger, limit } = {}, ctx = undefined) {
     if (typeof trigger !== "string" || !SWEEP_TRIGGER.test(trigger)) throw new TypeError(`sweep: bad trigger ${JSON.stringify(trigger)}`);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new TypeError(`sweep: limit must be an integer from 1 to 1000, not ${limit}`);
-    const swept = sweepOnce(trigger, limit);
+    const swept = sweepOnce(trigger, limit).then(async (result) => {
+      await afterRun();
+      return result;
+    });
     ctx?.waitUntil?.(swept);
     return swept;
   }
@@ -179,7 +203,69 @@ export function createSalient({
     return { status, body };
   }
 
-  return { handle, sweep };
+  /** After a run: sends the queued warnings when there are any (never rejects). */
+  function afterRun() {
+    return logQueue.size > 0 || logQueue.dropped > 0 ? flushLog() : undefined;
+  }
+
+  let flushing = null;
+
+  /**
+   * Sends the queued warnings and errors (at most one batch) to the otp module, which stores them
+   * for the admin's Warnings page. Resolves with `{ status, sent }` (status null when nothing was
+   * sent: nothing queued, no store (SUPABASE_URL), no otp module); never rejects. One flush at a
+   * time: a call while one is in flight gets that one's promise. Lines are not sent twice: a
+   * batch that fails is dropped, with one line in the host's log (not queued).
+   */
+  function flushLog() {
+    flushing ??= flushOnce().finally(() => (flushing = null));
+    return flushing;
+  }
+
+  async function flushOnce() {
+    const pool = pools.otp;
+    if (!hasStore || !pool || (logQueue.size === 0 && logQueue.dropped === 0)) return { status: null, sent: 0 };
+    const lines = logQueue.take();
+    const id = crypto.randomUUID();
+    logQueue.ignored.add(id); // its run's own lines are never queued
+    const request = new Request(`http://salient.internal${LOG_FLUSH_URL}`, {
+      method: "POST", headers: { accept: "application/json", "content-type": "application/json" },
+    });
+    const head = {
+      method: "POST",
+      url: LOG_FLUSH_URL,
+      headers: [...request.headers],
+      now_ms: now(),
+      request_id: id,
+      body_truncated: false,
+      client_ip: "",
+      log_flush: true, // set here only: handle() never does
+    };
+    let status = 500;
+    try {
+      const { answer, done } = run(pool, head, encoder.encode(JSON.stringify(lines)), request, id);
+      const response = await answer;
+      status = response.status;
+      await response.arrayBuffer();
+      await done;
+    } catch (err) {
+      unqueuedLog({ level: "warn", event: "host.log_flush_failed", module: "otp", request_id: id, lines: lines.length, message: errorText(err) });
+      return { status, sent: 0 };
+    } finally {
+      logQueue.ignored.delete(id);
+    }
+    if (status !== 200) {
+      // 404: a module built before it stores lines; dropped quietly (an info line).
+      unqueuedLog({
+        level: status >= 500 ? "warn" : "info", event: "host.log_flush_failed", module: "otp", request_id: id,
+        lines: lines.length, status,
+      });
+      return { status, sent: 0 };
+    }
+    return { status, sent: lines.length };
+  }
+
+  return { handle, sweep, flushLog, metrics: () => metrics.snapshot() };
 }
 
 /** Only the variables the core may read cross into the module (ABI: configure). */

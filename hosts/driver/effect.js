@@ -54,6 +54,7 @@ export async function runEffect(run, { id, method = "GET", url, headers, body, t
     arm();
     const res = await run.host.fetch(url, { method, headers, body, signal: abort.signal });
     connected = true;
+    if (res.status >= 400) run.host.metrics?.upstreamError(url, res.status); // driver/metrics.js
     const head = encoder.encode(JSON.stringify({ status: res.status, headers: [...res.headers], at_ms: Date.now() }));
     if (!stream) {
       // A document the core reads whole (state store answers): one read, one chunk. Reading
@@ -95,6 +96,7 @@ export async function runEffect(run, { id, method = "GET", url, headers, body, t
     const failure = timedOut
       ? { kind: "timeout", message: stream && connected ? `no data for ${timeout} ms` : `no response within ${timeout} ms` }
       : { kind: !connected && isConnectError(err) ? "connect" : "network", message: errorText(err) };
+    run.host.metrics?.upstreamError(url, failure.kind);
     run.feed(run.x.salient_effect_fail, id, encoder.encode(JSON.stringify(failure)));
   } finally {
     clearTimeout(timer);

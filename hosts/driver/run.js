@@ -259,6 +259,7 @@ export class Run {
    * path is logged decoded, so the redaction (driver/redact.js) sees "+44 20 …" and not "+44%2020…".
    */
   logRequest() {
+    this.host.metrics?.request(this.pool.name, new URL(this.request.url).pathname, this.status); // driver/metrics.js
     this.host.log({
       level: "info", event: "http.request", module: this.pool.name, request_id: this.requestId,
       method: this.request.method, path: loggedPath(new URL(this.request.url).pathname),
