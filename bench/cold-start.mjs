@@ -12,9 +12,9 @@
 //   Then the phases of a cold first request in-process (lib/cold-phases.mjs) under Node and Deno.
 // The state store is the canned responder (lib/canned-store.mjs) on loopback in this process.
 //
-// --worker-variants=eager,no-warm-up adds earlier forms of worker.js (lib/cold-worker.mjs) to workerd's rows.
+// --worker-variants=configure-only,no-warm-up,eager adds earlier forms of worker.js (lib/cold-worker.mjs) to workerd's rows.
 //
-//   node bench/cold-start.mjs [--runs=7] [--runtimes=workerd,deno,node] [--routes=page,chat,…] [--no-phases] [--worker-variants=eager,no-warm-up]
+//   node bench/cold-start.mjs [--runs=7] [--runtimes=workerd,deno,node] [--routes=page,chat,…] [--no-phases] [--worker-variants=configure-only,no-warm-up,eager]
 
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";

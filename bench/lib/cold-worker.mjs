@@ -3,6 +3,7 @@
 // build/bench/cold-worker/<variant>/hosts/cloudflare/worker.js in a tree whose other files are
 // links to the repository's (hosts/driver*, hosts/routes.js, build/), so that its relative
 // imports resolve as the real worker's do. Module names keep that tree's paths.
+//   configure-only: the warm-up instantiates and configures each module but answers no request.
 //   eager:      the worker before issue 20: no warm-up at startup, and the first request
 //               instantiates and configures all four modules (createSalient's default).
 //   no-warm-up: the first request instantiates its own module only (eager: false), but nothing
@@ -16,9 +17,14 @@ import { REPO } from "./common.mjs";
 import { SALIENT_MODULES } from "./workerd.mjs";
 
 const WARM_UP_CALL = "\n  warmUp(startupEnv);\n";
+const WARM_REQUEST = /\n    warmRequest\(x, put, [^\n]*\n/;
 const LAZY = ", eager: false })";
 
 export const WORKER_VARIANTS = {
+  "configure-only": (text) => {
+    if (!WARM_REQUEST.test(text)) throw new Error("cold-worker: worker.js no longer calls warmRequest");
+    return text.replace(WARM_REQUEST, "\n");
+  },
   "no-warm-up": (text) => replaceOnce(text, WARM_UP_CALL, "\n"),
   eager: (text) => replaceOnce(WORKER_VARIANTS["no-warm-up"](text), LAZY, " })"),
 };

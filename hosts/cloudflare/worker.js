@@ -6,8 +6,8 @@
 //
 // Cold starts (docs/BENCHMARKS.md (i)): the Free plan allows 1 s of CPU at startup but 10 ms per
 // request. A cold isolate's first request instantiates only the module it needs (eager: false),
-// and the code that instantiating and configuring a module runs, which V8 compiles on first use,
-// is compiled at startup by warmUp() below.
+// and the code that instantiating, configuring and answering runs, which V8 compiles on first
+// use, is compiled at startup by warmUp() below.
 
 import chat from "../../build/wasi/functions/chat.wasm";
 import stream from "../../build/wasi/functions/stream.wasm";
@@ -45,18 +45,28 @@ function salientFor(env) {
 
 /**
  * At startup: each module instantiated and configured once in a throwaway instance, then dropped,
- * so that V8's lazily compiled code for both is ready before the first request (in workerd this
- * took a cold first request from 18–29 to 12–21 ms of main-thread CPU, and startup from about
- * 40 to 200 ms of CPU, inside the 1 s). A worker's top level may not draw random values, and
- * configuring seeds libsodium through WASI random_get: this instance gets fixed bytes instead,
- * which is why it never serves a request. The driver's instances get real randomness.
+ * after answering one request that needs no store (the chat page, a malformed stream id, the
+ * privacy page, a bad transcript link), so that V8's lazily compiled code for instantiating,
+ * configuring and answering is ready before the first visitor's request (in workerd this took a
+ * cold first request from 21–29 to 10–17 ms of main-thread CPU, and startup from about 45 to 210
+ * ms of CPU, inside the 1 s; docs/BENCHMARKS.md (i)). A worker's top level may not draw random
+ * values, and configuring seeds libsodium through WASI random_get: this instance gets fixed bytes
+ * instead, which is why it never serves a visitor. The driver's instances get real randomness.
  */
 function warmUp(env) {
   const PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"]; // as the driver's coreEnv
   const coreEnv = Object.fromEntries(Object.entries(env ?? {}).filter(([k, v]) => typeof v === "string" && PREFIXES.some((p) => k.startsWith(p))));
-  const configure = new TextEncoder().encode(JSON.stringify({ config, env: coreEnv }));
+  const encoder = new TextEncoder();
+  const configure = encoder.encode(JSON.stringify({ config, env: coreEnv }));
   const index = new Uint8Array(knowledgeData);
-  for (const [module, withIndex] of [[chat, false], [stream, true], [otp, false], [summary, true]]) {
+  const agent = Object.keys(config?.agents ?? {})[0] ?? "warm-up";
+  const requests = [
+    [chat, false, `/a/${agent}/`, "text/html"],
+    [stream, true, `/a/${agent}/events/stream?stream_id=warm-up`, "text/event-stream"],
+    [otp, false, `/a/${agent}/privacy`, "text/html"],
+    [summary, true, `/a/${agent}/transcript/warm-up`, "text/html"],
+  ];
+  for (const [module, withIndex, url, accept] of requests) {
     let x;
     const view = () => new DataView(x.memory.buffer);
     const wasi = {};
@@ -68,13 +78,25 @@ function warmUp(env) {
     x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
     x._initialize();
     const put = (bytes) => {
-      const at = x.salient_alloc(bytes.length);
+      const at = x.salient_alloc(Math.max(1, bytes.length));
       new Uint8Array(x.memory.buffer).set(bytes, at);
       return at;
     };
     x.salient_configure(put(configure), configure.length); // its answer does not matter here
     if (withIndex) x.salient_knowledge(put(index), index.length);
+    warmRequest(x, put, encoder.encode(JSON.stringify({ method: "GET", url, headers: [["accept", accept]], now_ms: Date.now(), request_id: "warm-up", body_truncated: false, client_ip: "" })));
   }
+}
+
+/** One request through the throwaway instance `x` (docs/ABI.md), until it waits, asks for an effect (nothing is fetched) or is done. */
+function warmRequest(x, put, head) {
+  const handle = x.salient_start(put(head), head.length, put(new Uint8Array(0)), 0);
+  if (!handle) return;
+  for (let steps = 0; steps < 1000; steps++) {
+    const kind = x.salient_next(handle);
+    if (kind === 0 || kind === 1 || kind === 4) break; // WAIT, EFFECT, DONE
+  }
+  x.salient_release(handle);
 }
 
 try {
