@@ -28,6 +28,9 @@ const ROUTES = [
   // The visitor's privacy page (what is kept about them, erasure) sits beside the sign-in it
   // needs; under /a/ it reaches the function on every platform with the agents' other routes.
   { method: null, path: /^\/a\/[^/]+\/privacy$/, module: "otp" },
+  // The operator's view and the metrics (issue 20): signed in with this module's codes.
+  { method: null, path: /^\/admin(\/|$)/, module: "otp" },
+  { method: null, path: /^\/metrics$/, module: "otp" },
 ];
 
 const routeFor = (method, pathname) => ROUTES.find((r) => (r.method === null || r.method === method) && r.path.test(pathname));

@@ -89,6 +89,8 @@ async function bundle(entry, platform) {
       name: "build-files-outside",
       setup(b) {
         b.onResolve({ filter: /(^|\/)build\// }, (args) => ({ path: args.path, external: true }));
+        // The runtime's own modules (Workers' cloudflare:workers) are provided by the platform.
+        b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, external: true }));
       },
     }],
   });

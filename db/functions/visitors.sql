@@ -47,7 +47,7 @@ language sql stable as $$
       or exists (select 1 from profiles where tenant_id = p_tenant and lower(email) = p_email)
       -- Earlier emails count, except those of this very flow (codes, "we hold nothing").
       or exists (select 1 from email_events where tenant_id = p_tenant and lower(to_email) = p_email
-                    and coalesce(kind, '') not in ('otp_code', 'nothing_held'))
+                    and coalesce(kind, '') not in ('otp_code', 'admin_code', 'nothing_held'))
 $$;
 
 create or replace function salient_visitor_profile(p_profile uuid) returns jsonb

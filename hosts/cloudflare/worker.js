@@ -17,7 +17,6 @@ import config from "../../build/salient.json";
 import knowledgeData from "../../build/knowledge.bin"; // the local knowledge index (a Data module)
 import { createSalient } from "../driver.js";
 import { redactor } from "../driver/redact.js";
-import { env as startupEnv } from "cloudflare:workers";
 
 // Conversations per cron run: the Free plan allows 50 subrequests per invocation and a summary
 // takes about 5 (claim, transcript, model, Mailgun, record); the core caps it by its config too.
@@ -99,11 +98,13 @@ function warmRequest(x, put, head) {
   x.salient_release(handle);
 }
 
+// No secrets: the warm-up's requests need none, and the same code runs for configuring either way
+// (importing the startup env from "cloudflare:workers" would also tie this file to workerd).
 try {
-  warmUp(startupEnv);
+  warmUp({});
 } catch (err) {
   // Only the first request's CPU is at stake: the driver reports a broken module or config itself.
-  console.log(JSON.stringify(redactor(startupEnv ?? {})({ level: "warn", event: "host.warm_up_failed", message: String(err?.message ?? err) })));
+  console.log(JSON.stringify(redactor({})({ level: "warn", event: "host.warm_up_failed", message: String(err?.message ?? err) })));
 }
 
 export default {

@@ -10,7 +10,7 @@ import { salientFromBuild } from "../node-build.js";
 
 // The rewrites' own parameters (vercel.json): Vercel appends what a rewrite matched to the query
 // of the URL the function sees. They are not the visitor's, so they are taken off again.
-const REWRITE_PARAMS = { salient_a: "/a/", salient_otp: "/otp/", salient_mail: "/mail/" };
+const REWRITE_PARAMS = { salient_a: "/a/", salient_otp: "/otp/", salient_mail: "/mail/", salient_admin: "/admin/", salient_metrics: "/metrics/" };
 
 // The opportunistic sweep. Vercel's Hobby plan runs a cron job at most once a day (vercel.json's
 // /api/sweep), too rarely for "summary emailed after 30 idle minutes"; so after a visitor's chat
@@ -30,10 +30,13 @@ export function visitorRequest(request) {
   let path = null;
   for (const [param, prefix] of Object.entries(REWRITE_PARAMS)) {
     if (!url.searchParams.has(param)) continue;
-    path ??= prefix + url.searchParams.get(param);
+    const rest = url.searchParams.get(param);
+    // "/metrics/:salient_metrics*" also matches /metrics itself (zero segments): that path has no
+    // slash after it. (/admin becomes /admin/, which the core redirects to anyway.)
+    path ??= param === "salient_metrics" && rest === "" ? "/metrics" : prefix + rest;
     url.searchParams.delete(param);
   }
-  if (path !== null && !Object.values(REWRITE_PARAMS).some((prefix) => url.pathname.startsWith(prefix))) url.pathname = path;
+  if (path !== null && url.pathname !== "/metrics" && !Object.values(REWRITE_PARAMS).some((prefix) => url.pathname.startsWith(prefix))) url.pathname = path;
   if (url.href === request.url) return request;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   return new Request(url, {

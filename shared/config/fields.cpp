@@ -155,6 +155,17 @@ constexpr field<config> config_table[] = {
             "one-time-code emails the tenant sends per day at most, whoever asks: a cap on what an abuser can make "
             "the site send"),
 
+    email_list("admin.emails", AT(config, admin.emails),
+               "the addresses that may sign in to the operator's view, `/admin/`, with a code emailed to them (no "
+               "passwords); empty: the view is off. Taking an address out ends its access at its next request"),
+    integer("admin.session_hours", 1, 168, AT(config, admin.session_hours),
+            "how long a sign-in lasts (the session cookie's lifetime); then a new code is needed"),
+    integer("admin.codes_per_ip_per_hour", 1, 1000, AT(config, admin.codes_per_ip_per_hour),
+            "sign-in codes one client address may ask for per hour (with at most 3 per email address per 15 "
+            "minutes, always); an address not in `admin.emails` gets the same answer and no email"),
+    integer("admin.daily_emails", 1, 10000, AT(config, admin.daily_emails),
+            "sign-in code emails the deployment sends per day at most, whoever asks"),
+
     choice("logging.level", "DEBUG|INFO|WARN|ERROR", AT(config, logging.level),
            "entries below it are dropped (core and hosts)"),
     text("logging.path", AT(config, logging.path),

@@ -31,6 +31,7 @@ enum class field_kind {
   retention,      ///< logging.retention's age or file count
   llm,            ///< a mapping read with llm_fields (the global llm:, an agent's overrides)
   team,           ///< a list of {email, name} (handoff.team)
+  emails,         ///< a list of distinct email addresses (admin.emails)
 };
 
 /// Where a field's value lives in T. The accessors return mutable references for the reader;
@@ -136,6 +137,10 @@ constexpr field<T> flag(std::string_view key, bool& (*at)(T&), std::string_view 
 template <class T>
 constexpr field<T> origins(std::string_view key, std::vector<std::string>& (*at)(T&), std::string_view doc) {
   return make_field<T>(key, field_kind::origins, at, doc);
+}
+template <class T>
+constexpr field<T> email_list(std::string_view key, std::vector<std::string>& (*at)(T&), std::string_view doc) {
+  return make_field<T>(key, field_kind::emails, at, doc);
 }
 template <class T>
 constexpr field<T> log_size_or_age(std::string_view key, log_limit& (*at)(T&), std::string_view doc) {

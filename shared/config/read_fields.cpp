@@ -60,6 +60,7 @@ void read_one(validator& v, const json* s, const loc& sec, std::string_view key,
     case field_kind::number: return v.number(s, key, sec, f.lo, f.hi, ref<double>(p));
     case field_kind::flag: return v.flag(s, key, sec, ref<bool>(p));
     case field_kind::origins: return v.origins(s, key, sec, ref<std::vector<std::string>>(p));
+    case field_kind::emails: return v.emails(s, key, sec, ref<std::vector<std::string>>(p));
     case field_kind::rotation:
     case field_kind::retention:
       return v.log_limit_value(s, key, sec, f.kind == field_kind::rotation, ref<log_limit>(p));

@@ -35,6 +35,7 @@ std::string_view type_name(field_kind k) {
     case field_kind::origins: return "list of strings";
     case field_kind::llm: return "mapping";
     case field_kind::team: return "list of {email, name}";
+    case field_kind::emails: return "list of email addresses";
     default: return "string";
   }
 }

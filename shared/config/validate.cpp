@@ -270,6 +270,24 @@ void validator::origins(const json* obj, std::string_view key, const loc& sec, s
   }
 }
 
+void validator::emails(const json* obj, std::string_view key, const loc& sec, std::vector<std::string>& out) {
+  const json* j = field(obj, key);
+  if (!j || j->is_null()) return;
+  loc at = sec.key(key);
+  if (!j->is_array()) return fail(at, at.name + " must be a list of email addresses, got " + describe(*j));
+  out.clear();
+  for (std::size_t i = 0; i < j->size(); ++i) {
+    const json& item = (*j)[i];
+    loc ai = at.index(i);
+    std::optional<std::string> address;
+    if (item.is_string()) address = normalize_email(item.get_ref<const std::string&>());
+    if (!address) return fail(ai, ai.name + " must be an email address like \"ana@example.com\", got " + describe(item));
+    if (std::find(out.begin(), out.end(), *address) != out.end())
+      return fail(ai, ai.name + " repeats the address " + in_quotes(*address));
+    out.push_back(std::move(*address));
+  }
+}
+
 void validator::team(const json* obj, std::string_view key, const loc& sec, std::vector<team_member>& out) {
   const json* j = field(obj, key);
   if (!j || j->is_null()) return;

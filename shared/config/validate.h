@@ -67,6 +67,8 @@ class validator {
   void flag(const json* obj, std::string_view key, const loc& sec, bool& out);
   /// A list of distinct origins, normalised (app.allowed_origins).
   void origins(const json* obj, std::string_view key, const loc& sec, std::vector<std::string>& out);
+  /// A list of distinct email addresses, normalised (admin.emails).
+  void emails(const json* obj, std::string_view key, const loc& sec, std::vector<std::string>& out);
   /// A list of distinct people, {email, name} (handoff.team); emails lower-cased.
   void team(const json* obj, std::string_view key, const loc& sec, std::vector<team_member>& out);
   /// logging.rotation (`rotation`) or logging.retention: log_limit.cpp.

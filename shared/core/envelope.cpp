@@ -64,6 +64,11 @@ result<request> parse_request_head(std::string_view head_json, std::string_view 
   if (req.client_ip.size() > 64) return make_error(errc::bad_request, "client_ip is too long", "/client_ip");
   req.body_truncated = detail::bool_member(*doc, "body_truncated").value_or(false);
   req.scheduled = detail::bool_member(*doc, "scheduled").value_or(false);
+  req.log_flush = detail::bool_member(*doc, "log_flush").value_or(false);
+  if (auto it = doc->find("instance_metrics"); it != doc->end()) {
+    if (!it->is_object()) return make_error(errc::bad_request, "instance_metrics must be an object", "/instance_metrics");
+    req.instance_metrics_json = detail::dump(*it);
+  }
   if (auto entropy = detail::string_member(*doc, "entropy")) {
     if (entropy->size() != 64) return make_error(errc::bad_request, "entropy must be 64 hex digits", "/entropy");
     for (std::size_t i = 0; i < 64; i += 2) {

@@ -45,6 +45,13 @@ void respond_json(exchange& ex, int status, std::string_view json) {
   ex.write(json);
 }
 
+void respond_text(exchange& ex, int status, std::string_view content_type, std::string_view body, header_list extra) {
+  auto headers = common_headers(content_type);
+  for (header& h : extra) headers.push_back(std::move(h));
+  ex.respond({status, std::move(headers)});
+  ex.write(body);
+}
+
 std::string sse_error_data(const error& e, bool can_retry) {
   return detail::dump(detail::json{{"code", e.code_or_kind()}, {"message", e.message}, {"retryable", can_retry}});
 }

@@ -82,6 +82,7 @@ mstch::data email_vars(const email_brand& brand, email_kind kind, const std::str
   vars.set("brand_color", is_hex_color(brand.brand_color) ? brand.brand_color : std::string("#18181b"));
   vars.set("subject", subject);
   vars.set("is_otp_code", kind == email_kind::otp_code);
+  vars.set("is_admin_code", kind == email_kind::admin_code);
   vars.set("is_nothing_held", kind == email_kind::nothing_held);
   vars.set("is_data_erased", kind == email_kind::data_erased);
   vars.set("is_lead_summary", kind == email_kind::lead_summary);

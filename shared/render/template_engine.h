@@ -42,7 +42,7 @@ bool is_hex_color(std::string_view s);
 bool email_link_ok(std::string_view url);
 
 /// Which "You got this email because …" line the footer shows.
-enum class email_kind { otp_code, nothing_held, data_erased, lead_summary, handoff_team, handoff_visitor };
+enum class email_kind { otp_code, admin_code, nothing_held, data_erased, lead_summary, handoff_team, handoff_visitor };
 
 /// The variables every email shares: business_name, brand_color, subject, the footer's kind
 /// flags, and has_privacy_link/privacy_url.

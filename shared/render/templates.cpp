@@ -14,13 +14,14 @@ using namespace detail;
 namespace {
 
 std::string_view purpose_name(otp_purpose p) {
-  return p == otp_purpose::link_session ? "link_session" : "delete_data";
+  return p == otp_purpose::link_session ? "link_session" : p == otp_purpose::delete_data ? "delete_data" : "admin_sign_in";
 }
 
 void set_purpose(mstch::data& vars, otp_purpose p) {
   vars.set("purpose", std::string(purpose_name(p)));
   vars.set("link_session", p == otp_purpose::link_session);
   vars.set("delete_data", p == otp_purpose::delete_data);
+  vars.set("admin_sign_in", p == otp_purpose::admin_sign_in);
 }
 
 }  // namespace
@@ -30,9 +31,11 @@ rendered_email render_otp_code_email(const email_brand& brand, otp_purpose purpo
   // Subjects are built here, from one_line() parts only: no CR or LF from the config can
   // reach the header. The code stays out of the subject (lock screens show subjects).
   std::string business = one_line(brand.business_name);
-  std::string subject = purpose == otp_purpose::link_session ? "Your code to link your chat at " + business
-                                                             : "Your code to delete your data at " + business;
-  mstch::data vars = email_vars(brand, email_kind::otp_code, subject);
+  std::string subject = purpose == otp_purpose::link_session  ? "Your code to link your chat at " + business
+                        : purpose == otp_purpose::delete_data ? "Your code to delete your data at " + business
+                                                              : "Your sign-in code for the " + business + " admin";
+  mstch::data vars =
+      email_vars(brand, purpose == otp_purpose::admin_sign_in ? email_kind::admin_code : email_kind::otp_code, subject);
   set_purpose(vars, purpose);
   vars.set("code", std::string(code));
   vars.set("valid_for", count_of(valid_minutes, "minute", "minutes"));

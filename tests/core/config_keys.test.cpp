@@ -208,9 +208,11 @@ TEST_CASE("config: with provider pinecone the embeddings model defaults to Pinec
 TEST_CASE("config: to_json writes every section, with agents as a map", "[config]") {
   auto j = nlohmann::json::parse(to_json(parse_ok("{}")));
   for (const char* k : {"app", "chat", "email", "summary", "handoff", "otp", "logging", "vector", "embeddings", "llm", "ui",
-                        "rate_limits", "limits", "budget", "rag", "resilience", "offline", "personas", "agents"})
+                        "rate_limits", "limits", "budget", "rag", "resilience", "offline", "personas", "agents", "admin"})
     CHECK(j.contains(k));
-  CHECK(j.size() == 19);
+  CHECK(j.size() == 20);
+  CHECK(j["admin"]["emails"] == nlohmann::json::array());
+  CHECK(j["admin"]["session_hours"] == 12);
   CHECK(j["llm"]["history_tokens"] == 3000);
   CHECK(j["llm"]["timeout_ms"] == 30000);
   CHECK(j["llm"]["retries"] == 2);

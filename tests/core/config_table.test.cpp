@@ -30,7 +30,8 @@ std::size_t expected_index(field_kind k) {
     case field_kind::integer: return 2;
     case field_kind::number: return 3;
     case field_kind::flag: return 4;
-    case field_kind::origins: return 5;
+    case field_kind::origins:
+    case field_kind::emails: return 5;
     case field_kind::rotation:
     case field_kind::retention: return 6;
     case field_kind::llm: return 7;
@@ -92,6 +93,7 @@ constexpr std::string_view every_field = R"({
   "handoff": {"team": [{"email": "Ana@Brightleaf.example", "name": "Ana"}], "response_time": "soon",
               "reply_days": 2, "quiet_minutes": 3, "notify_minutes": 4, "per_session_per_day": 5},
   "otp": {"codes_per_ip_per_hour": 3, "daily_emails": 50},
+  "admin": {"emails": ["Owner@Brightleaf.example"], "session_hours": 2, "codes_per_ip_per_hour": 4, "daily_emails": 9},
   "logging": {"level": "DEBUG", "path": "logs/x.jsonl", "rotation": "1 day", "retention": "10 files"},
   "vector": {"pinecone": {"index_name": "shop-1", "host": "https://shop-1.svc.pinecone.io",
                           "namespace_per_agent": true, "integrated": true, "text_field": "body"}},

@@ -70,19 +70,27 @@ test("routes: Mailgun's inbound post (/mail/inbound, POST only) goes to summary,
 
 test("routes: /otp/*, /a/* and /mail/inbound reach the function on every platform (Netlify, Vercel; Workers run it for every path)", async () => {
   const { config } = await import("../../hosts/netlify/edge-functions/salient.js");
-  assert.deepEqual([...config.path].sort(), ["/a/*", "/mail/inbound", "/otp/*"]);
+  assert.deepEqual([...config.path].sort(), ["/a/*", "/admin", "/admin/*", "/mail/inbound", "/metrics", "/otp/*"]);
   const { rewrites } = JSON.parse(readFileSync(new URL("../../vercel.json", import.meta.url), "utf8"));
   const sources = rewrites.filter((r) => r.destination === "/api/salient").map((r) => r.source).sort();
-  assert.deepEqual(sources, ["/a/:salient_a*", "/mail/:salient_mail*", "/otp/:salient_otp*"]);
+  assert.deepEqual(sources, ["/a/:salient_a*", "/admin/:salient_admin*", "/mail/:salient_mail*", "/metrics/:salient_metrics*", "/otp/:salient_otp*"]);
   // Each of the functions' paths is claimed by both platforms' patterns
   // (Netlify: * is the rest of the path; Vercel: :param* zero or more segments).
-  const claims = (pattern, path) => new RegExp("^" + pattern.replace(/:\w+\*$/, "*").replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$").test(path);
+  const claims = (pattern, path) => path === pattern.replace(/\/:\w+\*$/, "") || new RegExp("^" + pattern.replace(/:\w+\*$/, "*").replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$").test(path);
   for (const [method, path, module] of [["POST", "/mail/inbound", "summary"], ["POST", "/a/sales/handoff", "summary"],
-    ["POST", "/a/sales/updates", "chat"], ["POST", "/otp/verify", "otp"], ["GET", "/a/sales/transcript/t", "summary"]]) {
+    ["POST", "/a/sales/updates", "chat"], ["POST", "/otp/verify", "otp"], ["GET", "/a/sales/transcript/t", "summary"],
+    ["GET", "/admin/", "otp"], ["POST", "/admin/leads/x", "otp"], ["GET", "/metrics", "otp"]]) {
     assert.equal(moduleFor(method, path), module, `${method} ${path}`);
     assert.ok(config.path.some((p) => claims(p, path)), `Netlify claims ${path}`);
     assert.ok(sources.some((s) => claims(s, path)), `Vercel rewrites ${path}`);
   }
+});
+
+test("routes: the operator's view and the metrics go to otp; nothing beside them", () => {
+  for (const method of ["GET", "POST", "HEAD"]) {
+    for (const path of ["/admin", "/admin/", "/admin/leads", "/admin/conversations/x", "/metrics"]) assert.equal(moduleFor(method, path), "otp", `${method} ${path}`);
+  }
+  for (const path of ["/adminx", "/metrics/", "/metricsx", "/a/sales/admin", "/a/sales/metrics"]) assert.equal(moduleFor("GET", path), "chat", path);
 });
 
 test("routes: the rest (pages, chat POST, unknown paths) goes to chat", () => {

@@ -31,12 +31,13 @@ const server = http.createServer(async (req, res) => {
   try {
     const request = toRequest(req, `http://${req.headers.host}`);
     const url = new URL(request.url);
-    const route = routes.find((r) => url.pathname.startsWith(r.prefix));
+    // path-to-regexp's `/:p*` matches zero segments too: "/metrics/:p*" takes /metrics itself.
+    const route = routes.find((r) => url.pathname.startsWith(r.prefix) || url.pathname === r.prefix.slice(0, -1));
     if (!route) {
       res.writeHead(404, { "content-type": "text/plain" }).end("The page could not be found\n\nNOT_FOUND\n");
       return;
     }
-    url.searchParams.append(route.param, decodeURIComponent(url.pathname.slice(route.prefix.length)));
+    url.searchParams.append(route.param, decodeURIComponent(url.pathname.slice(Math.min(route.prefix.length, url.pathname.length + 1))));
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
     // Vercel's edge sets x-real-ip to the connecting address, replacing any the client sent.
     const headers = new Headers(request.headers);

@@ -36,5 +36,5 @@ export default async function handler(request, context) {
 }
 
 // The routes the driver serves (hosts/routes.js); everything else is a static file. Mailgun's
-// inbound replies arrive at /mail/inbound, the one route outside /a/ and /otp/.
-export const config = { path: ["/a/*", "/otp/*", "/mail/inbound"] };
+// inbound replies arrive at /mail/inbound; the operator's view at /admin/ and /metrics.
+export const config = { path: ["/a/*", "/otp/*", "/mail/inbound", "/admin", "/admin/*", "/metrics"] };

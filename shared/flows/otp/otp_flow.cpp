@@ -6,12 +6,14 @@
 //        link_session: the conversation (session_key) carries the address and joins its profile
 //        delete_data:  everything the tenant holds about the address is erased, then confirmed
 //   GET  /a/{agent}/privacy  the public erasure page (form → email → code)
+//   /admin/…, /metrics       the operator's view (flows/admin/), signed in with codes of its own
 //
 // Form data (htmx: fragments from render/templates.h) or JSON, with the chat's CSRF and CORS
 // rules. The rules of codes are enforced by the state store (db/functions/otp.sql) in one
 // transaction per call; this flow makes the code, the keyed hashes and the emails
 // (flows/email_send.h). Codes never appear in a URL or a log; the stored copy of an email masks
 // the code.
+#include "flows/admin/admin_flow.h"
 #include "flows/email_send.h"
 #include "flows/otp/otp_routes.h"
 #include "salient/flows/flows.h"
@@ -32,6 +34,8 @@ task<void> get_privacy(function_context ctx, const agent_config& agent) {
 task<void> otp_flow(function_context ctx) {
   exchange& ex = ctx.ex;
   const request& req = ex.req();
+  // The operator's view signs in with this module's codes (flows/admin/admin_flow.h).
+  if (req.log_flush || admin::is_admin_path(req.path)) co_return co_await admin::admin_flow(ctx);
   response_format fmt = format_for(req);
   if (req.path == "/otp/request" || req.path == "/otp/verify") {
     if (req.method != "POST") {

@@ -160,6 +160,12 @@ struct config {
     int codes_per_ip_per_hour = 10;                ///< otp.codes_per_ip_per_hour
     int daily_emails = 500;                        ///< otp.daily_emails: the tenant's code emails per day
   } otp;
+  struct {
+    std::vector<std::string> emails;               ///< admin.emails: who may sign in to /admin/ (lower case); empty = off
+    int session_hours = 12;                        ///< admin.session_hours: the sign-in cookie's lifetime
+    int codes_per_ip_per_hour = 5;                 ///< admin.codes_per_ip_per_hour: sign-in codes asked from one address
+    int daily_emails = 50;                         ///< admin.daily_emails: sign-in code emails per day, all addresses
+  } admin;
   rate_limit_config rate_limits;                   ///< every agent starts from these (agent_config::rate_limits)
   struct {
     int max_body_bytes = 32768;

@@ -40,6 +40,13 @@ struct request {
   /// The host's own scheduled run (head field scheduled; docs/ABI.md), never a visitor's request:
   /// only the driver's sweep() sets it, and no public route leads to what it runs.
   bool scheduled = false;
+  /// The host's own run that stores its recent warnings (head field log_flush; docs/ABI.md): only
+  /// the driver's flushLog() sets it, for the otp module; the body is the lines' JSON array.
+  bool log_flush = false;
+  /// The host's per-instance counters (head field instance_metrics, a JSON object; docs/ABI.md),
+  /// given only with GET /metrics: requests, upstream errors and refusals this isolate or process
+  /// has seen since it started. Empty when absent.
+  std::string instance_metrics_json;
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };

@@ -17,6 +17,9 @@ response_format format_for(const request& req);
 
 void respond_html(exchange& ex, int status, std::string_view html, header_list extra = {});
 void respond_json(exchange& ex, int status, std::string_view json);
+/// Any other text (a CSV or YAML download, Prometheus metrics) with the same no-store and
+/// nosniff headers; `extra` adds e.g. content-disposition.
+void respond_text(exchange& ex, int status, std::string_view content_type, std::string_view body, header_list extra = {});
 
 /// The error as an HTML page or fragment, a JSON `{"error":{"code","message"}}` document, or an SSE stream
 /// holding one `error` event (`{"code","message","retryable"}`) — HTTP status from the kind.

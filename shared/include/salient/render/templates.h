@@ -30,7 +30,8 @@ struct rendered_email {
   std::string subject, text, html;  ///< the subject has no CR or LF
 };
 
-enum class otp_purpose { link_session, delete_data };
+/// admin_sign_in: an operator's code for /admin/ (flows/admin), never a visitor's.
+enum class otp_purpose { link_session, delete_data, admin_sign_in };
 
 /// The one-time code email. `code` is the 6 digits (or the masked "••••••" the lead stores).
 rendered_email render_otp_code_email(const email_brand& brand, otp_purpose purpose, std::string_view code,
