@@ -34,6 +34,7 @@ declare
   v_unit_completion numeric;
   v_cost numeric;
   v_latency integer;
+  v_answer_ms integer;  -- claim to stored answer (replaces the given latency_ms when the turn was claimed)
   v_first_token integer;
   v_ip_key text;
 begin
@@ -75,7 +76,11 @@ begin
   end if;
 
   v_tenant := salient_tenant_id(p_tenant, false);
-  select session_id, agent_id, metadata ->> 'ip_key' into v_session, v_agent, v_ip_key
+  select session_id, agent_id, metadata ->> 'ip_key',
+         -- The whole answer's time, claim to store, on the database's one clock (the core has
+         -- only the model's first byte: first_token_ms).
+         (extract(epoch from (now() - stream_claimed_at)) * 1000)::integer
+    into v_session, v_agent, v_ip_key, v_answer_ms
     from messages where id = p_turn_id and tenant_id = v_tenant and role = 'user';
   if v_session is null then
     raise exception 'turn % not found', p_turn_id using errcode = 'PT404';
@@ -98,6 +103,7 @@ begin
   -- a concurrent retry because the messages upsert above holds the answer's row lock until
   -- commit, so two finishes for one message id run this part one after the other.
   if v_llm is not null then
+    v_latency := coalesce(v_answer_ms, v_latency);
     update llm_requests
        set session_id = v_session, provider = v_provider, model = v_model,
            request_body = v_llm -> 'request_body', response_body = v_llm -> 'response_body',

@@ -33,8 +33,8 @@ create table if not exists log_events (
 );
 create index if not exists log_events_tenant_ts on log_events (tenant_id, ts, id);
 
--- Milliseconds from the model request to its first streamed token (the answer's latency_ms is
--- to its last).
+-- Milliseconds from the stream's start to the model's first byte (latency_ms is the whole answer,
+-- claim to stored answer, measured by the database).
 alter table llm_requests add column if not exists first_token_ms integer;
 
 -- Sign-in codes for the addresses of salient.yaml's admin.emails: bound to no conversation.

@@ -99,6 +99,13 @@ for (const backend of backends()) {
       const [row] = await a.sql(`select first_token_ms, latency_ms from llm_requests r join tenants x on x.id = r.tenant_id
         where x.slug = $1`, [t]);
       assert.deepEqual(row, { first_token_ms: 123, latency_ms: 900 });
+      // A claimed turn's answer time is the database's own: claim to stored answer.
+      const second = await a.rpc("salient_begin_turn", a.turn({ p_tenant: t, p_idempotency_key: "idem-second-1" }));
+      await a.sql(`update messages set stream_claimed_at = now() - interval '2.5 seconds' where id = $1`, [second.turn_id]);
+      await a.rpc("salient_finish_turn", { ...finish({ first_token_ms: 40 }), p_turn_id: second.turn_id });
+      const [claimed] = await a.sql(`select latency_ms from llm_requests r join messages m on m.id = r.message_id
+        where m.turn_id = $1`, [second.turn_id]);
+      assert.ok(claimed.latency_ms >= 2500 && claimed.latency_ms < 60000, `latency_ms ${claimed.latency_ms}`);
     });
 
     test("log_append keeps the newest 1000 lines; warnings newest first; a bad line stores nothing", async () => {

@@ -72,7 +72,10 @@ std::string llm_request_row(const llm_settings& llm, const std::string& request_
     row["cost"] = price->prompt * static_cast<double>(u.prompt_tokens) +
                   price->completion * static_cast<double>(u.completion_tokens);
   }
-  if (latency_ms >= 0) row["latency_ms"] = latency_ms;
+  // The model's first byte after the stream began (the effect head's time against the request's):
+  // the admin view's time to first token. The whole answer's time the store measures itself
+  // (answers.sql: from the turn's claim to its stored answer), on one clock.
+  if (latency_ms >= 0) row["latency_ms"] = row["first_token_ms"] = latency_ms;
   // The request body, as sent (our own JSON; it holds no key: that is a header), is spliced in
   // rather than parsed again: it carries the whole prompt and history.
   std::string text = detail::dump(row);
