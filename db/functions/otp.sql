@@ -188,16 +188,18 @@ begin
     v_session := salient_session_of(v_tenant, p_agent, p_session_key);
   end if;
 
-  -- The newest code still in play; FOR UPDATE serialises concurrent tries of one code.
+  -- The newest code still in play; FOR UPDATE serialises concurrent tries of one code. A sign-in
+  -- code counts from when it is made: an address not in admin.emails gets one that is never sent
+  -- (flows/admin), and its wrong tries must be answered like a listed address's.
   select * into v_code from otp_links
    where tenant_id = v_tenant and email_key = p_email_key and purpose = p_purpose
-     and status in ('sent', 'dead')
+     and (status in ('sent', 'dead') or (p_purpose = 'admin_sign_in' and status = 'pending'))
      and (p_purpose <> 'link_session' or session_id = v_session)
    order by created_at desc limit 1
    for update;
   v_found := found;  -- PERFORM below resets FOUND
 
-  if v_found and v_code.status = 'sent' and v_code.expires_at > v_now
+  if v_found and v_code.status in ('sent', 'pending') and v_code.expires_at > v_now
      and salient_digest_equal(v_code.otp_hash, p_code_hash) then
     update otp_links set status = 'used', consumed_at = v_now where id = v_code.id;
     if p_purpose = 'delete_data' then
@@ -210,7 +212,7 @@ begin
     return salient_link_session(v_tenant, v_session, lower(p_email), p_agent, v_now, p_consent_version);
   end if;
 
-  if not v_found or (v_code.status = 'sent' and v_code.expires_at <= v_now) then
+  if not v_found or (v_code.status in ('sent', 'pending') and v_code.expires_at <= v_now) then
     -- Not a guess at a live code: nothing to count. (Counting it against the address would let
     -- anyone lock any address out without asking for a code.)
     return jsonb_build_object('status', 'expired');
@@ -221,7 +223,7 @@ begin
    where tenant_id = v_tenant and bucket = 'otp_fail' and key = p_email_key and at > v_now - interval '24 hours';
   if v_failures >= 10 then
     perform salient_rate_take(v_tenant, 'otp_lock', p_email_key, 1, 86400, v_now, true);
-    update otp_links set status = 'dead' where id = v_code.id and status = 'sent';
+    update otp_links set status = 'dead' where id = v_code.id and status in ('sent', 'pending');
     return jsonb_build_object('status', 'locked', 'retry_after', 86400);
   end if;
   if v_code.status = 'dead' then

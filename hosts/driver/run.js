@@ -117,9 +117,12 @@ export class Run {
         case CANCEL_EFFECT:
           this.abort(this.instance.outputJson().id);
           break;
-        case LOG:
-          this.host.log(this.instance.outputJson());
+        case LOG: {
+          // The core's lines name no module: the warnings table and the logs say which one spoke.
+          const line = this.instance.outputJson();
+          this.host.log(line && typeof line === "object" && line.module === undefined ? { ...line, module: this.pool.name } : line);
           break;
+        }
         case YIELD:
           // The core wrote something the client should see now (an answer's last tokens) and
           // has more to do: let the body carry it, then call `next` again, which resumes the core.

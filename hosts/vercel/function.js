@@ -36,7 +36,8 @@ export function visitorRequest(request) {
     path ??= param === "salient_metrics" && rest === "" ? "/metrics" : prefix + rest;
     url.searchParams.delete(param);
   }
-  if (path !== null && url.pathname !== "/metrics" && !Object.values(REWRITE_PARAMS).some((prefix) => url.pathname.startsWith(prefix))) url.pathname = path;
+  // A path the rewrite already names (a prefix, or one without its slash: /admin, /metrics) stays as asked.
+  if (path !== null && !Object.values(REWRITE_PARAMS).some((prefix) => url.pathname.startsWith(prefix) || url.pathname === prefix.slice(0, -1))) url.pathname = path;
   if (url.href === request.url) return request;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   return new Request(url, {

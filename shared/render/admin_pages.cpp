@@ -257,11 +257,16 @@ mstch::object stat(const std::string& label, const std::string& value, const std
 }
 
 std::string count_list(const json& rows, std::string_view key) {  // "open 2 · closed 5"
-  std::string out;
+  // Rows may repeat a key (emails come by kind and status): their counts add up, in first-seen order.
+  std::vector<std::pair<std::string, long long>> sums;
   for (const json& r : rows) {
-    if (!out.empty()) out += " · ";
-    out += str_of(r, key) + " " + std::to_string(int_of(r, "count"));
+    std::string name = str_of(r, key);
+    auto it = std::find_if(sums.begin(), sums.end(), [&](const auto& s) { return s.first == name; });
+    if (it == sums.end()) sums.emplace_back(name, int_of(r, "count"));
+    else it->second += int_of(r, "count");
   }
+  std::string out;
+  for (const auto& [name, count] : sums) out += (out.empty() ? "" : " · ") + name + " " + std::to_string(count);
   return out;
 }
 

@@ -173,6 +173,15 @@ for (const backend of backends()) {
       assert.deepEqual(await verify(hash), { status: "verified" });
       assert.deepEqual(await verify(hash), { status: "expired" }, "used once");
       assert.deepEqual(await counts(), before, "no session, profile, consent or erasure touched");
+      // A code never sent (an unlisted address's, made by flows/admin) is answered alike: wrong, then right.
+      const unsentHash = hex();
+      const unsent = await a.rpc("salient_otp_issue", { p_tenant: t, p_agent: null, p_purpose: "admin_sign_in",
+        p_email: "else@site.example", p_email_key: key("else@site.example"), p_session_key: null, p_code_hash: unsentHash,
+        p_ip_key: "ip-0", p_now_ms: T0, p_ip_limit: 5, p_daily_cap: 5 });
+      assert.equal(unsent.status, "issued");
+      const unlisted = { p_email: "else@site.example", p_email_key: key("else@site.example") };
+      assert.deepEqual(await verify(hex(), unlisted), { status: "wrong", tries_left: 4 });
+      assert.deepEqual(await verify(unsentHash, unlisted), { status: "verified" });
 
       // The daily cap counts only sign-in codes: two with cap 2, a third refused; visitors' codes still go out.
       const u = a.tenant("signin-cap");

@@ -26,8 +26,10 @@ bool listed(const config& cfg, std::string_view email) {
   return std::find(cfg.admin.emails.begin(), cfg.admin.emails.end(), email) != cfg.admin.emails.end();
 }
 
+/// The address's key for the codes' per-address limits and lock: a kind of its own, so that what
+/// a visitor does with the same address on /otp/ (its codes, its wrong tries) never counts here.
 std::string email_key(const admin_setup& s, const config& cfg, std::string_view email) {
-  return otp::keyed_hash(s.secret, "email", {cfg.app.tenant, email});
+  return otp::keyed_hash(s.secret, "admin-email", {cfg.app.tenant, email});
 }
 
 std::string code_hash(const admin_setup& s, const config& cfg, std::string_view email, std::string_view code) {
@@ -76,11 +78,10 @@ task<void> post_sign_in(function_context ctx, admin_setup s) {
   if (cfg.admin.emails.empty()) co_return sign_in_page(ctx, 404, "");
   auto email = normalize_email(form_value(*fields, "email").value_or(""));
   if (!email) co_return sign_in_page(ctx, 400, "Please enter a valid email address.");
-  if (!listed(cfg, *email)) {
-    // The same page as for a listed address, and nothing sent: the form tells no one who may sign in.
-    ex.log(log_level::info, "admin.sign_in_unlisted", {});
-    co_return code_page(ctx, 200, *email, "");
-  }
+  // An unlisted address goes through the same store call (a code is made, counted and limited
+  // alike) but is sent nothing: answers, limits and timing up to the email tell no one who may
+  // sign in.
+  bool is_listed = listed(cfg, *email);
   const request& req = ex.req();
   std::string code = otp::new_code(ctx.rng);
   otp_issue_args args{cfg.app.tenant, cfg.app.default_agent, std::string(purpose), *email, email_key(s, cfg, *email), "",
@@ -97,6 +98,10 @@ task<void> post_sign_in(function_context ctx, admin_setup s) {
   if (issued->state != otp_issued::status::issued) {
     ex.log(log_level::info, "admin.sign_in_limited", {{"limit", issued->limit}});
     co_return code_page(ctx, 429, *email, "Too many codes were asked for; please wait before asking again.");
+  }
+  if (!is_listed) {
+    ex.log(log_level::info, "admin.sign_in_unlisted", {});
+    co_return code_page(ctx, 200, *email, "");
   }
   auto mailgun = mailgun_endpoint_from_env(ctx.env, cfg.limits.upstream_timeout_ms);
   const agent_config* agent = cfg.find_enabled_agent(cfg.app.default_agent);
@@ -127,8 +132,8 @@ task<void> post_verify(function_context ctx, admin_setup s) {
   if (!email) co_return sign_in_page(ctx, 400, "Please enter a valid email address.");
   auto code = otp::read_code(form_value(*fields, "code").value_or(""));
   if (!code) co_return code_page(ctx, 400, *email, "The code is the 6 digits from the email.");
-  // An unlisted address never got a code: the same answer as a wrong one.
-  if (!listed(cfg, *email)) co_return code_page(ctx, 400, *email, "That code is not right.");
+  // An unlisted address is checked like a listed one (its codes were never sent), and even a
+  // right code for it signs no one in.
   otp_verify_args args{cfg.app.tenant, cfg.app.default_agent, std::string(purpose), *email, email_key(s, cfg, *email), "",
                        code_hash(s, cfg, *email, *code), std::string(otp::link_consent_version), ex.req().now_ms};
   auto verified = parse_otp_verify(co_await ex.fetch(otp_verify_request(s.store, args)));
@@ -138,6 +143,7 @@ task<void> post_verify(function_context ctx, admin_setup s) {
     co_return code_page(ctx, verified.err().status(), *email, "The code could not be checked just now; please try again.");
   }
   using st = otp_verified::status;
+  if (verified->state == st::verified && !listed(cfg, *email)) co_return code_page(ctx, 400, *email, "That code is not right.");
   switch (verified->state) {
     case st::verified: break;
     case st::wrong:

@@ -120,7 +120,8 @@ std::optional<signed_in> read_session(const request& req, std::string_view secre
   why = refusal::expired;
   std::int64_t expires = 0;
   std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), expires);  // ≤ 15 digits: no overflow
-  if (expires <= req.now_ms) return std::nullopt;
+  // A cookie signed under a longer admin.session_hours ends when the current setting says.
+  if (expires <= req.now_ms || expires - req.now_ms > std::int64_t{cfg.admin.session_hours} * 3'600'000) return std::nullopt;
   why = refusal::not_listed;
   if (std::find(cfg.admin.emails.begin(), cfg.admin.emails.end(), *email) == cfg.admin.emails.end()) return std::nullopt;
   why = refusal::none;
