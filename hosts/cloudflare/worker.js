@@ -16,6 +16,7 @@ import summary from "../../build/wasi/functions/summary.wasm";
 import config from "../../build/salient.json";
 import knowledgeData from "../../build/knowledge.bin"; // the local knowledge index (a Data module)
 import { createSalient } from "../driver.js";
+import { Instance } from "../driver/instance.js";
 import { redactor } from "../driver/redact.js";
 
 // Conversations per cron run: the Free plan allows 50 subrequests per invocation and a summary
@@ -52,11 +53,9 @@ function salientFor(env) {
  * values, and configuring seeds libsodium through WASI random_get: this instance gets fixed bytes
  * instead, which is why it never serves a visitor. The driver's instances get real randomness.
  */
-function warmUp(env) {
-  const PREFIXES = ["SALIENT_", "OPENROUTER_", "PINECONE_", "OPENAI_", "MAILGUN_", "SUPABASE_"]; // as the driver's coreEnv
-  const coreEnv = Object.fromEntries(Object.entries(env ?? {}).filter(([k, v]) => typeof v === "string" && PREFIXES.some((p) => k.startsWith(p))));
+function warmUp() {
   const encoder = new TextEncoder();
-  const configure = encoder.encode(JSON.stringify({ config, env: coreEnv }));
+  const configure = encoder.encode(JSON.stringify({ config, env: {} })); // the requests below need no secret
   const index = new Uint8Array(knowledgeData);
   const agent = Object.keys(config?.agents ?? {})[0] ?? "warm-up";
   const requests = [
@@ -65,43 +64,25 @@ function warmUp(env) {
     [otp, false, `/a/${agent}/privacy`, "text/html"],
     [summary, true, `/a/${agent}/transcript/warm-up`, "text/html"],
   ];
+  const quiet = () => {};
   for (const [module, withIndex, url, accept] of requests) {
-    let x;
-    const view = () => new DataView(x.memory.buffer);
-    const wasi = {};
-    for (const i of WebAssembly.Module.imports(module)) if (i.module === "wasi_snapshot_preview1" && i.kind === "function") wasi[i.name] = () => 52; // ENOSYS
-    wasi.random_get = (ptr, len) => (new Uint8Array(x.memory.buffer, ptr, len).fill(0x5a), 0); // fixed: see above
-    wasi.clock_time_get = (_id, _precision, out) => (view().setBigUint64(out, BigInt(Date.now()) * 1000000n, true), 0);
-    wasi.environ_sizes_get = (count, size) => (view().setUint32(count, 0, true), view().setUint32(size, 0, true), 0);
-    wasi.environ_get = () => 0;
-    x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
-    x._initialize();
-    const put = (bytes) => {
-      const at = x.salient_alloc(Math.max(1, bytes.length));
-      new Uint8Array(x.memory.buffer).set(bytes, at);
-      return at;
-    };
-    x.salient_configure(put(configure), configure.length); // its answer does not matter here
-    if (withIndex) x.salient_knowledge(put(index), index.length);
-    warmRequest(x, put, encoder.encode(JSON.stringify({ method: "GET", url, headers: [["accept", accept]], now_ms: Date.now(), request_id: "warm-up", body_truncated: false, client_ip: "" })));
+    const instance = new Instance(module, configure, withIndex ? index : null, quiet, { random: (bytes) => bytes.fill(0x5a) });
+    const head = encoder.encode(JSON.stringify({ method: "GET", url, headers: [["accept", accept]], now_ms: Date.now(),
+      request_id: "warm-up", body_truncated: false, client_ip: "" }));
+    // Until it waits, asks for an effect (nothing is fetched) or is done (docs/ABI.md: 0, 1, 4).
+    const handle = instance.start(head, new Uint8Array(0));
+    for (let steps = 0; steps < 1000; steps++) {
+      const kind = instance.x.salient_next(handle);
+      if (kind === 0 || kind === 1 || kind === 4) break;
+    }
+    instance.x.salient_release(handle);
   }
-}
-
-/** One request through the throwaway instance `x` (docs/ABI.md), until it waits, asks for an effect (nothing is fetched) or is done. */
-function warmRequest(x, put, head) {
-  const handle = x.salient_start(put(head), head.length, put(new Uint8Array(0)), 0);
-  if (!handle) return;
-  for (let steps = 0; steps < 1000; steps++) {
-    const kind = x.salient_next(handle);
-    if (kind === 0 || kind === 1 || kind === 4) break; // WAIT, EFFECT, DONE
-  }
-  x.salient_release(handle);
 }
 
 // No secrets: the warm-up's requests need none, and the same code runs for configuring either way
 // (importing the startup env from "cloudflare:workers" would also tie this file to workerd).
 try {
-  warmUp({});
+  warmUp();
 } catch (err) {
   // Only the first request's CPU is at stake: the driver reports a broken module or config itself.
   console.log(JSON.stringify(redactor({})({ level: "warn", event: "host.warm_up_failed", message: String(err?.message ?? err) })));

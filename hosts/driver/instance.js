@@ -13,11 +13,16 @@ const decoder = new TextDecoder();
 const json = (bytes) => JSON.parse(decoder.decode(bytes));
 
 export class Instance {
-  constructor(module, configure, knowledge, log) {
+  /**
+   * `random(bytes)` fills WASI random_get's bytes: crypto.getRandomValues unless given. Only
+   * Cloudflare's startup warm-up (hosts/cloudflare/worker.js) gives one: a worker's top level
+   * may not draw random values, and its throwaway instance never serves a visitor.
+   */
+  constructor(module, configure, knowledge, log, { random = fillRandom } = {}) {
     this.broken = false;
     this.scratch = 0;
     this.scratchLen = 0;
-    const wasi = wasiImports(module, () => this.x.memory, log);
+    const wasi = wasiImports(module, () => this.x.memory, log, random);
     this.x = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi }).exports;
     this.x._initialize();
     // Older modules lack the output slot's idle word, which drain() reads, and write an
@@ -109,14 +114,18 @@ export class Instance {
  * WASI preview1, just what a reactor that reads no clock, file or environment needs; whatever
  * else the module imports (libc links fd_close, fd_seek, …) answers ENOSYS.
  */
-function wasiImports(module, memory, log) {
+function fillRandom(bytes) {
+  for (let at = 0; at < bytes.length; at += 65536) { // getRandomValues refuses more than 64 KiB
+    crypto.getRandomValues(bytes.subarray(at, Math.min(bytes.length, at + 65536)));
+  }
+}
+
+function wasiImports(module, memory, log, random) {
   const ENOSYS = 52;
   const view = () => new DataView(memory().buffer);
   const imports = {
     random_get(ptr, len) {
-      for (let at = 0; at < len; at += 65536) { // getRandomValues refuses more than 64 KiB
-        crypto.getRandomValues(new Uint8Array(memory().buffer, ptr + at, Math.min(65536, len - at)));
-      }
+      random(new Uint8Array(memory().buffer, ptr, len));
       return 0;
     },
     fd_write(fd, iovs, count, written) {
